@@ -1,0 +1,35 @@
+namespace Uploads.Core.Hosting;
+
+/// <summary>
+/// Every application setting the code reads, in app-settings form (<c>Section__Key</c>).
+/// The infrastructure tests hold the Bicep template to this list, so that the two cannot drift apart.
+/// </summary>
+public static class AppSettings
+{
+    /// <summary>Settings with a fixed name.</summary>
+    public static IReadOnlyList<string> Fixed { get; } =
+    [
+        "Uploads__ContainerName",
+        "Uploads__QuarantineContainerName",
+        "Uploads__UrlLifetime",
+        "Uploads__ClockSkew",
+        "Uploads__DirectUploadMaxBytes",
+        "Uploads__DirectUploadBlockBytes",
+        "Uploads__AllowHttpUploadUrls",
+        "Uploads__DelegationKeyLifetime",
+        "Verification__EventGridTopicEndpoint",
+        // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
+        "UploadStorage",
+        "UploadStorage__serviceUri",
+        "UploadStorage__blobServiceUri",
+        "UploadStorage__queueServiceUri",
+        "UploadStorage__credential",
+        "UploadStorage__clientId",
+    ];
+
+    /// <summary>Prefixes of settings whose last segment is data: one API client per setting.</summary>
+    public static IReadOnlyList<string> Prefixes { get; } =
+    [
+        "ApiKeys__Clients__",
+    ];
+}

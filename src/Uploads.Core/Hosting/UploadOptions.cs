@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Uploads.Core.Hosting;
+
+/// <summary>Behaviour of the upload endpoints. Bound from the <c>Uploads</c> section and validated at start-up.</summary>
+public sealed class UploadOptions
+{
+    public const string SectionName = "Uploads";
+
+    /// <summary>Container that receives uploads (presigned and direct).</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Uploads:ContainerName must be a valid blob container name.")]
+    public string ContainerName { get; set; } = "uploads";
+
+    /// <summary>Container that receives files that failed verification.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Uploads:QuarantineContainerName must be a valid blob container name.")]
+    public string QuarantineContainerName { get; set; } = "quarantine";
+
+    /// <summary>How long an upload URL stays valid. The guide promises one hour.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Uploads:UrlLifetime must be between 1 second and 1 day.")]
+    public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How far the SAS start time is backdated, for clients whose clocks run behind.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:15:00", ErrorMessage = "Uploads:ClockSkew must be between 0 and 15 minutes.")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The cap of the direct-upload endpoint, in bytes (10 MB = 10 × 1024 × 1024).</summary>
+    [Range(1, 100L * 1024 * 1024, ErrorMessage = "Uploads:DirectUploadMaxBytes must be between 1 byte and 100 MiB.")]
+    public long DirectUploadMaxBytes { get; set; } = 10L * 1024 * 1024;
+
+    /// <summary>Size of the blocks a direct upload is staged in; the most a single upload holds in memory at once.</summary>
+    [Range(64 * 1024, 100 * 1024 * 1024, ErrorMessage = "Uploads:DirectUploadBlockBytes must be between 64 KiB and 100 MiB.")]
+    public int DirectUploadBlockBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Allow upload URLs over plain HTTP. Only for local development against Azurite without TLS;
+    /// never set in Azure, where SAS tokens are restricted to HTTPS.
+    /// </summary>
+    public bool AllowHttpUploadUrls { get; set; }
+
+    /// <summary>Validity of a cached user-delegation key (Azure allows at most 7 days).</summary>
+    [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00", ErrorMessage = "Uploads:DelegationKeyLifetime must be between 10 minutes and 7 days.")]
+    public TimeSpan DelegationKeyLifetime { get; set; } = TimeSpan.FromDays(1);
+}

@@ -1,0 +1,90 @@
+using System.Collections.Frozen;
+
+namespace Uploads.Core.Policy;
+
+/// <summary>
+/// The allowlist and size limits of the public guide ("Supported file types and sizes").
+/// Pure data and lookups: no I/O.
+/// </summary>
+public static class UploadPolicy
+{
+    private const long MiB = 1024L * 1024;
+    private const long GiB = 1024L * MiB;
+
+    /// <summary>Every allowed type. <c>audio/wav</c> and <c>audio/x-wav</c> are one format under two names.</summary>
+    public static IReadOnlyList<AllowedContentType> AllowedTypes { get; } =
+    [
+        new("video/mp4", ContentCategory.Video, [".mp4", ".m4v"]),
+        new("video/quicktime", ContentCategory.Video, [".mov", ".qt"]),
+        new("video/x-msvideo", ContentCategory.Video, [".avi"]),
+        new("video/x-matroska", ContentCategory.Video, [".mkv"]),
+        new("audio/mpeg", ContentCategory.Audio, [".mp3", ".mpga"]),
+        new("audio/wav", ContentCategory.Audio, [".wav"]),
+        new("audio/x-wav", ContentCategory.Audio, [".wav"]),
+        new("audio/aac", ContentCategory.Audio, [".aac"]),
+        new("audio/ogg", ContentCategory.Audio, [".ogg", ".oga", ".opus"]),
+        new("image/jpeg", ContentCategory.Image, [".jpg", ".jpeg", ".jpe", ".jfif"]),
+        new("image/png", ContentCategory.Image, [".png"]),
+        new("image/gif", ContentCategory.Image, [".gif"]),
+        new("image/webp", ContentCategory.Image, [".webp"]),
+        new("image/svg+xml", ContentCategory.Image, [".svg"]),
+        new("application/pdf", ContentCategory.Document, [".pdf"]),
+        new("application/msword", ContentCategory.Document, [".doc"]),
+        new("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ContentCategory.Document, [".docx"]),
+        new("text/plain", ContentCategory.Document, [".txt", ".text", ".log", ".csv", ".md"]),
+    ];
+
+    private static readonly FrozenDictionary<string, AllowedContentType> ByMediaType =
+        AllowedTypes.ToFrozenDictionary(t => t.MediaType, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenDictionary<string, AllowedContentType[]> ByExtension =
+        AllowedTypes
+            .SelectMany(t => t.Extensions.Select(e => (Extension: e, Type: t)))
+            .GroupBy(p => p.Extension, StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(g => g.Key, g => g.Select(p => p.Type).ToArray(), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The maximum size of a file of <paramref name="category"/>, in bytes (1 GB = 1024³ bytes).</summary>
+    public static long MaxBytes(ContentCategory category) => category switch
+    {
+        ContentCategory.Video => 5 * GiB,
+        ContentCategory.Audio => 500 * MiB,
+        ContentCategory.Image => 50 * MiB,
+        ContentCategory.Document => 100 * MiB,
+        _ => throw new ArgumentOutOfRangeException(nameof(category), category, null),
+    };
+
+    /// <summary>
+    /// Finds the allowlist entry for a declared Content-Type. Parameters (<c>; charset=utf-8</c>) and case are ignored.
+    /// </summary>
+    public static bool TryGetAllowed(string? contentType, out AllowedContentType allowed)
+    {
+        allowed = null!;
+        var mediaType = NormalizeMediaType(contentType);
+        return mediaType is not null && ByMediaType.TryGetValue(mediaType, out allowed!);
+    }
+
+    /// <summary>The allowed types a file extension names (empty for an unknown or missing extension).</summary>
+    public static IReadOnlyList<AllowedContentType> TypesForExtension(string? extension) =>
+        extension is not null && ByExtension.TryGetValue(extension, out var types) ? types : [];
+
+    /// <summary>True when two allowed media types are the same format (<c>audio/wav</c> = <c>audio/x-wav</c>).</summary>
+    public static bool AreEquivalent(string a, string b) =>
+        string.Equals(Canonical(a), Canonical(b), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The single name used for a format when two names mean the same (<c>audio/x-wav</c> → <c>audio/wav</c>).</summary>
+    public static string Canonical(string mediaType) =>
+        string.Equals(mediaType, "audio/x-wav", StringComparison.OrdinalIgnoreCase) ? "audio/wav" : mediaType.ToLowerInvariant();
+
+    /// <summary>The media type without parameters, trimmed and lower case; null when empty or malformed.</summary>
+    public static string? NormalizeMediaType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return null;
+        }
+
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        var mediaType = (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
+        return mediaType.Length == 0 || mediaType.Contains(' ', StringComparison.Ordinal) ? null : mediaType.ToLowerInvariant();
+    }
+}
