@@ -27,6 +27,17 @@ public static class AppSettings
         "UploadStorage__clientId",
     ];
 
+    /// <summary>Settings a deployment to Azure must set (identity-based uploads connection and containers).</summary>
+    public static IReadOnlyList<string> RequiredInAzure { get; } =
+    [
+        "Uploads__ContainerName",
+        "Uploads__QuarantineContainerName",
+        "UploadStorage__blobServiceUri",
+        "UploadStorage__queueServiceUri",
+        "UploadStorage__credential",
+        "UploadStorage__clientId",
+    ];
+
     /// <summary>Prefixes of settings whose last segment is data: one API client per setting.</summary>
     public static IReadOnlyList<string> Prefixes { get; } =
     [
