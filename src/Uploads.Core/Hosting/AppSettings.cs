@@ -17,6 +17,7 @@ public static class AppSettings
         "Uploads__DirectUploadBlockBytes",
         "Uploads__AllowHttpUploadUrls",
         "Uploads__DelegationKeyLifetime",
+        "Uploads__CreateContainers",
         "Verification__EventGridTopicEndpoint",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",

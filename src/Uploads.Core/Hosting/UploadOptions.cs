@@ -37,6 +37,12 @@ public sealed class UploadOptions
     /// </summary>
     public bool AllowHttpUploadUrls { get; set; }
 
+    /// <summary>
+    /// Create the upload and quarantine containers at start-up when they are missing. For local runs against Azurite;
+    /// in Azure the template creates them and the app's identity has no right to create containers.
+    /// </summary>
+    public bool CreateContainers { get; set; }
+
     /// <summary>Validity of a cached user-delegation key (Azure allows at most 7 days).</summary>
     [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00", ErrorMessage = "Uploads:DelegationKeyLifetime must be between 10 minutes and 7 days.")]
     public TimeSpan DelegationKeyLifetime { get; set; } = TimeSpan.FromDays(1);

@@ -1,0 +1,60 @@
+using Azure.Core;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Uploads.Core.Security;
+using Uploads.Core.Signing;
+using Uploads.Core.Storage;
+using Uploads.Core.Uploads;
+using Uploads.Core.Verification;
+
+namespace Uploads.Core.Hosting;
+
+/// <summary>The one service registration of the upload service, shared by the Functions app and the dev host.</summary>
+public static class UploadsServiceCollectionExtensions
+{
+    public static IServiceCollection AddUploadsCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Azure clients: built once, shared by every function.
+        services.TryAddSingleton<TokenCredential>(_ => UploadStorageClientFactory.CreateCredential(configuration));
+        services.TryAddSingleton(_ => new BlobClientOptions());
+        services.TryAddSingleton(sp => UploadStorageClientFactory.Create(
+            configuration, sp.GetRequiredService<TokenCredential>, sp.GetRequiredService<BlobClientOptions>()));
+        services.TryAddSingleton<UploadContainers>();
+
+        // Signing: the account key only when the connection carries one (Azurite); user delegation otherwise.
+        services.TryAddSingleton<UserDelegationKeyCache>();
+        services.TryAddSingleton<IUploadUrlSigner>(sp => sp.GetRequiredService<BlobServiceClient>().CanGenerateAccountSasUri
+            ? ActivatorUtilities.CreateInstance<SharedKeyUploadUrlSigner>(sp)
+            : ActivatorUtilities.CreateInstance<UserDelegationUploadUrlSigner>(sp));
+
+        services.TryAddSingleton<ApiKeyAuthenticator>();
+        services.TryAddSingleton<UploadUrlService>();
+        services.TryAddSingleton<DirectUploadService>();
+        services.AddHostedService<UploadsStartup>();
+        return services;
+    }
+
+    /// <summary>
+    /// Resolves every option and the storage client, so that bad configuration stops the host at start-up with a
+    /// message that names the setting. (ValidateOnStart alone has been reported not to fire in the isolated worker.)
+    /// </summary>
+    public static void ValidateUploadsConfiguration(this IServiceProvider services)
+    {
+        _ = services.GetRequiredService<IOptions<UploadOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<ApiKeyOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<VerificationOptions>>().Value;
+        _ = services.GetRequiredService<BlobServiceClient>();
+    }
+}

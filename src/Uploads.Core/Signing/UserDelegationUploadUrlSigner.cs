@@ -1,0 +1,23 @@
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Options;
+using Uploads.Core.Hosting;
+
+namespace Uploads.Core.Signing;
+
+/// <summary>
+/// Signs user-delegation SAS with a cached key from <see cref="UserDelegationKeyCache"/>: no account key is involved,
+/// and issuing a URL costs no call to storage or Entra ID once the key is cached.
+/// </summary>
+public sealed class UserDelegationUploadUrlSigner(UserDelegationKeyCache keys, IOptions<UploadOptions> options) : IUploadUrlSigner
+{
+    private readonly bool _allowHttp = options.Value.AllowHttpUploadUrls;
+
+    public async ValueTask<Uri> SignAsync(BlobClient blob, DateTimeOffset startsOn, DateTimeOffset expiresOn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var key = await keys.GetAsync(expiresOn, cancellationToken).ConfigureAwait(false);
+        var builder = UploadSas.CreateBuilder(blob.BlobContainerName, blob.Name, startsOn, expiresOn, _allowHttp);
+        var sas = builder.ToSasQueryParameters(key, blob.AccountName);
+        return new BlobUriBuilder(blob.Uri) { Sas = sas }.ToUri();
+    }
+}

@@ -1,0 +1,236 @@
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Uploads.Core.Hosting;
+using Uploads.Core.Naming;
+using Uploads.Core.Policy;
+using Uploads.Core.Security;
+using Uploads.Core.Storage;
+
+namespace Uploads.Core.Uploads;
+
+/// <summary>
+/// <c>POST /api/integrations/uploads/direct</c>: reads a <c>multipart/form-data</c> body as it arrives and streams
+/// the part named <c>file</c> into a new blob, one block at a time. The size cap is enforced on the bytes actually
+/// received, whether or not the client sent a Content-Length. The blob is committed only after the whole body has
+/// been read and checked; any refusal, error or disconnect before that leaves no blob.
+/// </summary>
+public sealed partial class DirectUploadService(
+    UploadContainers containers,
+    IOptions<UploadOptions> options,
+    ILogger<DirectUploadService> logger)
+{
+    public const string FileFieldName = "file";
+
+    /// <summary>Form fields other than the file are ignored, up to this size each.</summary>
+    private const int MaxOtherFieldBytes = 64 * 1024;
+
+    /// <summary>
+    /// A body over the cap is read to its end (discarded) up to this many bytes, so that ordinary clients, which
+    /// send the whole body before they read the answer, receive the 413 instead of a reset connection.
+    /// </summary>
+    private const long MaxDrainBytes = 64L * 1024 * 1024;
+
+    private readonly UploadOptions _options = options.Value;
+
+    public async Task<Outcome<DirectUploadResponse>> UploadAsync(ApiClient client, string? contentType, long? contentLength, Stream body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(body);
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return UploadProblem.BadRequest("not_multipart", $"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
+        {
+            return UploadProblem.BadRequest("not_multipart", "The multipart/form-data Content-Type has no valid boundary.");
+        }
+
+        if (contentLength > MaxDrainBytes)
+        {
+            return TooLarge();
+        }
+
+        Outcome<DirectUploadResponse> outcome;
+        try
+        {
+            outcome = await ReadAsync(client, boundary, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException ex)
+        {
+            Log.MalformedBody(logger, client.Id, ex.Message);
+            outcome = UploadProblem.BadRequest("malformed_multipart", "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
+        }
+
+        if (outcome.Problem is not null)
+        {
+            // Read what is left of the body so that the client, still sending, gets this answer rather than a reset.
+            await DrainAsync(body, MaxDrainBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
+    private async Task<Outcome<DirectUploadResponse>> ReadAsync(ApiClient client, string boundary, Stream body, CancellationToken cancellationToken)
+    {
+        var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+        StagedBlockWriter? writer = null;
+        AllowedContentType? type = null;
+        string? fileName = null;
+        string? blobPath = null;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+            {
+                var disposition = section.GetContentDispositionHeader();
+                if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
+                {
+                    return UploadProblem.BadRequest("malformed_multipart", "Every part of the body needs a Content-Disposition: form-data header.");
+                }
+
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+                var isFile = disposition.IsFileDisposition();
+                if (!string.Equals(name, FileFieldName, StringComparison.Ordinal))
+                {
+                    if (isFile)
+                    {
+                        return UploadProblem.BadRequest("unexpected_file_field", $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
+                    }
+
+                    if (await DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes)
+                    {
+                        return UploadProblem.BadRequest("field_too_large", $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.");
+                    }
+
+                    continue;
+                }
+
+                if (!isFile)
+                {
+                    return UploadProblem.BadRequest("missing_filename", $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
+                }
+
+                if (writer is not null)
+                {
+                    return UploadProblem.BadRequest("several_files", $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
+                }
+
+                fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
+                var nameCheck = FileNameRules.Check(fileName);
+                if (!nameCheck.IsValid)
+                {
+                    return UploadProblem.InvalidFileName(nameCheck.Problem!);
+                }
+
+                var resolution = ContentTypeResolution.Resolve(fileName, section.ContentType);
+                if (resolution.Problem is not null)
+                {
+                    return resolution.Problem;
+                }
+
+                type = resolution.Type!;
+                blobPath = BlobPath.Create(client.Id, fileName);
+                writer = new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes);
+                if (!await CopyCappedAsync(section.Body, writer, cancellationToken).ConfigureAwait(false))
+                {
+                    Log.TooLarge(logger, client.Id, _options.DirectUploadMaxBytes);
+                    return TooLarge();
+                }
+            }
+
+            if (writer is null)
+            {
+                return UploadProblem.BadRequest("missing_file", $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
+            }
+
+            if (writer.Length == 0)
+            {
+                return UploadProblem.BadRequest("empty_file", "The file is empty. Send a file with content.");
+            }
+
+            var headers = new BlobHttpHeaders { ContentType = type!.MediaType, ContentDisposition = null };
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["client"] = client.Id, ["uploadpath"] = "direct" };
+            try
+            {
+                await writer.CommitAsync(headers, metadata, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
+            {
+                // 128 random bits make this a bug, not a collision: never overwrite.
+                throw new InvalidOperationException("A freshly generated blob path already exists.", ex);
+            }
+
+            Log.Stored(logger, client.Id, blobPath!, writer.Length, type.MediaType);
+            return new DirectUploadResponse(blobPath!, writer.Length, type.MediaType);
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
+    }
+
+    /// <summary>Copies the file part into the writer; false as soon as it exceeds the cap.</summary>
+    private async Task<bool> CopyCappedAsync(Stream source, StagedBlockWriter writer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await source.ReadAsync(writer.GetMemory(), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return true;
+            }
+
+            if (writer.Length + read > _options.DirectUploadMaxBytes)
+            {
+                return false;
+            }
+
+            await writer.AdvanceAsync(read, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads and discards up to <paramref name="limit"/> + 1 bytes; returns how many were read.</summary>
+    private static async Task<long> DrainAsync(Stream stream, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            long total = 0;
+            int read;
+            while (total <= limit && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+
+            return total;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private UploadProblem TooLarge() => UploadProblem.TooLarge(
+        $"The direct upload endpoint accepts files up to {_options.DirectUploadMaxBytes} bytes ({_options.DirectUploadMaxBytes / (1024 * 1024)} MB). " +
+        "For larger files, request a presigned URL from POST /api/integrations/uploads/url and PUT the file to it.");
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Stored a direct upload for client {ClientId}: {BlobPath}, {SizeBytes} bytes, {ContentType}")]
+        public static partial void Stored(ILogger logger, string clientId, string blobPath, long sizeBytes, string contentType);
+
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Refused a direct upload of client {ClientId}: over {MaxBytes} bytes")]
+        public static partial void TooLarge(ILogger logger, string clientId, long maxBytes);
+
+        [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Refused a malformed multipart body from client {ClientId}: {Reason}")]
+        public static partial void MalformedBody(ILogger logger, string clientId, string reason);
+    }
+}

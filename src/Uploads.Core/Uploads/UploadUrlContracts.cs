@@ -1,0 +1,25 @@
+namespace Uploads.Core.Uploads;
+
+/// <summary>Body of <c>POST /api/integrations/uploads/url</c>.</summary>
+/// <param name="Filename">The file's plain name; it becomes the last segment of the blob path.</param>
+/// <param name="ContentType">One of the allowed MIME types.</param>
+/// <param name="SizeBytes">Optional: the file's size, checked against its category's limit before a URL is issued.</param>
+public sealed record UploadUrlRequest(string? Filename, string? ContentType, long? SizeBytes);
+
+/// <summary>Answer of <c>POST /api/integrations/uploads/url</c>.</summary>
+/// <param name="UploadUrl">User-delegation SAS URL for exactly one blob: PUT the file there.</param>
+/// <param name="BlobPath">The blob's path in the uploads container; submit it later.</param>
+/// <param name="ExpiresAt">When the URL stops working (UTC, ISO 8601); the same instant as the SAS expiry.</param>
+public sealed record UploadUrlResponse(Uri UploadUrl, string BlobPath, DateTime ExpiresAt);
+
+/// <summary>Answer of <c>POST /api/integrations/uploads/direct</c>.</summary>
+public sealed record DirectUploadResponse(string BlobPath, long SizeBytes, string ContentType);
+
+/// <summary>A value or the problem that prevented it.</summary>
+public readonly record struct Outcome<T>(T? Value, UploadProblem? Problem)
+    where T : class
+{
+    public static implicit operator Outcome<T>(T value) => new(value, null);
+
+    public static implicit operator Outcome<T>(UploadProblem problem) => new(null, problem);
+}

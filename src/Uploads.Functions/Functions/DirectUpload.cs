@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Uploads.Core.Security;
+using Uploads.Core.Serialization;
+using Uploads.Core.Uploads;
+using Uploads.Functions.Http;
+
+namespace Uploads.Functions.Functions;
+
+/// <summary><c>POST /api/integrations/uploads/direct</c>: multipart field <c>file</c>, at most 10 MB, streamed to storage → 201.</summary>
+public sealed class DirectUpload(ApiKeyAuthenticator authenticator, DirectUploadService uploads)
+{
+    [Function(nameof(DirectUpload))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "integrations/uploads/direct")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (authenticator.Authenticate(request) is not { } client)
+        {
+            return ApiResults.Problem(RequestAuthentication.MissingOrInvalidKey);
+        }
+
+        var outcome = await uploads.UploadAsync(client, request.ContentType, request.ContentLength, request.Body, cancellationToken).ConfigureAwait(false);
+        if (outcome.Problem is { } problem)
+        {
+            return ApiResults.Problem(problem);
+        }
+
+        var status = $"/api/integrations/uploads/status?blobPath={Uri.EscapeDataString(outcome.Value!.BlobPath)}";
+        return ApiResults.Created(status, outcome.Value, UploadsJsonContext.Default.DirectUploadResponse);
+    }
+}

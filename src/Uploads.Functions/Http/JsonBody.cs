@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Uploads.Core.Uploads;
+
+namespace Uploads.Functions.Http;
+
+/// <summary>Reads a small JSON request body, bounded in size; malformed or incomplete JSON is a 400 with the reason.</summary>
+internal static class JsonBody
+{
+    private const int MaxBytes = 16 * 1024;
+
+    public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentLength > MaxBytes)
+        {
+            return UploadProblem.BadRequest("body_too_large", $"The JSON body may be at most {MaxBytes} bytes.");
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes)
+            {
+                return UploadProblem.BadRequest("body_too_large", $"The JSON body may be at most {MaxBytes} bytes.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            return UploadProblem.BadRequest("malformed_json", "The body is empty. Send a JSON object such as {\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}.");
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo);
+            return value is null
+                ? UploadProblem.BadRequest("malformed_json", "The body must be a JSON object, not null.")
+                : value;
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : string.Empty;
+            return UploadProblem.BadRequest("malformed_json", $"The body is not valid JSON for this request{where}. Send a JSON object such as {{\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}}.");
+        }
+    }
+}
