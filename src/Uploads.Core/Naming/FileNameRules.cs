@@ -37,11 +37,6 @@ public static class FileNameRules
             return new($"The filename is {fileName.Length} characters long; at most {MaxLength} are accepted.");
         }
 
-        if (!fileName.IsNormalized(NormalizationForm.FormC))
-        {
-            return new("The filename is not in Unicode normalization form C. Send the name as your file system shows it, normalized (NFC).");
-        }
-
         if (fileName.AsSpan().IndexOfAny(Forbidden) >= 0)
         {
             return new("The filename contains a path separator or one of the characters : * ? \" < > |. Send only the file's own name, without any folder.");
@@ -52,12 +47,25 @@ public static class FileNameRules
             return new("The filename contains \"..\". Send a plain name without path traversal.");
         }
 
-        foreach (var rune in fileName.EnumerateRunes())
+        var rest = fileName.AsSpan();
+        while (!rest.IsEmpty)
         {
+            if (Rune.DecodeFromUtf16(rest, out var rune, out var consumed) != OperationStatus.Done)
+            {
+                return new("The filename is not valid Unicode (a lone surrogate). Send the name as UTF-8 text.");
+            }
+
             if (IsUnsafe(rune))
             {
                 return new($"The filename contains the invisible or control character U+{rune.Value:X4}. Remove control, formatting and bidirectional characters.");
             }
+
+            rest = rest[consumed..];
+        }
+
+        if (!fileName.IsNormalized(NormalizationForm.FormC))
+        {
+            return new("The filename is not in Unicode normalization form C. Send the name normalized (NFC), as most systems store it.");
         }
 
         if (fileName[0] == '.' || fileName[0] == ' ' || fileName[^1] == '.' || fileName[^1] == ' ')

@@ -16,6 +16,10 @@ public readonly record struct ContentTypeResolution(AllowedContentType? Type, Up
         var extension = FileNameRules.ExtensionOf(fileName);
         var byExtension = UploadPolicy.TypesForExtension(extension);
         var mediaType = UploadPolicy.NormalizeMediaType(declaredContentType);
+        if (mediaType is null && !string.IsNullOrWhiteSpace(declaredContentType))
+        {
+            return new(null, UploadProblem.UnsupportedType($"\"{declaredContentType}\" is not a valid media type. Send one of the allowed types, such as \"application/pdf\"."));
+        }
 
         if (mediaType is null || mediaType == "application/octet-stream")
         {

@@ -1,0 +1,110 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using Uploads.Core.Hosting;
+using Uploads.Core.Signing;
+
+namespace Uploads.Core.Tests.Signing;
+
+public sealed class UserDelegationKeyCacheTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+    private readonly Mock<BlobServiceClient> _service = new();
+    private int _calls;
+
+    public UserDelegationKeyCacheTests()
+    {
+        _service
+            .Setup(s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((DateTimeOffset? start, DateTimeOffset expiry, CancellationToken _) =>
+            {
+                Interlocked.Increment(ref _calls);
+                return Response.FromValue(BlobsModelFactory.UserDelegationKey("oid", "tid", start ?? _time.GetUtcNow(), expiry, "b", "2026-10-06", Convert.ToBase64String(new byte[32])), Mock.Of<Response>());
+            });
+    }
+
+    private UserDelegationKeyCache CreateCache() => new(
+        _service.Object, _time, Options.Create(new UploadOptions { DelegationKeyLifetime = TimeSpan.FromDays(1) }), NullLogger<UserDelegationKeyCache>.Instance);
+
+    [Fact]
+    public async Task GetAsync_ThousandCalls_OneKeyRequest()
+    {
+        using var cache = CreateCache();
+
+        for (var i = 0; i < 1000; i++)
+        {
+            await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+        }
+
+        Assert.Equal(1, _calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_ConcurrentFirstCalls_ShareOneRequest()
+    {
+        using var cache = CreateCache();
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(async () => await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None))));
+
+        Assert.Equal(1, _calls);
+    }
+
+    [Fact]
+    public async Task GetAsync_RequestsBackdatedKeyForConfiguredLifetime()
+    {
+        using var cache = CreateCache();
+
+        var key = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+
+        Assert.Equal(_time.GetUtcNow().AddMinutes(-5), key.SignedStartsOn);
+        Assert.Equal(_time.GetUtcNow().AddDays(1), key.SignedExpiresOn);
+    }
+
+    [Fact]
+    public async Task GetAsync_PastHalfLife_RefreshesInBackgroundAndKeepsServing()
+    {
+        using var cache = CreateCache();
+        var first = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromHours(13));
+        var stillFirst = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+        SpinWait.SpinUntil(() => Volatile.Read(ref _calls) == 2, TimeSpan.FromSeconds(10));
+        var second = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+
+        Assert.Same(first, stillFirst);
+        Assert.Equal(2, _calls);
+        Assert.NotSame(first, second);
+        Assert.Equal(_time.GetUtcNow().AddDays(1), second.SignedExpiresOn);
+    }
+
+    [Fact]
+    public async Task GetAsync_KeyWouldExpireBeforeUrl_FetchesSynchronously()
+    {
+        using var cache = CreateCache();
+        await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromHours(23.5));
+        var key = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+
+        Assert.True(key.SignedExpiresOn >= _time.GetUtcNow().AddHours(1));
+    }
+
+    [Fact]
+    public async Task GetAsync_StorageFails_ErrorReachesCallerAndNextCallRetries()
+    {
+        using var cache = CreateCache();
+        _service
+            .SetupSequence(s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new RequestFailedException(403, "AuthorizationPermissionMismatch"))
+            .ReturnsAsync(Response.FromValue(BlobsModelFactory.UserDelegationKey("o", "t", _time.GetUtcNow(), _time.GetUtcNow().AddDays(1), "b", "v", "a2V5"), Mock.Of<Response>()));
+
+        await Assert.ThrowsAsync<RequestFailedException>(async () => await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None));
+        var key = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+
+        Assert.Equal("a2V5", key.Value);
+    }
+}
