@@ -35,9 +35,9 @@ public static class UploadsServiceCollectionExtensions
 
         // Signing: the account key only when the connection carries one (Azurite); user delegation otherwise.
         services.TryAddSingleton<UserDelegationKeyCache>();
-        services.TryAddSingleton<IUploadUrlSigner>(sp => sp.GetRequiredService<BlobServiceClient>().CanGenerateAccountSasUri
-            ? ActivatorUtilities.CreateInstance<SharedKeyUploadUrlSigner>(sp)
-            : ActivatorUtilities.CreateInstance<UserDelegationUploadUrlSigner>(sp));
+        services.TryAddSingleton<IBlobSasSigner>(sp => sp.GetRequiredService<BlobServiceClient>().CanGenerateAccountSasUri
+            ? ActivatorUtilities.CreateInstance<SharedKeySasSigner>(sp)
+            : ActivatorUtilities.CreateInstance<UserDelegationSasSigner>(sp));
 
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<UploadUrlService>();

@@ -15,7 +15,7 @@ namespace Uploads.Core.Hosting;
 /// </summary>
 public sealed partial class UploadsStartup(
     UploadContainers containers,
-    IUploadUrlSigner signer,
+    IBlobSasSigner signer,
     UserDelegationKeyCache keys,
     TimeProvider time,
     IOptions<UploadOptions> options,
@@ -29,7 +29,7 @@ public sealed partial class UploadsStartup(
             await containers.Quarantine.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
-        if (signer is UserDelegationUploadUrlSigner)
+        if (signer is UserDelegationSasSigner)
         {
             try
             {

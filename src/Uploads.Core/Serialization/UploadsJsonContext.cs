@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Uploads.Core.Uploads;
+using Uploads.Core.Verification;
 
 namespace Uploads.Core.Serialization;
 
@@ -15,4 +16,5 @@ namespace Uploads.Core.Serialization;
 [JsonSerializable(typeof(UploadUrlRequest))]
 [JsonSerializable(typeof(UploadUrlResponse))]
 [JsonSerializable(typeof(DirectUploadResponse))]
+[JsonSerializable(typeof(UploadStatus))]
 public sealed partial class UploadsJsonContext : JsonSerializerContext;

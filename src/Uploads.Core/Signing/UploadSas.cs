@@ -18,9 +18,9 @@ public static class UploadSas
 {
     public const BlobSasPermissions Permissions = BlobSasPermissions.Create | BlobSasPermissions.Write;
 
-    public static BlobSasBuilder CreateBuilder(string containerName, string blobName, DateTimeOffset startsOn, DateTimeOffset expiresOn, bool allowHttp)
+    public static BlobSasBuilder CreateBuilder(string containerName, string blobName, BlobSasPermissions permissions, DateTimeOffset startsOn, DateTimeOffset expiresOn, bool allowHttp)
     {
-        var builder = new BlobSasBuilder(Permissions, expiresOn)
+        var builder = new BlobSasBuilder(permissions, expiresOn)
         {
             BlobContainerName = containerName,
             BlobName = blobName,

@@ -12,7 +12,7 @@ namespace Uploads.Core.Uploads;
 /// <summary>Issues presigned upload URLs: validates the request, names the blob, signs the URL.</summary>
 public sealed partial class UploadUrlService(
     UploadContainers containers,
-    IUploadUrlSigner signer,
+    IBlobSasSigner signer,
     TimeProvider time,
     IOptions<UploadOptions> options,
     ILogger<UploadUrlService> logger)
@@ -65,7 +65,7 @@ public sealed partial class UploadUrlService(
         var now = time.GetUtcNow();
         // Whole seconds: the SAS carries its expiry to the second, and expiresAt must be that same instant.
         var expiresOn = new DateTimeOffset((now + _options.UrlLifetime).UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        var uploadUrl = await signer.SignAsync(containers.Uploads.GetBlobClient(blobPath), now - _options.ClockSkew, expiresOn, cancellationToken).ConfigureAwait(false);
+        var uploadUrl = await signer.SignAsync(containers.Uploads.GetBlobClient(blobPath), UploadSas.Permissions, now - _options.ClockSkew, expiresOn, cancellationToken).ConfigureAwait(false);
 
         Log.UrlIssued(logger, client.Id, blobPath, type.MediaType, expiresOn);
         return new UploadUrlResponse(uploadUrl, blobPath, expiresOn.UtcDateTime);

@@ -1,0 +1,33 @@
+using System.Text.Json.Serialization;
+
+namespace Uploads.Core.Verification;
+
+/// <summary>Where an upload stands in post-upload verification.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<UploadState>))]
+public enum UploadState
+{
+    /// <summary>Stored, not (yet) checked for its current content.</summary>
+    [JsonStringEnumMemberName("pending")]
+    Pending,
+
+    /// <summary>Its current content was checked and is what it claims.</summary>
+    [JsonStringEnumMemberName("verified")]
+    Verified,
+
+    /// <summary>It failed the check and was moved to quarantine.</summary>
+    [JsonStringEnumMemberName("rejected")]
+    Rejected,
+}
+
+/// <summary>The verdict for one blob path, as the status endpoint and verdict events report it.</summary>
+/// <param name="BlobPath">The path in the uploads container.</param>
+/// <param name="Status">pending, verified or rejected.</param>
+/// <param name="DetectedType">The type the bytes show (verified and rejected).</param>
+/// <param name="SizeBytes">The blob's size.</param>
+/// <param name="Reason">Why it was rejected, naming the declared and detected types where they differ.</param>
+/// <param name="CheckedAt">When the verdict was reached.</param>
+public sealed record UploadStatus(string BlobPath, UploadState Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt);
+
+/// <summary>What one verification did: the resulting status (null when there is no blob at the path in either
+/// container), whether this call reached the verdict, and how many bytes of the blob it read.</summary>
+public sealed record VerificationResult(UploadStatus? Status, bool Decided, long BytesRead);

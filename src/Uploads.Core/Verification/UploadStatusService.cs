@@ -1,0 +1,33 @@
+using Uploads.Core.Naming;
+using Uploads.Core.Security;
+using Uploads.Core.Uploads;
+
+namespace Uploads.Core.Verification;
+
+/// <summary>
+/// <c>GET /api/integrations/uploads/status?blobPath=…</c>: the verdict for one of the client's own paths. A blob
+/// still pending is verified on the spot, so the flow converges where Event Grid is late or absent (local runs).
+/// </summary>
+public sealed class UploadStatusService(UploadVerifier verifier)
+{
+    public async Task<Outcome<UploadStatus>> GetAsync(ApiClient client, string? blobPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (string.IsNullOrEmpty(blobPath))
+        {
+            return UploadProblem.BadRequest("missing_field", "Pass the blobPath you received as the query parameter blobPath.");
+        }
+
+        // Another client's path, or one this service never issued, is answered exactly like a missing one.
+        if (!BlobPath.IsOwnedBy(blobPath, client.Id, out _))
+        {
+            return NotFound(blobPath);
+        }
+
+        var result = await verifier.VerifyAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        return result.Status is { } status ? status : NotFound(blobPath);
+    }
+
+    private static UploadProblem NotFound(string blobPath) => UploadProblem.NotFound(
+        $"No upload exists at \"{blobPath}\". Upload the file first (PUT to the uploadUrl, or use the direct endpoint); check that the path is the blobPath you received.");
+}

@@ -1,0 +1,36 @@
+using Azure;
+
+namespace Uploads.Core.Verification;
+
+/// <summary>
+/// The verdict of a verified blob is kept in its blob index tags, bound to the ETag of the exact content checked:
+/// tags can be written without changing the blob's ETag, clients cannot set them (upload URLs carry no tag
+/// permission), and an overwrite produces a new ETag, so a stale "verified" can never apply to new content.
+/// </summary>
+public static class VerdictTags
+{
+    public const string Verdict = "verdict";
+    public const string ETagTag = "etag";
+    public const string Type = "type";
+    public const string Checked = "checked";
+    public const string Verified = "verified";
+
+    public static Dictionary<string, string> ForVerified(ETag etag, string detectedType, DateTimeOffset checkedAt) => new(StringComparer.Ordinal)
+    {
+        [Verdict] = Verified,
+        [ETagTag] = Normalize(etag),
+        [Type] = detectedType,
+        [Checked] = checkedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>True when the tags say "verified" for exactly the content with <paramref name="current"/> ETag.</summary>
+    public static bool IsVerifiedFor(IDictionary<string, string> tags, ETag current) =>
+        tags.TryGetValue(Verdict, out var verdict) && verdict == Verified
+        && tags.TryGetValue(ETagTag, out var etag) && etag == Normalize(current);
+
+    public static DateTimeOffset? CheckedAt(IDictionary<string, string> tags) =>
+        tags.TryGetValue(Checked, out var value) && DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+
+    // Tag values may not hold quotes: keep the opaque ETag without them.
+    private static string Normalize(ETag etag) => etag.ToString().Trim('"');
+}
