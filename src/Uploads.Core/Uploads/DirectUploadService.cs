@@ -60,11 +60,12 @@ public sealed partial class DirectUploadService(
         }
 
         Outcome<DirectUploadResponse> outcome;
+        var tracked = new RequestBodyStream(body);
         try
         {
-            outcome = await ReadAsync(client, boundary, body, cancellationToken).ConfigureAwait(false);
+            outcome = await ReadAsync(client, boundary, tracked, cancellationToken).ConfigureAwait(false);
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException || ex is IOException && tracked.ReachedEnd)
         {
             Log.MalformedBody(logger, client.Id, ex.Message);
             outcome = UploadProblem.BadRequest("malformed_multipart", "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
@@ -73,7 +74,7 @@ public sealed partial class DirectUploadService(
         if (outcome.Problem is not null)
         {
             // Read what is left of the body so that the client, still sending, gets this answer rather than a reset.
-            await DrainAsync(body, MaxDrainBytes, cancellationToken).ConfigureAwait(false);
+            await DrainAsync(tracked, MaxDrainBytes, cancellationToken).ConfigureAwait(false);
         }
 
         return outcome;

@@ -1,0 +1,77 @@
+using Azure.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Uploads.Core.Hosting;
+using Uploads.Testing;
+
+namespace Uploads.Integration.Tests.Support;
+
+/// <summary>
+/// The app's own service registration (<see cref="UploadsServiceCollectionExtensions.AddUploadsCore"/>) pointed at a
+/// real Azurite: in <see cref="AzuriteMode.OAuthHttps"/> through an identity-based connection (user-delegation
+/// signing, as in Azure), in <see cref="AzuriteMode.SharedKey"/> through a connection string with the account key.
+/// </summary>
+internal sealed class UploadsServices : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    private UploadsServices(ServiceProvider provider, RequestCounter counter)
+    {
+        _provider = provider;
+        Requests = counter;
+    }
+
+    /// <summary>Every storage request the app's clients sent.</summary>
+    public RequestCounter Requests { get; }
+
+    public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
+
+    public static async Task<UploadsServices> StartAsync(
+        AzuriteInstance azurite,
+        IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? configure = null)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["Uploads:ContainerName"] = "uploads",
+            ["Uploads:QuarantineContainerName"] = "quarantine",
+            ["Uploads:CreateContainers"] = "true",
+        };
+        if (azurite.Mode == AzuriteMode.OAuthHttps)
+        {
+            values["UploadStorage:blobServiceUri"] = azurite.BlobServiceUri.ToString();
+        }
+        else
+        {
+            values["UploadStorage"] = azurite.ConnectionString;
+            values["Uploads:AllowHttpUploadUrls"] = "true";
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var counter = new RequestCounter();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        services.AddSingleton<TokenCredential>(azurite.Credential);
+        services.AddSingleton(counter.AddTo(azurite.CreateBlobClientOptions()));
+        services.AddUploadsCore(configuration);
+        configure?.Invoke(services);
+
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        provider.ValidateUploadsConfiguration();
+        foreach (var hosted in provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>())
+        {
+            await hosted.StartAsync(CancellationToken.None);
+        }
+
+        return new UploadsServices(provider, counter);
+    }
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}
