@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using Uploads.EndToEnd.Tests.Support;
+
+namespace Uploads.EndToEnd.Tests.Http;
+
+/// <summary><c>POST /api/integrations/uploads/direct</c> over real HTTP, with and without Content-Length.</summary>
+public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string Route = "/api/integrations/uploads/direct";
+    private const int Cap = 10 * 1024 * 1024;
+
+    private static byte[] Pdf(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        "%PDF-1.7\n"u8.CopyTo(bytes);
+        return bytes;
+    }
+
+    private static MultipartFormDataContent Form(byte[] content, string fileName = "small-file.pdf")
+    {
+        return new MultipartFormDataContent { { new ByteArrayContent(content), "file", fileName } };
+    }
+
+    private async Task<int> ClientBlobCountAsync()
+    {
+        var count = 0;
+        await foreach (var _ in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, ApiHost.OtherClientId + "/", CancellationToken.None))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    [Fact]
+    public async Task Post_SmallFile_201WithLocationAndBody()
+    {
+        using var http = host.CreateClient();
+
+        using var response = await http.PostAsync(Route, Form(Pdf(123_456)));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["blobPath", "sizeBytes", "contentType"], body.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(123_456, body.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal("application/pdf", body.GetProperty("contentType").GetString());
+        Assert.Equal("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(body.GetProperty("blobPath").GetString()!), response.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Post_OverTenMegabytes_413AndNoBlob(bool sendContentLength)
+    {
+        using var http = host.CreateClient(host.OtherApiKey);
+        var before = await ClientBlobCountAsync();
+        HttpContent content = Form(Pdf(Cap + 1));
+        if (!sendContentLength)
+        {
+            content = new StreamContent(await content.ReadAsStreamAsync()) { Headers = { ContentType = content.Headers.ContentType } };
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, Route) { Content = content };
+        request.Headers.TransferEncodingChunked = !sendContentLength;
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("/api/integrations/uploads/url", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, await ClientBlobCountAsync());
+    }
+
+    [Fact]
+    public async Task Post_ClientDisconnectsMidUpload_NoBlob()
+    {
+        var before = await ClientBlobCountAsync();
+        var boundary = "disconnect-boundary";
+        var head = Encoding.ASCII.GetBytes(
+            $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"abandoned.pdf\"\r\nContent-Type: application/pdf\r\n\r\n");
+        var request = Encoding.ASCII.GetBytes(
+            $"POST {Route} HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nX-API-Key: {host.OtherApiKey}\r\n" +
+            $"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {head.Length + 9_000_000 + 50}\r\n\r\n");
+
+        using (var socket = new TcpClient())
+        {
+            await socket.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
+            var stream = socket.GetStream();
+            await stream.WriteAsync(request);
+            await stream.WriteAsync(head);
+            await stream.WriteAsync(Pdf(6_000_000));
+            await stream.FlushAsync();
+            socket.Client.LingerState = new LingerOption(true, 0);
+        }
+
+        // Give the server time to see the reset and unwind; whatever it did, nothing may have been committed.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(before, await ClientBlobCountAsync());
+    }
+
+    [Fact]
+    public async Task Post_NotMultipart_400()
+    {
+        using var http = host.CreateClient();
+
+        using var response = await http.PostAsJsonAsync(Route, new { file = "x" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Post_NoApiKey_401()
+    {
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+
+        using var response = await http.PostAsync(Route, Form(Pdf(100)));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_PartTypeContradictsExtension_415()
+    {
+        using var http = host.CreateClient();
+        var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(Pdf(100));
+        part.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+        form.Add(part, "file", "report.pdf");
+
+        using var response = await http.PostAsync(Route, form);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+    }
+}
