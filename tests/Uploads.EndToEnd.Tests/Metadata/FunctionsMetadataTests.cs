@@ -1,0 +1,73 @@
+using System.Reflection;
+using System.Text.Json;
+using Uploads.DevHost;
+using Uploads.Functions.Functions;
+using Uploads.Testing;
+
+namespace Uploads.EndToEnd.Tests.Metadata;
+
+/// <summary>
+/// Pins what the Functions host will see: the functions.metadata the Worker SDK generates at build time
+/// (Core Tools cannot run here, so this file is the contract with the host).
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly Lazy<JsonElement[]> Functions = new(Load);
+
+    private static JsonElement[] Load()
+    {
+        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
+        var path = Path.Combine(RepositoryRoot.Find(), "src", "Uploads.Functions", "bin", configuration, "net10.0", "functions.metadata");
+        Assert.True(File.Exists(path), $"{path} is missing: build src/Uploads.Functions in {configuration} first.");
+        return [.. JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray()];
+    }
+
+    private static JsonElement Function(string name) => Functions.Value.Single(f => f.GetProperty("name").GetString() == name);
+
+    private static JsonElement Trigger(JsonElement function) =>
+        function.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("CreateUploadUrl", "integrations/uploads/url", "post")]
+    [InlineData("DirectUpload", "integrations/uploads/direct", "post")]
+    public void Metadata_HttpFunction_RouteAndMethodOfTheGuide(string name, string route, string method)
+    {
+        var trigger = Trigger(Function(name));
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        // Function keys would break the guide's clients, which send only X-API-Key: the app authenticates itself.
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void Metadata_EveryFunction_IsolatedWorkerEntryPointThatExists()
+    {
+        var assembly = typeof(CreateUploadUrl).Assembly;
+        foreach (var function in Functions.Value)
+        {
+            Assert.Equal("dotnet-isolated", function.GetProperty("language").GetString());
+            Assert.Equal(assembly.GetName().Name + ".dll", function.GetProperty("scriptFile").GetString());
+            var entryPoint = function.GetProperty("entryPoint").GetString()!;
+            var type = assembly.GetType(entryPoint[..entryPoint.LastIndexOf('.')], throwOnError: true)!;
+            Assert.NotNull(type.GetMethod(entryPoint[(entryPoint.LastIndexOf('.') + 1)..]));
+        }
+    }
+
+    [Fact]
+    public void DevHost_ServesExactlyTheHttpRoutesOfTheMetadata()
+    {
+        var metadata = Functions.Value
+            .Select(f => (Name: f.GetProperty("name").GetString()!, Trigger: Trigger(f)))
+            .Where(f => f.Trigger.GetProperty("type").GetString() == "httpTrigger")
+            .Select(f => $"{f.Name} {string.Join(',', f.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()))} {f.Trigger.GetProperty("route").GetString()}")
+            .Order(StringComparer.Ordinal);
+
+        var served = FunctionHttpEndpoints.Discover(typeof(CreateUploadUrl).Assembly)
+            .Select(e => $"{e.FunctionName} {string.Join(',', e.Methods)} {e.Route}")
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(metadata, served);
+    }
+}
