@@ -42,6 +42,26 @@ public sealed class UserDelegationSasTests(AzuriteOAuthFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ToSasQueryParameters_ManyUrlsFromOneKey_CostOneStorageRequestAndOneToken()
+    {
+        // The pattern the upload API's cache must show: signing is local; only the key costs a round-trip.
+        var credential = new LocalJwtCredential();
+        var counter = new RequestCounter();
+        var client = new BlobServiceClient(_azurite.BlobServiceUri, credential, counter.AddTo(_azurite.CreateBlobClientOptions()));
+        var container = client.GetBlobContainerClient("uploads");
+
+        var key = await GetUserDelegationKeyAsync(client);
+        var urls = Enumerable.Range(0, 1000)
+            .Select(i => UserDelegationSasUri(container.GetBlobClient($"client-a/{i}/f.mp4"), key, _azurite.AccountName, CreateWrite, DateTimeOffset.UtcNow.AddHours(1)))
+            .ToList();
+
+        Assert.Equal(1000, urls.Distinct().Count());
+        Assert.Equal(1, counter.Total);
+        Assert.Equal(1, counter.Count("POST", "userdelegationkey"));
+        Assert.Equal(1, credential.TokensIssued);
+    }
+
+    [Fact]
     public async Task GetUserDelegationKey_WithSharedKey_IsRefused()
     {
         var exception = await Assert.ThrowsAsync<RequestFailedException>(() => GetUserDelegationKeyAsync(_azurite.CreateServiceClient()));
