@@ -281,6 +281,34 @@ public sealed class UserDelegationSasTests(AzuriteOAuthFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Upload_SasSignedWithExpiredDelegationKey_Returns403()
+    {
+        // Azurite checks the key's own validity (skt/ske) too, not only the SAS's: a cached key must be refreshed
+        // before it expires, or every URL signed with it stops working at once.
+        var container = await _azurite.CreateContainerAsync();
+        var blob = container.GetBlobClient("old-key.bin");
+        var now = DateTimeOffset.UtcNow;
+        var keyExpiry = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(6);
+        var shortKey = (await _azurite.CreateOAuthServiceClient().GetUserDelegationKeyAsync(
+            new BlobGetUserDelegationKeyOptions(keyExpiry) { StartsOn = now - Backdate })).Value;
+        Assert.Equal(keyExpiry, shortKey.SignedExpiresOn);
+        var sasUri = UserDelegationSasUri(blob, shortKey, _azurite.AccountName, CreateWrite, DateTimeOffset.UtcNow.AddHours(1));
+        var client = new BlobClient(sasUri, _azurite.CreateBlobClientOptions());
+        await client.UploadAsync(BinaryData.FromString("while the key is valid"));
+
+        var wait = keyExpiry - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(1500);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        Assert.True(DateTimeOffset.UtcNow > keyExpiry);
+        var exception = await Assert.ThrowsAsync<RequestFailedException>(() => client.UploadAsync(BinaryData.FromString("after"), overwrite: true));
+        Assert.Equal(403, exception.Status);
+        Assert.Equal("AuthorizationFailure", exception.ErrorCode);
+    }
+
+    [Fact]
     public async Task Upload_SasWithStartInFuture_Returns403()
     {
         var container = await _azurite.CreateContainerAsync();
