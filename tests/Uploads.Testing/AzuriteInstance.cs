@@ -231,7 +231,10 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
             }
             catch (Exception exception) when (exception is OperationCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
             {
-                throw StartFailure(mode, process, output, $"it did not report a listening port within {StartTimeout.TotalSeconds:0} s", exception);
+                var what = exception is InvalidOperationException
+                    ? "it exited before it listened"
+                    : $"it did not report a listening port within {StartTimeout.TotalSeconds:0} s";
+                throw StartFailure(mode, process, output, what, exception);
             }
 
             // From here on the instance owns the process, the certificate and the folder: its DisposeAsync cleans up.
@@ -419,6 +422,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
 
     private static InvalidOperationException StartFailure(AzuriteMode mode, Process process, OutputTail output, string what, Exception? inner)
     {
+        if (process.HasExited)
+        {
+            // Drains the redirected output, so the message holds Azurite's last words.
+            process.WaitForExit();
+        }
+
         var exit = process.HasExited ? $" (exit code {process.ExitCode})" : string.Empty;
         return new InvalidOperationException(
             $"Azurite ({mode}) did not start: {what}{exit}. Its output:{Environment.NewLine}{output}",
