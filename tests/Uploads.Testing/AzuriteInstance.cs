@@ -44,6 +44,9 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
+    private const string WorkspacePrefix = "uploads-azurite-";
+    private const string OwnerFile = "owner.pid";
+
     private readonly Process _process;
     private readonly string _location;
     private readonly OutputTail _output;
@@ -129,7 +132,9 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         var script = FindAzuriteBlobScript(tools);
         var preload = Path.Combine(tools, "exit-with-parent.cjs");
 
-        var location = Directory.CreateTempSubdirectory("uploads-azurite-").FullName;
+        SweepAbandonedWorkspaces();
+        var location = Directory.CreateTempSubdirectory(WorkspacePrefix).FullName;
+        File.WriteAllText(Path.Combine(location, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         X509Certificate2? certificate = null;
         string? certificatePemPath = null;
         Process? process = null;
@@ -226,7 +231,10 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
             }
             catch (Exception exception) when (exception is OperationCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
             {
-                throw StartFailure(mode, process, output, $"it did not report a listening port within {StartTimeout.TotalSeconds:0} s", exception);
+                var what = exception is InvalidOperationException
+                    ? "it exited before it listened"
+                    : $"it did not report a listening port within {StartTimeout.TotalSeconds:0} s";
+                throw StartFailure(mode, process, output, what, exception);
             }
 
             // From here on the instance owns the process, the certificate and the folder: its DisposeAsync cleans up.
@@ -414,6 +422,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
 
     private static InvalidOperationException StartFailure(AzuriteMode mode, Process process, OutputTail output, string what, Exception? inner)
     {
+        if (process.HasExited)
+        {
+            // Drains the redirected output, so the message holds Azurite's last words.
+            process.WaitForExit();
+        }
+
         var exit = process.HasExited ? $" (exit code {process.ExitCode})" : string.Empty;
         return new InvalidOperationException(
             $"Azurite ({mode}) did not start: {what}{exit}. Its output:{Environment.NewLine}{output}",
@@ -441,6 +455,52 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         catch (Win32Exception)
         {
             // Exited in between.
+        }
+    }
+
+    /// <summary>
+    /// Deletes workspaces left by test processes that were killed before they could dispose their instances
+    /// (their Azurite exited with them, see exit-with-parent.cjs, but the folder stays). Best effort.
+    /// </summary>
+    private static void SweepAbandonedWorkspaces()
+    {
+        try
+        {
+            foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), WorkspacePrefix + "*"))
+            {
+                var owner = Path.Combine(directory, OwnerFile);
+                if (File.Exists(owner)
+                    && int.TryParse(File.ReadAllText(owner), NumberStyles.None, CultureInfo.InvariantCulture, out var ownerId)
+                    && !IsProcessRunning(ownerId))
+                {
+                    DeleteDirectory(directory);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Another run is sweeping or using the folder: leave it.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Not ours to delete.
+        }
+    }
+
+    private static bool IsProcessRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -79,6 +79,30 @@ public sealed class AzuriteLifecycleTests
     }
 
     [Fact]
+    public async Task StartAsync_WorkspaceOfDeadTestProcess_IsSwept()
+    {
+        // A killed test run leaves its workspace (its Azurite exits with it): the next start deletes it.
+        using var finished = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        await finished.WaitForExitAsync();
+        var abandoned = Directory.CreateTempSubdirectory("uploads-azurite-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(abandoned, "owner.pid"), finished.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var alive = Directory.CreateTempSubdirectory("uploads-azurite-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(alive, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        try
+        {
+            await using var azurite = await AzuriteInstance.StartAsync(AzuriteMode.SharedKey);
+
+            Assert.False(Directory.Exists(abandoned));
+            Assert.True(Directory.Exists(alive));
+        }
+        finally
+        {
+            Directory.Delete(alive, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ExitWithParentPreload_StdinClosed_NodeExits()
     {
         // What keeps a killed test run from leaking Azurite: the preload exits node when its stdin pipe closes.

@@ -42,6 +42,26 @@ public sealed class UserDelegationSasTests(AzuriteOAuthFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task ToSasQueryParameters_ManyUrlsFromOneKey_CostOneStorageRequestAndOneToken()
+    {
+        // The pattern the upload API's cache must show: signing is local; only the key costs a round-trip.
+        var credential = new LocalJwtCredential();
+        var counter = new RequestCounter();
+        var client = new BlobServiceClient(_azurite.BlobServiceUri, credential, counter.AddTo(_azurite.CreateBlobClientOptions()));
+        var container = client.GetBlobContainerClient("uploads");
+
+        var key = await GetUserDelegationKeyAsync(client);
+        var urls = Enumerable.Range(0, 1000)
+            .Select(i => UserDelegationSasUri(container.GetBlobClient($"client-a/{i}/f.mp4"), key, _azurite.AccountName, CreateWrite, DateTimeOffset.UtcNow.AddHours(1)))
+            .ToList();
+
+        Assert.Equal(1000, urls.Distinct().Count());
+        Assert.Equal(1, counter.Total);
+        Assert.Equal(1, counter.Count("POST", "userdelegationkey"));
+        Assert.Equal(1, credential.TokensIssued);
+    }
+
+    [Fact]
     public async Task GetUserDelegationKey_WithSharedKey_IsRefused()
     {
         var exception = await Assert.ThrowsAsync<RequestFailedException>(() => GetUserDelegationKeyAsync(_azurite.CreateServiceClient()));
@@ -258,6 +278,34 @@ public sealed class UserDelegationSasTests(AzuriteOAuthFixture fixture) : IClass
         Assert.Equal(403, exception.Status);
         Assert.Equal("AuthorizationFailure", exception.ErrorCode);
         Assert.Equal("ok", (await blob.DownloadContentAsync()).Value.Content.ToString());
+    }
+
+    [Fact]
+    public async Task Upload_SasSignedWithExpiredDelegationKey_Returns403()
+    {
+        // Azurite checks the key's own validity (skt/ske) too, not only the SAS's: a cached key must be refreshed
+        // before it expires, or every URL signed with it stops working at once.
+        var container = await _azurite.CreateContainerAsync();
+        var blob = container.GetBlobClient("old-key.bin");
+        var now = DateTimeOffset.UtcNow;
+        var keyExpiry = new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(6);
+        var shortKey = (await _azurite.CreateOAuthServiceClient().GetUserDelegationKeyAsync(
+            new BlobGetUserDelegationKeyOptions(keyExpiry) { StartsOn = now - Backdate })).Value;
+        Assert.Equal(keyExpiry, shortKey.SignedExpiresOn);
+        var sasUri = UserDelegationSasUri(blob, shortKey, _azurite.AccountName, CreateWrite, DateTimeOffset.UtcNow.AddHours(1));
+        var client = new BlobClient(sasUri, _azurite.CreateBlobClientOptions());
+        await client.UploadAsync(BinaryData.FromString("while the key is valid"));
+
+        var wait = keyExpiry - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(1500);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        Assert.True(DateTimeOffset.UtcNow > keyExpiry);
+        var exception = await Assert.ThrowsAsync<RequestFailedException>(() => client.UploadAsync(BinaryData.FromString("after"), overwrite: true));
+        Assert.Equal(403, exception.Status);
+        Assert.Equal("AuthorizationFailure", exception.ErrorCode);
     }
 
     [Fact]
