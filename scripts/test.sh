@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test of the repository: unit tests, integration tests against real Azurite (started by the tests
+# themselves on free loopback ports), end-to-end tests over HTTP including the guide's Python examples, and the
+# offline infrastructure checks. Builds first with warnings as errors.
+#
+# Needs: the .NET 10 SDK, Node.js 20+ with npm, and Debian's python3-requests, python3-aiohttp, python3-azure
+# and shellcheck (.ci/run installs them on a fresh machine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+configuration="${CONFIGURATION:-Release}"
+results="${TEST_RESULTS:-TestResults}"
+
+if [ ! -x tests/tools/node_modules/.bin/azurite-blob ]; then
+  npm ci --prefix tests/tools --no-audit --no-fund
+fi
+
+dotnet build Functions.sln -c "$configuration" -warnaserror -nologo -v quiet
+
+rm -rf "$results"
+status=0
+dotnet test Functions.sln -c "$configuration" --no-build --nologo \
+  --logger "trx;LogFilePrefix=results" --results-directory "$results" "$@" || status=$?
+
+# One closing line for the whole run, summed over the test projects' TRX reports.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
+done
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ]; then
+  echo "no test ran" >&2
+  status=1
+fi
+exit "$status"
