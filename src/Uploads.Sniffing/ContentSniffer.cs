@@ -1,0 +1,135 @@
+using Uploads.Sniffing.Formats;
+
+namespace Uploads.Sniffing;
+
+/// <summary>
+/// Decides what a file really is from its bytes (magic numbers and structure), asking for as few bytes as it can.
+/// See docs/sniffing.md for the formats, the traps and the bounds.
+/// </summary>
+public static class ContentSniffer
+{
+    /// <summary>How much of the head a caller should supply up front; the sniffer asks for more via <see cref="SniffOutcome.NeedBytes"/>.</summary>
+    public const int HeadBytes = 64 * 1024;
+
+    /// <summary>The usual size of a further range the sniffer asks for.</summary>
+    public const int ChunkBytes = 64 * 1024;
+
+    /// <summary>The largest single range the sniffer ever asks for.</summary>
+    public const int MaxRangeBytes = 1024 * 1024;
+
+    /// <summary>How many bytes from the end a ZIP needs first (the End Of Central Directory record, its comment, the zip64 locator).</summary>
+    public const int ZipTailBytes = 22 + 65535 + 20;
+
+    /// <summary>How many bytes from the end are checked for text besides the head.</summary>
+    public const int TextTailBytes = 64 * 1024;
+
+    /// <summary>An SVG is scanned whole for active content; a larger one is refused.</summary>
+    public const int MaxSvgBytes = 4 * 1024 * 1024;
+
+    /// <summary>The largest ZIP central directory read; a larger one is refused.</summary>
+    public const int MaxZipDirectoryBytes = 1024 * 1024;
+
+    /// <summary><see cref="SniffAsync"/> gives up after this many range reads (the head included).</summary>
+    public const int MaxRounds = 32;
+
+    /// <summary><see cref="SniffAsync"/> reads at most this many bytes in all.</summary>
+    public const long MaxTotalReadBytes = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// Pure and synchronous: decides from what <paramref name="input"/> holds, or says which range is needed next.
+    /// Never throws on any content, never reads outside the segments it was given.
+    /// </summary>
+    public static SniffOutcome Evaluate(SniffInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return EvaluateCore(input);
+        }
+#pragma warning disable CA1031 // Defence in depth: a bug on hostile input must refuse the file, not fail the request. Fuzz tests call EvaluateCore to see such bugs.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file could not be analysed.");
+        }
+    }
+
+    /// <summary>The evaluation without the safety net (tests and fuzzing call it so that a bug shows).</summary>
+    internal static SniffOutcome EvaluateCore(SniffInput input)
+    {
+        var total = input.TotalLength;
+        if (total == 0)
+        {
+            return new SniffOutcome.Detected(MediaTypes.Empty, null);
+        }
+
+        var want = total is { } t ? (int)Math.Min(HeadBytes, t) : HeadBytes;
+        var held = input.ContiguousLength(0, want);
+        if (held < want)
+        {
+            return new SniffOutcome.NeedBytes(new ByteRange(held, want - held));
+        }
+
+        input.TryGet(new ByteRange(0, want), out var head);
+        var context = new SniffContext(input, head);
+
+        return Signatures.Detect(context)
+            ?? Markup.Detect(context)
+            ?? Text.Detect(context)
+            ?? new SniffOutcome.Detected(MediaTypes.OctetStream, null);
+    }
+
+    /// <summary>
+    /// Convenience loop for random-access sources (storage range reads, files, byte arrays): fetches what
+    /// <see cref="Evaluate"/> asks for, with at most <see cref="MaxRounds"/> reads and <see cref="MaxTotalReadBytes"/> bytes.
+    /// A source that returns fewer bytes than asked (the file shrank) or a budget exhausted gives a refusal.
+    /// Exceptions of <paramref name="readRange"/> propagate.
+    /// </summary>
+    public static async ValueTask<SniffOutcome.Detected> SniffAsync(
+        Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
+        long totalLength,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(readRange);
+        ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
+        var input = new SniffInput(totalLength);
+        long bytesRead = 0;
+        for (var round = 0; round <= MaxRounds; round++)
+        {
+            var outcome = Evaluate(input);
+            if (outcome is SniffOutcome.Detected detected)
+            {
+                return detected;
+            }
+
+            var range = ((SniffOutcome.NeedBytes)outcome).Range;
+            if (round == MaxRounds || bytesRead + range.Length > MaxTotalReadBytes || range.Offset < 0 || range.End > totalLength)
+            {
+                break;
+            }
+
+            var data = await readRange(range, cancellationToken).ConfigureAwait(false);
+            if (data.Length < range.Length)
+            {
+                return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file changed or could not be read while it was being checked.");
+            }
+
+            input.Add(range.Offset, data[..range.Length]);
+            bytesRead += range.Length;
+        }
+
+        return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file's structure needs too many reads to be checked.");
+    }
+
+    /// <summary>
+    /// True when <paramref name="detected"/> satisfies the declared allowlist type: same type after canonicalisation
+    /// (<c>audio/wav</c> = <c>audio/x-wav</c>; case and parameters ignored) and no refusal.
+    /// </summary>
+    public static bool Satisfies(string declaredContentType, SniffOutcome.Detected detected)
+    {
+        ArgumentNullException.ThrowIfNull(declaredContentType);
+        ArgumentNullException.ThrowIfNull(detected);
+        return detected.Refusal is null
+            && string.Equals(MediaTypes.Canonical(declaredContentType), MediaTypes.Canonical(detected.MediaType), StringComparison.Ordinal);
+    }
+}

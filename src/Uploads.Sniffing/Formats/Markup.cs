@@ -1,0 +1,173 @@
+using System.Text;
+using System.Xml;
+
+namespace Uploads.Sniffing.Formats;
+
+/// <summary>
+/// Markup starting with <c>&lt;</c> (after an optional BOM and white space): HTML (the WHATWG sniffing patterns, which
+/// browsers honour), SVG (root <c>svg</c> in the SVG namespace, then scanned whole for active content), XHTML and other XML.
+/// </summary>
+internal static class Markup
+{
+    public const string SvgNamespace = "http://www.w3.org/2000/svg";
+    public const string XhtmlNamespace = "http://www.w3.org/1999/xhtml";
+
+    // WHATWG MIME Sniffing, "identifying a resource with an unknown MIME type": each followed by a space or '>'.
+    private static readonly string[] HtmlPatterns =
+    [
+        "<!doctype html", "<html", "<head", "<script", "<iframe", "<h1", "<div", "<font", "<table", "<a", "<style",
+        "<title", "<b", "<body", "<br", "<p",
+    ];
+
+    public static SniffOutcome? Detect(SniffContext context)
+    {
+        var head = context.Head.Span;
+        var prefix = Decode(head[..Math.Min(head.Length, 4096)]);
+        var start = 0;
+        while (start < prefix.Length && prefix[start] is ' ' or '\t' or '\r' or '\n' or '\f')
+        {
+            start++;
+        }
+
+        if (start >= prefix.Length || prefix[start] != '<')
+        {
+            return null;
+        }
+
+        var text = prefix.AsSpan(start);
+        if (IsHtmlPattern(text))
+        {
+            return SniffContext.Detected(MediaTypes.Html);
+        }
+
+        var held = context.Held(0, ContentSniffer.MaxSvgBytes);
+        var wholeFile = context.Total is { } total && held.Length >= total;
+        var root = FindRoot(held, out var hitEnd);
+        if (root is null)
+        {
+            if (hitEnd && !wholeFile && held.Length < ContentSniffer.MaxSvgBytes)
+            {
+                return context.Need(held.Length, ContentSniffer.ChunkBytes);
+            }
+
+            return FirstTagName(text) switch
+            {
+                "svg" => new SniffOutcome.Detected(MediaTypes.Svg, "The SVG is not well-formed XML (or uses entities declared outside the file)."),
+                "html" or "head" or "body" or "script" or "meta" or "link" => SniffContext.Detected(MediaTypes.Html),
+                _ => null,
+            };
+        }
+
+        var (name, ns) = root.Value;
+        if (name == "svg" && ns is SvgNamespace or "")
+        {
+            if (ns != SvgNamespace)
+            {
+                return new SniffOutcome.Detected(MediaTypes.Svg, $"The SVG's root element is not in the SVG namespace: add xmlns=\"{SvgNamespace}\".");
+            }
+
+            return Svg(context, held, wholeFile);
+        }
+
+        if (name.Equals("html", StringComparison.OrdinalIgnoreCase))
+        {
+            return SniffContext.Detected(ns == XhtmlNamespace ? MediaTypes.Xhtml : MediaTypes.Html);
+        }
+
+        return SniffContext.Detected(MediaTypes.Xml);
+    }
+
+    private static SniffOutcome Svg(SniffContext context, ReadOnlyMemory<byte> held, bool wholeFile)
+    {
+        var tooLarge = new SniffOutcome.Detected(
+            MediaTypes.Svg,
+            $"SVG files larger than {ContentSniffer.MaxSvgBytes / 1024 / 1024} MiB are not accepted (they are scanned whole for scripts).");
+        if (context.Total > ContentSniffer.MaxSvgBytes)
+        {
+            return tooLarge;
+        }
+
+        if (!wholeFile)
+        {
+            return held.Length >= ContentSniffer.MaxSvgBytes ? tooLarge : context.Need(held.Length, ContentSniffer.MaxRangeBytes);
+        }
+
+        var refusal = SvgScanner.FindActiveContent(held);
+        return new SniffOutcome.Detected(MediaTypes.Svg, refusal);
+    }
+
+    /// <summary>The root element's local name and namespace, or null when the held bytes do not reach it or are not XML.</summary>
+    private static (string Name, string Namespace)? FindRoot(ReadOnlyMemory<byte> bytes, out bool hitEnd)
+    {
+        var stream = new MemoryReadStream(bytes);
+        try
+        {
+            using var reader = XmlReader.Create(stream, SvgScanner.Settings());
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element)
+                {
+                    hitEnd = false;
+                    return (reader.LocalName, reader.NamespaceURI);
+                }
+            }
+        }
+        catch (XmlException)
+        {
+        }
+
+        hitEnd = stream.HitEnd;
+        return null;
+    }
+
+    private static bool IsHtmlPattern(ReadOnlySpan<char> text)
+    {
+        foreach (var pattern in HtmlPatterns)
+        {
+            if (text.Length > pattern.Length && text.StartsWith(pattern, StringComparison.OrdinalIgnoreCase)
+                && text[pattern.Length] is ' ' or '>' or '\t' or '\n' or '\r' or '\f')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The name of the first start tag (after declarations, comments and processing instructions), lower case.</summary>
+    private static string? FirstTagName(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i + 1 < text.Length; i++)
+        {
+            if (text[i] == '<' && char.IsAsciiLetter(text[i + 1]))
+            {
+                var end = i + 1;
+                while (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] is ':' or '-'))
+                {
+                    end++;
+                }
+
+                var name = text[(i + 1)..end].ToString().ToLowerInvariant();
+                var colon = name.LastIndexOf(':');
+                return colon >= 0 ? name[(colon + 1)..] : name;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+        {
+            return Encoding.Unicode.GetString(bytes[2..(bytes.Length & ~1)]);
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            return Encoding.BigEndianUnicode.GetString(bytes[2..(bytes.Length & ~1)]);
+        }
+
+        return Encoding.UTF8.GetString(bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes);
+    }
+}

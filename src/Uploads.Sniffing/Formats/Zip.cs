@@ -1,0 +1,400 @@
+using System.IO.Compression;
+using System.Text;
+using System.Xml;
+
+namespace Uploads.Sniffing.Formats;
+
+/// <summary>
+/// ZIP and OOXML: the End Of Central Directory record (zip64 too) is read from the tail, the central directory
+/// (bounded) is searched for <c>[Content_Types].xml</c>, and that entry is read and parsed: its main-part content
+/// type tells DOCX from DOCM, DOTX, XLSX, PPTX and plain ZIP. Entry order and data descriptors do not matter because
+/// only the central directory's sizes and offsets are used.
+/// </summary>
+internal static class Zip
+{
+    public const int MaxContentTypesBytes = 1024 * 1024;
+
+    private const string ContentTypesName = "[Content_Types].xml";
+    private const string DocxMain = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
+    private const string VbaProject = "application/vnd.ms-office.vbaproject";
+
+    public static SniffOutcome Detect(SniffContext context)
+    {
+        if (!context.TryGetTail(ContentSniffer.ZipTailBytes, out var tailMemory, out var tailMissing))
+        {
+            return tailMissing;
+        }
+
+        var total = context.Total!.Value;
+        var tail = tailMemory.Span;
+        var tailStart = total - tail.Length;
+
+        var eocd = -1;
+        for (var i = tail.Length - 22; i >= 0; i--)
+        {
+            if (tail[i] == 'P' && tail[(i + 1)..].StartsWith("K\x05\x06"u8) && 22 + SniffContext.U16LE(tail, i + 20) == tail.Length - i)
+            {
+                eocd = i;
+                break;
+            }
+        }
+
+        if (eocd < 0)
+        {
+            return Damaged("its end of central directory record is missing (truncated file?)");
+        }
+
+        if (SniffContext.U16LE(tail, eocd + 4) != 0 || SniffContext.U16LE(tail, eocd + 6) != 0)
+        {
+            return Damaged("multi-part archives are not supported");
+        }
+
+        long entryCount = SniffContext.U16LE(tail, eocd + 10);
+        long directorySize = SniffContext.U32LE(tail, eocd + 12);
+        long directoryOffset = SniffContext.U32LE(tail, eocd + 16);
+        var directoryLimit = tailStart + eocd;
+
+        var locator = eocd - 20;
+        if (locator >= 0 && tail[locator..].StartsWith("PK\x06\x07"u8))
+        {
+            var zip64Offset = (long)Math.Min(SniffContext.U64LE(tail, locator + 8), long.MaxValue / 4);
+            if (zip64Offset + 56 > tailStart + locator)
+            {
+                return Damaged("its zip64 end of central directory locator is invalid");
+            }
+
+            if (!context.TryRead(zip64Offset, 56, out var zip64Memory, out var zip64Missing))
+            {
+                return zip64Missing ?? Damaged("its zip64 end of central directory record is missing");
+            }
+
+            var zip64 = zip64Memory.Span;
+            if (!zip64.StartsWith("PK\x06\x06"u8))
+            {
+                return Damaged("its zip64 end of central directory record is invalid");
+            }
+
+            entryCount = (long)Math.Min(SniffContext.U64LE(zip64, 32), long.MaxValue / 4);
+            directorySize = (long)Math.Min(SniffContext.U64LE(zip64, 40), long.MaxValue / 4);
+            directoryOffset = (long)Math.Min(SniffContext.U64LE(zip64, 48), long.MaxValue / 4);
+            directoryLimit = zip64Offset;
+        }
+
+        if (directoryOffset + directorySize > directoryLimit)
+        {
+            return Damaged("its central directory lies outside the file");
+        }
+
+        if (directorySize > ContentSniffer.MaxZipDirectoryBytes)
+        {
+            return new SniffOutcome.Detected(MediaTypes.Zip, $"The ZIP central directory is larger than {ContentSniffer.MaxZipDirectoryBytes / 1024 / 1024} MiB; such archives are not accepted.");
+        }
+
+        if (!context.TryRead(directoryOffset, (int)directorySize, out var directoryMemory, out var directoryMissing, 0))
+        {
+            return directoryMissing ?? Damaged("its central directory is truncated");
+        }
+
+        var directory = directoryMemory.Span;
+        Central? contentTypes = null;
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var position = 0;
+        for (long n = 0; n < entryCount && position < directory.Length; n++)
+        {
+            if (!Central.TryParse(directory, ref position, out var entry))
+            {
+                return Damaged("its central directory is malformed");
+            }
+
+            if (!names.Add(entry.Name))
+            {
+                return Damaged($"it holds two entries named '{Printable(entry.Name)}'");
+            }
+
+            if (entry.Name.Equals(ContentTypesName, StringComparison.OrdinalIgnoreCase))
+            {
+                contentTypes = entry;
+            }
+        }
+
+        if (contentTypes is not { } types)
+        {
+            return OpenDocument(context.Head.Span) ?? SniffContext.Detected(MediaTypes.Zip);
+        }
+
+        return ReadContentTypes(context, types, names);
+    }
+
+    private static SniffOutcome ReadContentTypes(SniffContext context, Central entry, HashSet<string> names)
+    {
+        if ((entry.Flags & 1) != 0)
+        {
+            return Damaged("its [Content_Types].xml is encrypted");
+        }
+
+        if (entry.CompressedSize > MaxContentTypesBytes || entry.UncompressedSize > MaxContentTypesBytes)
+        {
+            return Damaged("its [Content_Types].xml is implausibly large");
+        }
+
+        var prefetch = (int)Math.Min(ContentSniffer.MaxRangeBytes, 30 + entry.Name.Length + 1024 + entry.CompressedSize);
+        if (!context.TryRead(entry.LocalHeaderOffset, 30, out var localMemory, out var missing, prefetch))
+        {
+            return missing ?? Damaged("its [Content_Types].xml entry lies outside the file");
+        }
+
+        var local = localMemory.Span;
+        if (!local.StartsWith("PK\x03\x04"u8))
+        {
+            return Damaged("the local header of [Content_Types].xml is missing");
+        }
+
+        var dataStart = entry.LocalHeaderOffset + 30 + SniffContext.U16LE(local, 26) + SniffContext.U16LE(local, 28);
+        if (!context.TryRead(dataStart, (int)entry.CompressedSize, out var data, out missing, 0))
+        {
+            return missing ?? Damaged("its [Content_Types].xml entry is truncated");
+        }
+
+        byte[] xml;
+        switch (entry.Method)
+        {
+            case 0:
+                xml = data.ToArray();
+                break;
+            case 8:
+                if (!TryInflate(data, (int)entry.UncompressedSize, out xml))
+                {
+                    return Damaged("its [Content_Types].xml cannot be decompressed");
+                }
+
+                break;
+            default:
+                return Damaged($"its [Content_Types].xml uses unsupported compression method {entry.Method}");
+        }
+
+        if (!TryReadTypes(xml, out var overrides, out var macros))
+        {
+            return Damaged("its [Content_Types].xml is not well-formed");
+        }
+
+        foreach (var (part, type) in overrides)
+        {
+            var detected = type switch
+            {
+                DocxMain => MediaTypes.Docx,
+                "application/vnd.ms-word.document.macroenabled.main+xml" => MediaTypes.Docm,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml" => MediaTypes.Dotx,
+                "application/vnd.ms-word.template.macroenabledtemplate.main+xml" => MediaTypes.Dotm,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+                    or "application/vnd.ms-excel.sheet.macroenabled.main+xml"
+                    or "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml" => MediaTypes.Xlsx,
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
+                    or "application/vnd.ms-powerpoint.presentation.macroenabled.main+xml"
+                    or "application/vnd.openxmlformats-officedocument.presentationml.slideshow.main+xml" => MediaTypes.Pptx,
+                _ => null,
+            };
+            if (detected is null)
+            {
+                continue;
+            }
+
+            if (detected != MediaTypes.Docx)
+            {
+                return SniffContext.Detected(detected);
+            }
+
+            if (!names.Contains(part.TrimStart('/')))
+            {
+                return new SniffOutcome.Detected(MediaTypes.Docx, $"The document's main part '{Printable(part)}' is missing from the archive.");
+            }
+
+            return macros
+                ? new SniffOutcome.Detected(MediaTypes.Docx, "The document contains macros (a VBA project); save it as a macro-free .docx.")
+                : SniffContext.Detected(MediaTypes.Docx);
+        }
+
+        return SniffContext.Detected(MediaTypes.Zip);
+    }
+
+    private static bool TryInflate(ReadOnlyMemory<byte> compressed, int expected, out byte[] result)
+    {
+        result = [];
+        var buffer = new byte[Math.Min(MaxContentTypesBytes, Math.Max(expected, 0)) + 1];
+        try
+        {
+            using var stream = new DeflateStream(new MemoryStream(compressed.ToArray(), writable: false), CompressionMode.Decompress);
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+            {
+                length += read;
+            }
+
+            if (length > MaxContentTypesBytes)
+            {
+                return false;
+            }
+
+            result = buffer.AsSpan(0, length).ToArray();
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryReadTypes(byte[] xml, out List<(string Part, string Type)> overrides, out bool macros)
+    {
+        overrides = [];
+        macros = false;
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            MaxCharactersInDocument = MaxContentTypesBytes,
+            IgnoreComments = true,
+            IgnoreWhitespace = true,
+        };
+        try
+        {
+            using var reader = XmlReader.Create(new MemoryStream(xml, writable: false), settings);
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element)
+                {
+                    continue;
+                }
+
+                var type = reader.GetAttribute("ContentType")?.Trim().ToLowerInvariant();
+                if (type is null)
+                {
+                    continue;
+                }
+
+                macros |= type == VbaProject;
+                if (reader.LocalName == "Override" && reader.GetAttribute("PartName") is { } part)
+                {
+                    overrides.Add((part, type));
+                }
+            }
+
+            return true;
+        }
+        catch (XmlException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>OpenDocument and similar: a first, stored entry named <c>mimetype</c> holding the type.</summary>
+    private static SniffOutcome.Detected? OpenDocument(ReadOnlySpan<byte> head)
+    {
+        if (head.Length < 38 || !head.StartsWith("PK\x03\x04"u8) || SniffContext.U16LE(head, 8) != 0 || !head[30..].StartsWith("mimetype"u8)
+            || SniffContext.U16LE(head, 26) != 8)
+        {
+            return null;
+        }
+
+        var size = (int)Math.Min(SniffContext.U32LE(head, 18), 128);
+        var start = 38 + SniffContext.U16LE(head, 28);
+        if (start + size > head.Length || size == 0)
+        {
+            return null;
+        }
+
+        var value = head.Slice(start, size);
+        foreach (var c in value)
+        {
+            if (!(char.IsAsciiLetterOrDigit((char)c) || c is (byte)'/' or (byte)'.' or (byte)'-' or (byte)'+'))
+            {
+                return null;
+            }
+        }
+
+        return SniffContext.Detected(Encoding.ASCII.GetString(value));
+    }
+
+    private static SniffOutcome.Detected Damaged(string reason) => new(MediaTypes.Zip, $"The ZIP archive is damaged or hostile: {reason}.");
+
+    private static string Printable(string name)
+    {
+        var builder = new StringBuilder(Math.Min(name.Length, 80));
+        foreach (var c in name.AsSpan(0, Math.Min(name.Length, 80)))
+        {
+            builder.Append(char.IsControl(c) ? '?' : c);
+        }
+
+        return builder.ToString();
+    }
+
+    private readonly record struct Central(string Name, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset)
+    {
+        public static bool TryParse(ReadOnlySpan<byte> directory, ref int position, out Central entry)
+        {
+            entry = default;
+            if (position + 46 > directory.Length || !directory[position..].StartsWith("PK\x01\x02"u8))
+            {
+                return false;
+            }
+
+            var record = directory[position..];
+            var nameLength = SniffContext.U16LE(record, 28);
+            var extraLength = SniffContext.U16LE(record, 30);
+            var commentLength = SniffContext.U16LE(record, 32);
+            var length = 46 + nameLength + extraLength + commentLength;
+            if (length > record.Length)
+            {
+                return false;
+            }
+
+            long compressed = SniffContext.U32LE(record, 20);
+            long uncompressed = SniffContext.U32LE(record, 24);
+            long offset = SniffContext.U32LE(record, 42);
+
+            // Zip64 extended information: the 8-byte values present are those whose 32-bit field is 0xFFFFFFFF, in order.
+            var extra = record.Slice(46 + nameLength, extraLength);
+            while (extra.Length >= 4)
+            {
+                var id = SniffContext.U16LE(extra, 0);
+                var size = SniffContext.U16LE(extra, 2);
+                if (size > extra.Length - 4)
+                {
+                    return false;
+                }
+
+                if (id == 1)
+                {
+                    var field = extra.Slice(4, size);
+                    var at = 0;
+                    if (uncompressed == uint.MaxValue && at + 8 <= field.Length)
+                    {
+                        uncompressed = (long)Math.Min(SniffContext.U64LE(field, at), long.MaxValue / 4);
+                        at += 8;
+                    }
+
+                    if (compressed == uint.MaxValue && at + 8 <= field.Length)
+                    {
+                        compressed = (long)Math.Min(SniffContext.U64LE(field, at), long.MaxValue / 4);
+                        at += 8;
+                    }
+
+                    if (offset == uint.MaxValue && at + 8 <= field.Length)
+                    {
+                        offset = (long)Math.Min(SniffContext.U64LE(field, at), long.MaxValue / 4);
+                    }
+                }
+
+                extra = extra[(4 + size)..];
+            }
+
+            var nameBytes = record.Slice(46, nameLength);
+            var name = (SniffContext.U16LE(record, 8) & 0x800) != 0 || !nameBytes.ContainsAnyExceptInRange((byte)0, (byte)0x7F)
+                ? Encoding.UTF8.GetString(nameBytes)
+                : Encoding.Latin1.GetString(nameBytes);
+            entry = new Central(name, SniffContext.U16LE(record, 8), SniffContext.U16LE(record, 10), compressed, uncompressed, offset);
+            position += length;
+            return true;
+        }
+    }
+}
