@@ -155,7 +155,7 @@ public sealed partial class UploadVerifier(
     /// The quarantine already holds a blob at this path: the same content (a duplicate event raced us) needs no
     /// second copy; an earlier rejected upload is kept, and this one is stored beside it under its ETag.
     /// </summary>
-    private static async Task CopyBesideEarlierRejectionAsync(BlobClient target, Uri source, BlobCopyFromUriOptions copyOptions, string sourceETag, CancellationToken cancellationToken)
+    private async Task CopyBesideEarlierRejectionAsync(BlobClient target, Uri source, BlobCopyFromUriOptions copyOptions, string sourceETag, CancellationToken cancellationToken)
     {
         var existing = await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         if (QuarantineMetadata.Read(existing.Value.Metadata, QuarantineMetadata.SourceETag) == sourceETag.Trim('"'))
@@ -163,7 +163,7 @@ public sealed partial class UploadVerifier(
             return;
         }
 
-        var beside = target.GetParentBlobContainerClient().GetBlobClient($"{target.Name}~{sourceETag.Trim('"')}");
+        var beside = containers.Quarantine.GetBlobClient($"{target.Name}~{sourceETag.Trim('"')}");
         copyOptions.DestinationConditions = null;
         var copy = await beside.StartCopyFromUriAsync(source, copyOptions, cancellationToken).ConfigureAwait(false);
         await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
