@@ -86,8 +86,14 @@ if ($dryRun) {
 $bodyFile = [System.IO.Path]::GetTempFileName()
 try {
     Set-Content -Path $bodyFile -Value $body -Encoding utf8NoBOM
-    az rest --method put --url $url --body "@$bodyFile" --headers 'Content-Type=application/json' --output none
-    if ($LASTEXITCODE -ne 0) { throw 'post-deploy: creating the Event Grid subscription failed' }
+    # Event Grid validates the webhook first; a cold instance can miss the first handshake (the PUT is idempotent).
+    for ($attempt = 1; ; $attempt++) {
+        az rest --method put --url $url --body "@$bodyFile" --headers 'Content-Type=application/json' --output none
+        if ($LASTEXITCODE -eq 0) { break }
+        if ($attempt -ge 3) { throw 'post-deploy: creating the Event Grid subscription failed (see the error above)' }
+        Write-Host "post-deploy: retrying the Event Grid subscription (attempt $attempt of 3 failed)"
+        Start-Sleep -Seconds 20
+    }
 }
 finally {
     Remove-Item -Path $bodyFile -Force -ErrorAction SilentlyContinue

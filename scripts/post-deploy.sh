@@ -116,6 +116,13 @@ body_file=$(mktemp)
 trap 'rm -f "$body_file"' EXIT
 body >"$body_file"
 
-# Event Grid validates the webhook (handshake with the blobs extension) before the PUT succeeds.
-az rest --method put --url "$url" --body "@$body_file" --headers 'Content-Type=application/json' --output none
+# Event Grid validates the webhook (handshake with the blobs extension) before the PUT succeeds;
+# a cold instance can miss the first handshake, so try a few times (the PUT is idempotent).
+attempt=1
+until az rest --method put --url "$url" --body "@$body_file" --headers 'Content-Type=application/json' --output none; do
+  [ "$attempt" -lt 3 ] || fail "creating the Event Grid subscription failed (see the error above)"
+  echo "post-deploy: retrying the Event Grid subscription (attempt $attempt of 3 failed)"
+  attempt=$((attempt + 1))
+  sleep 20
+done
 echo "post-deploy: Event Grid subscription '$subscription_name' delivers BlobCreated events of container '$AZURE_UPLOADS_CONTAINER_NAME' to $AZURE_BLOB_TRIGGER_FUNCTION_NAME"

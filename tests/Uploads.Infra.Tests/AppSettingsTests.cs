@@ -27,7 +27,7 @@ public sealed class AppSettingsTests(CompiledTemplate template)
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];
 
-    /// <summary>Settings that must never be set here: key-based connections, or settings Flex Consumption rejects.</summary>
+    /// <summary>Settings that must never be set here: key-based connections, settings Flex Consumption rejects, local-only switches.</summary>
     internal static readonly string[] ForbiddenSettings =
     [
         "AzureWebJobsStorage",
@@ -38,6 +38,8 @@ public sealed class AppSettingsTests(CompiledTemplate template)
         "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
         "WEBSITE_CONTENTSHARE",
         "APPINSIGHTS_INSTRUMENTATIONKEY",
+        // Local development only: upload URLs over plain HTTP.
+        "Uploads__AllowHttpUploadUrls",
     ];
 
     private (ISet<string> Keys, ISet<string> Prefixes, TemplateResource Config) Settings()
