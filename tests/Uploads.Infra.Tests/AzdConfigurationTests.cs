@@ -137,6 +137,30 @@ public sealed partial class AzdConfigurationTests(CompiledTemplate template)
         }
     }
 
+    [Fact]
+    public void Parameters_EveryTemplateAndModule_Described()
+    {
+        var templates = new[] { template.Root }
+            .Concat(template.OfType("Microsoft.Resources/deployments").Select(d => d.Properties["template"]!.AsObject()));
+
+        foreach (var t in templates)
+        {
+            foreach (var (name, parameter) in t["parameters"]?.AsObject() ?? [])
+            {
+                Assert.False(string.IsNullOrWhiteSpace((string?)parameter!["metadata"]?["description"]), $"Parameter '{name}' has no @description.");
+            }
+        }
+    }
+
+    [Fact]
+    public void ApiModule_DependsOnRoleAssignments()
+    {
+        // The app must not start before its identity holds the roles its identity-based connections need.
+        var api = template.Module("api").Resource;
+
+        Assert.Contains(api["dependsOn"]!.AsArray(), d => ((string)d!).Contains("'rbac'", StringComparison.Ordinal));
+    }
+
     [GeneratedRegex(@"^(?<key>[A-Za-z_][A-Za-z0-9_-]*):(?:\s+(?<value>.*))?$")]
     private static partial Regex YamlPair();
 
