@@ -1,0 +1,223 @@
+// The uploads account: what clients PUT to through user-delegation SAS URLs, what the API writes
+// direct uploads to, and what the Event Grid-sourced blob trigger verifies.
+@description('Name of the storage account.')
+param name string
+
+@description('Name of the Event Grid system topic on this account (source of Microsoft.Storage.BlobCreated).')
+param systemTopicName string
+
+@description('Location of the resources.')
+param location string
+
+@description('Tags for the resources.')
+param tags object
+
+@description('Container that receives uploads.')
+param uploadsContainerName string
+
+@description('Container that receives files that failed verification.')
+param quarantineContainerName string
+
+@description('Container that receives Event Grid events that could not be delivered.')
+param deadLetterContainerName string
+
+@description('Days after which quarantined blobs are deleted.')
+param quarantineRetentionDays int
+
+@description('Days after which dead-lettered events are deleted.')
+param deadLetterRetentionDays int
+
+@description('Browser origins allowed to PUT blobs through upload URLs. Empty: no CORS rule.')
+param corsAllowedOrigins array
+
+// The blob trigger writes blobs that failed all retries to this queue of the trigger's own account
+// (the poison queue of the Blobs extension). Created here so that the app's queue role can be scoped to it.
+var poisonQueueName = 'webjobs-blobtrigger-poison'
+
+resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    // No account keys: every request is Entra ID (OAuth) or a user-delegation SAS signed from it.
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    // Clients upload from anywhere with their SAS URL, so the blob endpoint stays public (HTTPS only, no anonymous access).
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    // Browser uploads: PUT (single shot and Put Block / Put Block List) with the x-ms-blob-type header.
+    cors: {
+      corsRules: empty(corsAllowedOrigins)
+        ? []
+        : [
+            {
+              allowedOrigins: corsAllowedOrigins
+              allowedMethods: [
+                'PUT'
+                'OPTIONS'
+              ]
+              allowedHeaders: [
+                'content-type'
+                'content-length'
+                'x-ms-blob-type'
+                'x-ms-blob-content-type'
+                'x-ms-client-request-id'
+                'x-ms-date'
+                'x-ms-version'
+              ]
+              exposedHeaders: [
+                'etag'
+                'x-ms-request-id'
+                'x-ms-version'
+              ]
+              maxAgeInSeconds: 3600
+            }
+          ]
+    }
+    // Nothing is silently lost: a deleted or overwritten blob can be recovered for 7 days.
+    deleteRetentionPolicy: {
+      enabled: true
+      days: 7
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: 7
+    }
+  }
+}
+
+resource uploadsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: uploadsContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource quarantineContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: quarantineContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: deadLetterContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: poisonQueueName
+}
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-quarantined-blobs'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${quarantineContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: quarantineRetentionDays
+                }
+              }
+            }
+          }
+        }
+        {
+          name: 'delete-dead-lettered-events'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${deadLetterContainerName}/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: deadLetterRetentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [
+    quarantineContainer
+    deadLetterContainer
+  ]
+}
+
+// Source of Microsoft.Storage.BlobCreated. Its system-assigned identity writes dead letters
+// (role in rbac.bicep); the subscription itself is created by the postdeploy hook.
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
+  name: systemTopicName
+  location: location
+  tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    source: account.id
+    topicType: 'Microsoft.Storage.StorageAccounts'
+  }
+}
+
+output name string = account.name
+output id string = account.id
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output queueEndpoint string = account.properties.primaryEndpoints.queue
+output poisonQueueName string = poisonQueue.name
+output uploadsContainerName string = uploadsContainer.name
+output systemTopicName string = systemTopic.name
+output systemTopicPrincipalId string = systemTopic.identity.principalId

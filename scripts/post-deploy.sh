@@ -1,0 +1,128 @@
+#!/bin/sh
+# azd postdeploy hook: subscribe the VerifyUpload blob trigger to Microsoft.Storage.BlobCreated events
+# of the uploads container, through the Event Grid system topic created by infra/.
+#
+# The webhook endpoint needs the host's `blobs_extension` system key, which exists only once the code is
+# deployed and the host has started: that is why this runs after deploy, not in Bicep.
+# Idempotent: the subscription is written with a PUT (create or replace), so re-running converges.
+#
+# Reads the azd environment (AZURE_* outputs of infra/main.bicep). With UPLOADS_HOOK_DRY_RUN=1 it calls
+# nothing and prints the request it would send, with a placeholder instead of the key (used by the tests).
+set -eu
+
+api_version='2022-06-15'
+subscription_name='verify-upload-blob-created'
+
+fail() {
+  echo "post-deploy: $*" >&2
+  exit 1
+}
+
+require() {
+  eval "value=\${$1:-}"
+  # shellcheck disable=SC2154 # assigned by the eval above
+  [ -n "$value" ] || fail "$1 is not set (run through azd, or export it)"
+}
+
+# Values end up inside JSON and a URL: refuse anything outside a conservative character set.
+check_chars() {
+  case "$2" in
+    *[!A-Za-z0-9._:/=-]*) fail "$1 has unexpected characters" ;;
+  esac
+}
+
+for name in AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME AZURE_FUNCTION_APP_URL \
+  AZURE_BLOB_TRIGGER_FUNCTION_NAME AZURE_UPLOADS_SYSTEM_TOPIC_NAME AZURE_UPLOADS_CONTAINER_NAME \
+  AZURE_UPLOADS_STORAGE_ACCOUNT_ID AZURE_DEADLETTER_CONTAINER_NAME; do
+  require "$name"
+  eval "check_chars $name \"\$$name\""
+done
+
+dry_run="${UPLOADS_HOOK_DRY_RUN:-0}"
+
+if [ "$dry_run" = "1" ]; then
+  key='DRY-RUN-BLOBS-EXTENSION-KEY'
+else
+  command -v az >/dev/null 2>&1 || fail "the Azure CLI (az) is required: https://aka.ms/azure-cli"
+  # The key appears once the host has started with the blob trigger registered: retry for a while.
+  key=''
+  attempt=1
+  while [ "$attempt" -le 12 ]; do
+    key=$(az functionapp keys list \
+      --resource-group "$AZURE_RESOURCE_GROUP" \
+      --name "$AZURE_FUNCTION_APP_NAME" \
+      --query 'systemKeys.blobs_extension' \
+      --output tsv 2>/dev/null || true)
+    [ -n "$key" ] && break
+    echo "post-deploy: waiting for the blobs_extension key (attempt $attempt of 12)"
+    attempt=$((attempt + 1))
+    sleep 15
+  done
+  [ -n "$key" ] || fail "no blobs_extension system key on $AZURE_FUNCTION_APP_NAME: is VerifyUpload deployed?"
+fi
+case "$key" in
+  *[!A-Za-z0-9_=-]*) fail "the blobs_extension key has unexpected characters" ;;
+esac
+
+endpoint="${AZURE_FUNCTION_APP_URL%/}/runtime/webhooks/blobs?functionName=Host.Functions.${AZURE_BLOB_TRIGGER_FUNCTION_NAME}&code=${key}"
+url="/subscriptions/${AZURE_SUBSCRIPTION_ID}/resourceGroups/${AZURE_RESOURCE_GROUP}/providers/Microsoft.EventGrid/systemTopics/${AZURE_UPLOADS_SYSTEM_TOPIC_NAME}/eventSubscriptions/${subscription_name}?api-version=${api_version}"
+
+body() {
+  cat <<EOF
+{
+  "properties": {
+    "destination": {
+      "endpointType": "WebHook",
+      "properties": {
+        "endpointUrl": "${endpoint}",
+        "maxEventsPerBatch": 1,
+        "preferredBatchSizeInKilobytes": 64
+      }
+    },
+    "filter": {
+      "includedEventTypes": [ "Microsoft.Storage.BlobCreated" ],
+      "subjectBeginsWith": "/blobServices/default/containers/${AZURE_UPLOADS_CONTAINER_NAME}/",
+      "isSubjectCaseSensitive": true
+    },
+    "eventDeliverySchema": "EventGridSchema",
+    "retryPolicy": {
+      "maxDeliveryAttempts": 30,
+      "eventTimeToLiveInMinutes": 1440
+    },
+    "deadLetterWithResourceIdentity": {
+      "identity": { "type": "SystemAssigned" },
+      "deadLetterDestination": {
+        "endpointType": "StorageBlob",
+        "properties": {
+          "resourceId": "${AZURE_UPLOADS_STORAGE_ACCOUNT_ID}",
+          "blobContainerName": "${AZURE_DEADLETTER_CONTAINER_NAME}"
+        }
+      }
+    }
+  }
+}
+EOF
+}
+
+if [ "$dry_run" = "1" ]; then
+  echo "PUT $url"
+  body
+  exit 0
+fi
+
+# The body holds the key: keep it in a private temporary file, never on a command line or in the log.
+umask 077
+body_file=$(mktemp)
+trap 'rm -f "$body_file"' EXIT
+body >"$body_file"
+
+# Event Grid validates the webhook (handshake with the blobs extension) before the PUT succeeds;
+# a cold instance can miss the first handshake, so try a few times (the PUT is idempotent).
+attempt=1
+until az rest --method put --url "$url" --body "@$body_file" --headers 'Content-Type=application/json' --output none; do
+  [ "$attempt" -lt 3 ] || fail "creating the Event Grid subscription failed (see the error above)"
+  echo "post-deploy: retrying the Event Grid subscription (attempt $attempt of 3 failed)"
+  attempt=$((attempt + 1))
+  sleep 20
+done
+echo "post-deploy: Event Grid subscription '$subscription_name' delivers BlobCreated events of container '$AZURE_UPLOADS_CONTAINER_NAME' to $AZURE_BLOB_TRIGGER_FUNCTION_NAME"

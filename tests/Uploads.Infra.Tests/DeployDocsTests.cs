@@ -1,0 +1,58 @@
+using Uploads.Infra.Tests.Support;
+
+namespace Uploads.Infra.Tests;
+
+/// <summary>docs/deploy.md explains every role the template assigns and every setting it makes.</summary>
+public sealed class DeployDocsTests
+{
+    private static readonly Dictionary<string, string> RoleNames = new(StringComparer.Ordinal)
+    {
+        [RoleAssignmentTests.StorageBlobDataOwner] = "Storage Blob Data Owner",
+        [RoleAssignmentTests.StorageBlobDataContributor] = "Storage Blob Data Contributor",
+        [RoleAssignmentTests.StorageBlobDelegator] = "Storage Blob Delegator",
+        [RoleAssignmentTests.StorageQueueDataContributor] = "Storage Queue Data Contributor",
+        [RoleAssignmentTests.StorageTableDataContributor] = "Storage Table Data Contributor",
+        [RoleAssignmentTests.MonitoringMetricsPublisher] = "Monitoring Metrics Publisher",
+        [RoleAssignmentTests.KeyVaultSecretsUser] = "Key Vault Secrets User",
+        [RoleAssignmentTests.KeyVaultSecretsOfficer] = "Key Vault Secrets Officer",
+        [RoleAssignmentTests.EventGridDataSender] = "EventGrid Data Sender",
+        [RoleAssignmentTests.BlobIndexTagsCustomRole] = "Uploads blob index tags",
+    };
+
+    [Fact]
+    public void DeployDocs_EveryAssignedRole_Explained()
+    {
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+
+        foreach (var (role, _, _) in RoleAssignmentTests.Expected)
+        {
+            Assert.True(RoleNames.TryGetValue(role, out var name), $"No display name for role {role} in this test.");
+            Assert.Contains($"| {name} ", docs, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void DeployDocs_RequiredSections_Present()
+    {
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+
+        foreach (var heading in new[] { "## Prerequisites", "## Deploy", "## What gets created", "## Adding an API key", "## Logs, dead letters and quarantined files", "## Cost notes (Flex Consumption)" })
+        {
+            Assert.Contains(heading, docs, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("azd up", docs, StringComparison.Ordinal);
+        Assert.Contains("scripts/add-api-client.sh", docs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeployDocs_EveryRequiredSetting_Listed()
+    {
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+
+        foreach (var setting in Uploads.Core.Hosting.AppSettings.RequiredInAzure.Concat(AppSettingsTests.PlatformSettings.Take(1)))
+        {
+            Assert.Contains(setting, docs, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Uploads.Infra.Tests.Support;
+
+namespace Uploads.Infra.Tests;
+
+/// <summary>
+/// The azd hook and the API-client script: shellcheck, and dry runs whose output is checked
+/// (the Event Grid subscription request, the Key Vault secret and app setting of a new client).
+/// </summary>
+public sealed class HookScriptTests
+{
+    private static readonly Dictionary<string, string?> HookEnvironment = new(StringComparer.Ordinal)
+    {
+        ["AZURE_SUBSCRIPTION_ID"] = "00000000-0000-0000-0000-000000000001",
+        ["AZURE_RESOURCE_GROUP"] = "rg-test",
+        ["AZURE_FUNCTION_APP_NAME"] = "func-api-abc",
+        ["AZURE_FUNCTION_APP_URL"] = "https://func-api-abc.azurewebsites.net",
+        ["AZURE_BLOB_TRIGGER_FUNCTION_NAME"] = "VerifyUpload",
+        ["AZURE_UPLOADS_SYSTEM_TOPIC_NAME"] = "egst-uploads-abc",
+        ["AZURE_UPLOADS_CONTAINER_NAME"] = "uploads",
+        ["AZURE_UPLOADS_STORAGE_ACCOUNT_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-test/providers/Microsoft.Storage/storageAccounts/stupabc",
+        ["AZURE_DEADLETTER_CONTAINER_NAME"] = "eventgrid-deadletter",
+        ["UPLOADS_HOOK_DRY_RUN"] = "1",
+    };
+
+    public static TheoryData<string> ShellScripts()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.EnumerateFiles(Repo.Path("scripts"), "*.sh").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetRelativePath(Repo.Root, file));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ShellScripts))]
+    public void Shellcheck_ShellScript_NoFindings(string script)
+    {
+        var shellcheck = ProcessRunner.Which("shellcheck");
+        Assert.True(shellcheck is not null, "shellcheck is not installed: apt-get install shellcheck (CI installs it in .ci/run).");
+
+        var result = ProcessRunner.Run(shellcheck, ["--shell=sh", "--severity=style", "--external-sources", Repo.Path(script)]);
+
+        Assert.True(result.ExitCode == 0, $"shellcheck {script}:\n{result.Combined}");
+    }
+
+    [Fact]
+    public void Shellcheck_ScriptWithBashism_Reports()
+    {
+        // shellcheck really runs: a bash-only construct in a POSIX sh script is a finding.
+        var shellcheck = ProcessRunner.Which("shellcheck");
+        Assert.True(shellcheck is not null, "shellcheck is not installed: apt-get install shellcheck (CI installs it in .ci/run).");
+        var file = Path.Combine(Directory.CreateTempSubdirectory("uploads-infra-sh-").FullName, "bad.sh");
+        File.WriteAllText(file, "#!/bin/sh\nif [[ -n $1 ]]; then echo $1; fi\n");
+
+        var result = ProcessRunner.Run(shellcheck, ["--shell=sh", file]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("SC3010", result.Combined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShellScripts_AllExecutableWithPosixShebang()
+    {
+        foreach (var file in Directory.EnumerateFiles(Repo.Path("scripts"), "*.sh"))
+        {
+            Assert.StartsWith("#!/bin/sh\n", File.ReadAllText(file), StringComparison.Ordinal);
+            Assert.True((File.GetUnixFileMode(file) & UnixFileMode.UserExecute) != 0, $"{file} is not executable (git update-index --chmod=+x).");
+        }
+    }
+
+    [Fact]
+    public void PostDeploy_DryRun_PutsBlobCreatedSubscriptionForTheUploadsContainer()
+    {
+        var result = RunSh("scripts/post-deploy.sh", [], HookEnvironment);
+        Assert.True(result.ExitCode == 0, result.Combined);
+
+        var (method, url, body) = ParseRequest(result.StandardOutput);
+        Assert.Equal("PUT", method);
+        Assert.Equal(
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-test/providers/Microsoft.EventGrid/systemTopics/egst-uploads-abc/eventSubscriptions/verify-upload-blob-created?api-version=2022-06-15",
+            url);
+
+        var properties = body["properties"]!;
+        Assert.Equal("WebHook", (string?)properties["destination"]!["endpointType"]);
+        Assert.Equal(
+            "https://func-api-abc.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload&code=DRY-RUN-BLOBS-EXTENSION-KEY",
+            (string?)properties["destination"]!["properties"]!["endpointUrl"]);
+
+        var filter = properties["filter"]!;
+        Assert.Equal(["Microsoft.Storage.BlobCreated"], filter["includedEventTypes"]!.AsArray().Select(e => (string)e!));
+        Assert.Equal("/blobServices/default/containers/uploads/", (string?)filter["subjectBeginsWith"]);
+        Assert.True((bool)filter["isSubjectCaseSensitive"]!);
+        Assert.Equal("EventGridSchema", (string?)properties["eventDeliverySchema"]);
+    }
+
+    [Fact]
+    public void PostDeploy_DryRun_RetriesThenDeadLettersWithTheTopicIdentity()
+    {
+        var result = RunSh("scripts/post-deploy.sh", [], HookEnvironment);
+        var properties = ParseRequest(result.StandardOutput).Body["properties"]!;
+
+        var retry = properties["retryPolicy"]!;
+        Assert.Equal(30, (int)retry["maxDeliveryAttempts"]!);
+        Assert.Equal(1440, (int)retry["eventTimeToLiveInMinutes"]!);
+
+        // Shared keys are off on the account: dead letters are written with the system topic's identity.
+        Assert.Null(properties["deadLetterDestination"]);
+        var deadLetter = properties["deadLetterWithResourceIdentity"]!;
+        Assert.Equal("SystemAssigned", (string?)deadLetter["identity"]!["type"]);
+        Assert.Equal("StorageBlob", (string?)deadLetter["deadLetterDestination"]!["endpointType"]);
+        Assert.Equal(HookEnvironment["AZURE_UPLOADS_STORAGE_ACCOUNT_ID"], (string?)deadLetter["deadLetterDestination"]!["properties"]!["resourceId"]);
+        Assert.Equal("eventgrid-deadletter", (string?)deadLetter["deadLetterDestination"]!["properties"]!["blobContainerName"]);
+    }
+
+    [Fact]
+    public void PostDeploy_DryRunTwice_SameRequest()
+    {
+        // Idempotent: a PUT of the same body, whatever ran before.
+        var first = RunSh("scripts/post-deploy.sh", [], HookEnvironment);
+        var second = RunSh("scripts/post-deploy.sh", [], HookEnvironment);
+
+        Assert.Equal(first.StandardOutput, second.StandardOutput);
+        Assert.StartsWith("PUT ", first.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostDeploy_MissingEnvironment_FailsNamingTheVariable()
+    {
+        var environment = new Dictionary<string, string?>(HookEnvironment, StringComparer.Ordinal);
+        environment.Remove("AZURE_UPLOADS_SYSTEM_TOPIC_NAME");
+
+        var result = RunSh("scripts/post-deploy.sh", [], environment);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("AZURE_UPLOADS_SYSTEM_TOPIC_NAME is not set", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("PUT", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostDeploy_ValueThatWouldBreakTheJson_Refused()
+    {
+        var environment = new Dictionary<string, string?>(HookEnvironment, StringComparer.Ordinal)
+        {
+            ["AZURE_UPLOADS_CONTAINER_NAME"] = "uploads\",\"x\":\"",
+        };
+
+        var result = RunSh("scripts/post-deploy.sh", [], environment);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("AZURE_UPLOADS_CONTAINER_NAME has unexpected characters", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PostDeployPowerShell_SameRequestShape_AsTheShellScript()
+    {
+        // pwsh is not installable here: compare the request the .ps1 builds with the shell script's, textually.
+        var powershell = Repo.ReadAllText("scripts", "post-deploy.ps1");
+
+        foreach (var expected in new[]
+        {
+            "Microsoft.Storage.BlobCreated", "/blobServices/default/containers/$($cfg.AZURE_UPLOADS_CONTAINER_NAME)/",
+            "/runtime/webhooks/blobs?functionName=Host.Functions.$($cfg.AZURE_BLOB_TRIGGER_FUNCTION_NAME)&code=$key",
+            "maxDeliveryAttempts = 30", "eventTimeToLiveInMinutes = 1440", "deadLetterWithResourceIdentity",
+            "endpointType = 'StorageBlob'", "$apiVersion = '2022-06-15'", "$subscriptionName = 'verify-upload-blob-created'",
+            "systemKeys.blobs_extension", "az rest --method put",
+        })
+        {
+            Assert.Contains(expected, powershell, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void AddApiClient_DryRun_StoresOnlyTheSha256OfThePrintedKey()
+    {
+        var result = RunSh("scripts/add-api-client.sh", ["acme_corp"], ClientEnvironment("web"));
+        Assert.True(result.ExitCode == 0, result.Combined);
+
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var key = lines[^1];
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", key);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+        Assert.Contains(
+            $"would run: az keyvault secret set --vault-name kv-test --name apikey-acme-corp --value {hash} --content-type text/plain; sha256-hex --output none",
+            lines);
+        Assert.Contains("would run: azd env set API_CLIENT_IDS web,acme_corp", lines);
+        Assert.Contains(
+            "would run: az functionapp config appsettings set --resource-group rg-test --name func-api-abc --settings ApiKeys__Clients__acme_corp=@Microsoft.KeyVault(VaultName=kv-test;SecretName=apikey-acme-corp) --output none",
+            lines);
+        // The key itself is printed once, and never handed to a command.
+        Assert.Single(lines, l => l.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AddApiClient_TwoRuns_DifferentKeys()
+    {
+        var first = RunSh("scripts/add-api-client.sh", ["one"], ClientEnvironment(""));
+        var second = RunSh("scripts/add-api-client.sh", ["one"], ClientEnvironment(""));
+
+        Assert.NotEqual(first.StandardOutput.Split('\n')[^2], second.StandardOutput.Split('\n')[^2]);
+        Assert.Contains("would run: azd env set API_CLIENT_IDS one", first.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bad-id")]
+    [InlineData("a__b")]
+    [InlineData("_a")]
+    [InlineData("a_")]
+    [InlineData("a.b")]
+    [InlineData("a b")]
+    [InlineData("")]
+    [InlineData("a;rm")]
+    public void AddApiClient_InvalidClientId_RefusedBeforeAnyChange(string clientId)
+    {
+        var result = RunSh("scripts/add-api-client.sh", [clientId], ClientEnvironment(""));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("invalid client id", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("would run", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddApiClient_ExistingClient_Refused()
+    {
+        var result = RunSh("scripts/add-api-client.sh", ["acme"], ClientEnvironment("web,acme"));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("already exists", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddApiClient_SecretAndSettingNames_MatchTheTemplate()
+    {
+        // infra/app/api.bicep and both scripts map client ids to secret names the same way.
+        var bicep = Repo.ReadAllText("infra", "app", "api.bicep");
+        var shell = Repo.ReadAllText("scripts", "add-api-client.sh");
+        var powershell = Repo.ReadAllText("scripts", "add-api-client.ps1");
+
+        Assert.Contains("SecretName=apikey-${replace(clientId, '_', '-')}", bicep, StringComparison.Ordinal);
+        Assert.Contains("secret_name=\"apikey-$(printf '%s' \"$client_id\" | tr '_' '-')\"", shell, StringComparison.Ordinal);
+        Assert.Contains("$secretName = 'apikey-' + $ClientId.Replace('_', '-')", powershell, StringComparison.Ordinal);
+        Assert.Contains("ApiKeys__Clients__$ClientId=@Microsoft.KeyVault(VaultName=$vault;SecretName=$secretName)", powershell, StringComparison.Ordinal);
+        Assert.Contains("'^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$'", shell, StringComparison.Ordinal);
+        Assert.Contains("'^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$'", powershell, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string?> ClientEnvironment(string existingIds) => new(StringComparer.Ordinal)
+    {
+        ["ADD_API_CLIENT_DRY_RUN"] = "1",
+        ["AZURE_VAULT_NAME"] = "kv-test",
+        ["AZURE_RESOURCE_GROUP"] = "rg-test",
+        ["AZURE_FUNCTION_APP_NAME"] = "func-api-abc",
+        ["API_CLIENT_IDS"] = existingIds,
+    };
+
+    private static ProcessResult RunSh(string script, string[] arguments, IReadOnlyDictionary<string, string?> environment) =>
+        ProcessRunner.Run("sh", [Repo.Path(script), .. arguments], environment, clearEnvironment: true);
+
+    private static (string Method, string Url, JsonNode Body) ParseRequest(string output)
+    {
+        var newline = output.IndexOf('\n', StringComparison.Ordinal);
+        var requestLine = output[..newline].Split(' ');
+        return (requestLine[0], requestLine[1], JsonNode.Parse(output[(newline + 1)..])!);
+    }
+}

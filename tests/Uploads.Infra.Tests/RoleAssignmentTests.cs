@@ -1,0 +1,111 @@
+using Uploads.Infra.Tests.Support;
+
+namespace Uploads.Infra.Tests;
+
+/// <summary>
+/// The exact set of role assignments: built-in role definition ids, scopes and principals.
+/// Adding, widening or moving a role must change this table (and docs/deploy.md) on purpose.
+/// </summary>
+[Collection(BicepTemplateGroup.Name)]
+public sealed class RoleAssignmentTests(CompiledTemplate template)
+{
+    // Built-in role definition ids, the same in every tenant.
+    internal const string StorageBlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
+    internal const string StorageBlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+    internal const string StorageBlobDelegator = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a";
+    internal const string StorageQueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+    internal const string StorageTableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
+    internal const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    internal const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
+    internal const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+    internal const string EventGridDataSender = "d5a91429-5739-47e2-a06b-3470a27159e7";
+    internal const string BlobIndexTagsCustomRole = "Microsoft.Authorization/roleDefinitions(guid(resourceGroup().id,uploads-blob-index-tags))";
+
+    private const string Account = "Microsoft.Storage/storageAccounts";
+    private const string Container = "Microsoft.Storage/storageAccounts/blobServices/containers";
+    private const string Queue = "Microsoft.Storage/storageAccounts/queueServices/queues";
+    private const string App = "{appPrincipalId}";
+
+    internal static readonly (string Role, string Scope, string Principal)[] Expected =
+    [
+        (StorageBlobDataOwner, $"{Account}({{hostStorageName}})", App),
+        (StorageQueueDataContributor, $"{Account}({{hostStorageName}})", App),
+        (StorageTableDataContributor, $"{Account}({{hostStorageName}})", App),
+        (StorageBlobDelegator, $"{Account}({{uploadsStorageName}})", App),
+        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})", App),
+        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{quarantineContainerName}})", App),
+        (BlobIndexTagsCustomRole, $"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})", App),
+        (BlobIndexTagsCustomRole, $"{Container}({{uploadsStorageName}}/default/{{quarantineContainerName}})", App),
+        (StorageQueueDataContributor, $"{Queue}({{uploadsStorageName}}/default/{{poisonQueueName}})", App),
+        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", "{systemTopicPrincipalId}"),
+        (MonitoringMetricsPublisher, "Microsoft.Insights/components({applicationInsightsName})", App),
+        (KeyVaultSecretsUser, "Microsoft.KeyVault/vaults({keyVaultName})", App),
+        (EventGridDataSender, "Microsoft.EventGrid/topics({verdictTopicName})", App),
+        (KeyVaultSecretsOfficer, "Microsoft.KeyVault/vaults({keyVaultName})", "{deployerPrincipalId}"),
+    ];
+
+    [Fact]
+    public void RoleAssignments_All_ExactlyTheExpectedRolesScopesAndPrincipals()
+    {
+        var actual = template.OfType("Microsoft.Authorization/roleAssignments")
+            .Select(a => (
+                Role: ArmEvaluator.Render(a.Properties["roleDefinitionId"], a.Variables),
+                Scope: ArmEvaluator.Render(a.Resource["scope"], a.Variables),
+                Principal: ArmEvaluator.Render(a.Properties["principalId"], a.Variables)))
+            .Order()
+            .ToList();
+
+        Assert.Equal(Expected.Order().ToList(), actual);
+    }
+
+    [Fact]
+    public void RoleAssignments_All_NamedDeterministicallyFromScopePrincipalAndRole()
+    {
+        foreach (var assignment in template.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            var name = (string)assignment.Resource["name"]!;
+            Assert.StartsWith("[guid(", name, StringComparison.Ordinal);
+            Assert.Contains((string)assignment.Properties["principalId"]!.ToString().Trim('[', ']'), name, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void RoleAssignments_ServicePrincipals_DeclarePrincipalType()
+    {
+        foreach (var assignment in template.OfType("Microsoft.Authorization/roleAssignments"))
+        {
+            Assert.NotNull(assignment.Properties["principalType"]);
+        }
+    }
+
+    [Fact]
+    public void RoleAssignments_UploadsAccount_NoAccountWideDataRole()
+    {
+        // The app reads and writes blobs only in its two containers: no data role on the whole uploads account.
+        string[] dataRoles = [StorageBlobDataOwner, StorageBlobDataContributor, StorageQueueDataContributor];
+        Assert.DoesNotContain(Expected, e => e.Scope == $"{Account}({{uploadsStorageName}})" && dataRoles.Contains(e.Role));
+    }
+
+    [Fact]
+    public void CustomRole_BlobIndexTags_OnlyTagDataActionsAssignableInResourceGroup()
+    {
+        var definition = template.Single("Microsoft.Authorization/roleDefinitions");
+        var permissions = definition.Properties["permissions"]!.AsArray().Single()!;
+
+        Assert.Empty(permissions["actions"]!.AsArray());
+        Assert.Equal(
+            ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/read", "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/tags/write"],
+            permissions["dataActions"]!.AsArray().Select(a => (string)a!).Order(StringComparer.Ordinal));
+        Assert.Equal("[resourceGroup().id]", (string?)definition.Properties["assignableScopes"]![0]);
+    }
+
+    [Fact]
+    public void RbacModule_ContainerParameters_ComeFromMainParameters()
+    {
+        var rbac = template.Module("rbac").Properties["parameters"]!;
+
+        Assert.Equal("[parameters('uploadsContainerName')]", (string?)rbac["uploadsContainerName"]!["value"]);
+        Assert.Equal("[parameters('quarantineContainerName')]", (string?)rbac["quarantineContainerName"]!["value"]);
+        Assert.Equal("[parameters('principalId')]", (string?)rbac["deployerPrincipalId"]!["value"]);
+    }
+}
