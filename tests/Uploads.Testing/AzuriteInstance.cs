@@ -172,6 +172,10 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
                 {
                     startInfo.ArgumentList.Add(argument);
                 }
+
+                // Azurite fetches a copy source (Copy Blob from a SAS URL) over HTTPS itself: let its node trust
+                // exactly this instance's certificate, as a real account trusts its own endpoint.
+                startInfo.Environment["NODE_EXTRA_CA_CERTS"] = certificatePemPath;
             }
 
             var debugDirectory = Environment.GetEnvironmentVariable("UPLOADS_AZURITE_DEBUG_DIR");

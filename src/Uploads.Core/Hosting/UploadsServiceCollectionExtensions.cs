@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Messaging.EventGrid;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +43,16 @@ public static class UploadsServiceCollectionExtensions
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<UploadUrlService>();
         services.TryAddSingleton<DirectUploadService>();
+
+        // Verification: verdicts on the blobs; published to Event Grid when a topic is configured (identity auth).
+        services.TryAddSingleton<UploadVerifier>();
+        services.TryAddSingleton<UploadStatusService>();
+        services.TryAddSingleton(_ => new EventGridPublisherClientOptions());
+        services.TryAddSingleton<IVerdictPublisher>(sp =>
+            sp.GetRequiredService<IOptions<VerificationOptions>>().Value.EventGridTopicEndpoint is { } endpoint
+                ? ActivatorUtilities.CreateInstance<EventGridVerdictPublisher>(sp, new EventGridPublisherClient(
+                    endpoint, sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<EventGridPublisherClientOptions>()))
+                : new NoVerdictPublisher());
         services.AddHostedService<UploadsStartup>();
         return services;
     }

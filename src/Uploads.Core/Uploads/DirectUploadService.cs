@@ -10,6 +10,7 @@ using Uploads.Core.Naming;
 using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
+using Uploads.Core.Verification;
 
 namespace Uploads.Core.Uploads;
 
@@ -18,9 +19,14 @@ namespace Uploads.Core.Uploads;
 /// the part named <c>file</c> into a new blob, one block at a time. The size cap is enforced on the bytes actually
 /// received, whether or not the client sent a Content-Length. The blob is committed only after the whole body has
 /// been read and checked; any refusal, error or disconnect before that leaves no blob.
+/// The content is sniffed as it streams (<see cref="StreamingSniffer"/>): a file that is not what it claims is
+/// refused with 415 naming both types, usually from its first bytes, and nothing is stored. A stored file is
+/// marked verified at once, so the later Blob trigger finds nothing to do.
 /// </summary>
 public sealed partial class DirectUploadService(
     UploadContainers containers,
+    IVerdictPublisher publisher,
+    TimeProvider time,
     IOptions<UploadOptions> options,
     ILogger<DirectUploadService> logger)
 {
@@ -84,6 +90,8 @@ public sealed partial class DirectUploadService(
     {
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         StagedBlockWriter? writer = null;
+        StreamingSniffer? sniffer = null;
+        string? partContentType = null;
         AllowedContentType? type = null;
         string? fileName = null;
         string? blobPath = null;
@@ -131,7 +139,8 @@ public sealed partial class DirectUploadService(
                     return UploadProblem.InvalidFileName(nameCheck.Problem!);
                 }
 
-                var resolution = ContentTypeResolution.Resolve(fileName, section.ContentType);
+                partContentType = section.ContentType;
+                var resolution = ContentTypeResolution.Resolve(fileName, partContentType);
                 if (resolution.Problem is not null)
                 {
                     return resolution.Problem;
@@ -140,10 +149,12 @@ public sealed partial class DirectUploadService(
                 type = resolution.Type!;
                 blobPath = BlobPath.Create(client.Id, fileName);
                 writer = new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes);
-                if (!await CopyCappedAsync(section.Body, writer, cancellationToken).ConfigureAwait(false))
+                sniffer = new StreamingSniffer();
+                var refusal = await CopyCheckedAsync(section.Body, writer, sniffer, fileName, section.ContentType, cancellationToken).ConfigureAwait(false);
+                if (refusal is not null)
                 {
-                    Log.TooLarge(logger, client.Id, _options.DirectUploadMaxBytes);
-                    return TooLarge();
+                    Log.Refused(logger, client.Id, refusal.Status, refusal.Detail);
+                    return refusal;
                 }
             }
 
@@ -157,17 +168,31 @@ public sealed partial class DirectUploadService(
                 return UploadProblem.BadRequest("empty_file", "The file is empty. Send a file with content.");
             }
 
-            var headers = new BlobHttpHeaders { ContentType = type!.MediaType, ContentDisposition = null };
+            var decision = VerificationPolicy.Decide(fileName!, partContentType, writer.Length, sniffer!.Complete());
+            if (!decision.Accepted)
+            {
+                Log.Refused(logger, client.Id, 415, decision.Reason!);
+                return UploadProblem.UnsupportedType(decision.Reason!);
+            }
+
+            var headers = new BlobHttpHeaders { ContentType = type!.MediaType };
             var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["client"] = client.Id, ["uploadpath"] = "direct" };
+            BlobContentInfo committed;
             try
             {
-                await writer.CommitAsync(headers, metadata, cancellationToken).ConfigureAwait(false);
+                committed = await writer.CommitAsync(headers, metadata, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
             {
                 // 128 random bits make this a bug, not a collision: never overwrite.
                 throw new InvalidOperationException("A freshly generated blob path already exists.", ex);
             }
+
+            // Checked before it was committed: record the verdict for exactly this content, and announce it.
+            var checkedAt = time.GetUtcNow();
+            await containers.Uploads.GetBlobClient(blobPath!).SetTagsAsync(
+                VerdictTags.ForVerified(committed.ETag, decision.DetectedType, checkedAt), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await publisher.PublishAsync(new UploadStatus(blobPath!, UploadState.Verified, decision.DetectedType, writer.Length, null, checkedAt), cancellationToken).ConfigureAwait(false);
 
             Log.Stored(logger, client.Id, blobPath!, writer.Length, type.MediaType);
             return new DirectUploadResponse(blobPath!, writer.Length, type.MediaType);
@@ -178,20 +203,36 @@ public sealed partial class DirectUploadService(
         }
     }
 
-    /// <summary>Copies the file part into the writer; false as soon as it exceeds the cap.</summary>
-    private async Task<bool> CopyCappedAsync(Stream source, StagedBlockWriter writer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies the file part into the writer while the sniffer watches it. Returns the problem that stops the upload
+    /// as soon as there is one (over the cap; content already known not to be what it claims), or null at the end.
+    /// </summary>
+    private async Task<UploadProblem?> CopyCheckedAsync(Stream source, StagedBlockWriter writer, StreamingSniffer sniffer, string fileName, string? partContentType, CancellationToken cancellationToken)
     {
+        var decided = false;
         while (true)
         {
-            var read = await source.ReadAsync(writer.GetMemory(), cancellationToken).ConfigureAwait(false);
+            var memory = writer.GetMemory();
+            var read = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                return true;
+                return null;
             }
 
             if (writer.Length + read > _options.DirectUploadMaxBytes)
             {
-                return false;
+                return TooLarge();
+            }
+
+            sniffer.Observe(memory.Span[..read]);
+            if (!decided && sniffer.Result is { } detected)
+            {
+                decided = true;
+                var early = VerificationPolicy.Decide(fileName, partContentType, 0, detected);
+                if (!early.Accepted)
+                {
+                    return UploadProblem.UnsupportedType(early.Reason!);
+                }
             }
 
             await writer.AdvanceAsync(read, cancellationToken).ConfigureAwait(false);
@@ -228,8 +269,8 @@ public sealed partial class DirectUploadService(
         [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Stored a direct upload for client {ClientId}: {BlobPath}, {SizeBytes} bytes, {ContentType}")]
         public static partial void Stored(ILogger logger, string clientId, string blobPath, long sizeBytes, string contentType);
 
-        [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Refused a direct upload of client {ClientId}: over {MaxBytes} bytes")]
-        public static partial void TooLarge(ILogger logger, string clientId, long maxBytes);
+        [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Refused a direct upload of client {ClientId} with {Status}: {Reason}")]
+        public static partial void Refused(ILogger logger, string clientId, int status, string reason);
 
         [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Refused a malformed multipart body from client {ClientId}: {Reason}")]
         public static partial void MalformedBody(ILogger logger, string clientId, string reason);

@@ -21,6 +21,9 @@ public sealed class StreamingSniffer
     private long _position;
     private ByteRange? _pending;
     private byte[]? _pendingData;
+    private bool _pendingComplete;
+    private bool _evaluated;
+    private bool _waitForEnd;
 
     /// <summary>The decision, once reached (possibly before the stream ends).</summary>
     public SniffOutcome.Detected? Result { get; private set; }
@@ -47,7 +50,8 @@ public sealed class StreamingSniffer
         AppendToRing(start, data);
         _position += data.Length;
 
-        if (_position >= _head.Length && (_pending is null || _pendingData is not null))
+        // Evaluate once the head is in, then again only when a range asked for has gone by.
+        if (_position >= _head.Length && !_waitForEnd && (!_evaluated || _pendingComplete))
         {
             Evaluate(totalLength: null);
         }
@@ -87,8 +91,10 @@ public sealed class StreamingSniffer
             input.Add(total - kept, tail);
         }
 
+        _evaluated = true;
         _pending = null;
         _pendingData = null;
+        _pendingComplete = false;
         var outcome = ContentSniffer.Evaluate(input);
         switch (outcome)
         {
@@ -97,6 +103,7 @@ public sealed class StreamingSniffer
                 break;
             case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.IsTail:
                 // Needs the end of the file: the rolling window will have it.
+                _waitForEnd = true;
                 break;
             case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.Offset >= _position:
                 _pending = range;
@@ -106,6 +113,7 @@ public sealed class StreamingSniffer
                 break;
             default:
                 // A range behind the stream that was not kept: wait for the end, when the tail may hold it.
+                _waitForEnd = true;
                 break;
         }
     }
@@ -129,15 +137,10 @@ public sealed class StreamingSniffer
         data.Slice((int)(from - start), (int)(to - from)).CopyTo(_pendingData.AsSpan((int)(from - range.Offset)));
         if (to == range.End)
         {
+            // Complete: keep it, and let Observe evaluate again.
             _captured.Add((range.Offset, _pendingData));
+            _pendingComplete = true;
         }
-        else
-        {
-            return;
-        }
-
-        // Complete: keep it and let Observe re-evaluate.
-        _pending = range;
     }
 
     private void AppendToRing(long start, ReadOnlySpan<byte> data)

@@ -30,6 +30,7 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("CreateUploadUrl", "integrations/uploads/url", "post")]
     [InlineData("DirectUpload", "integrations/uploads/direct", "post")]
+    [InlineData("GetUploadStatus", "integrations/uploads/status", "get")]
     public void Metadata_HttpFunction_RouteAndMethodOfTheGuide(string name, string route, string method)
     {
         var trigger = Trigger(Function(name));
@@ -39,6 +40,26 @@ public sealed class FunctionsMetadataTests
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
         // Function keys would break the guide's clients, which send only X-API-Key: the app authenticates itself.
         Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void Metadata_VerifyUpload_BlobTriggerWithEventGridSourceOnTheUploadsConnection()
+    {
+        var trigger = Trigger(Function("VerifyUpload"));
+
+        Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("EventGrid", trigger.GetProperty("source").GetString());
+        Assert.Equal("UploadStorage", trigger.GetProperty("connection").GetString());
+        // The container is the app setting Uploads__ContainerName, the one the code and the template use.
+        Assert.Equal("%Uploads:ContainerName%/{name}", trigger.GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public void Metadata_Functions_ExactlyTheFourOfTheService()
+    {
+        Assert.Equal(
+            ["CreateUploadUrl", "DirectUpload", "GetUploadStatus", "VerifyUpload"],
+            Functions.Value.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
