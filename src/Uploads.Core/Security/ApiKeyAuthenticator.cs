@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Uploads.Core.Security;
@@ -9,7 +10,7 @@ namespace Uploads.Core.Security;
 /// compared with every configured hash in constant time, so neither timing nor early exit reveals which client
 /// (or how much of a hash) matched. Keys are never stored, logged or echoed.
 /// </summary>
-public sealed class ApiKeyAuthenticator
+public sealed partial class ApiKeyAuthenticator
 {
     public const string HeaderName = "X-API-Key";
 
@@ -18,10 +19,21 @@ public sealed class ApiKeyAuthenticator
 
     private readonly (string ClientId, byte[] Hash)[] _clients;
 
-    public ApiKeyAuthenticator(IOptions<ApiKeyOptions> options)
+    public ApiKeyAuthenticator(IOptions<ApiKeyOptions> options, ILogger<ApiKeyAuthenticator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _clients = [.. options.Value.Clients.Select(c => (c.Key, Convert.FromHexString(c.Value)))];
+        foreach (var (clientId, value) in options.Value.Clients.Where(c => ApiKeyOptions.IsUnresolvedKeyVaultReference(c.Value)))
+        {
+            Log.ClientDisabled(logger, clientId);
+        }
+
+        _clients = [.. options.Value.Clients
+            .Where(c => !ApiKeyOptions.IsUnresolvedKeyVaultReference(c.Value))
+            .Select(c => (c.Key, Convert.FromHexString(c.Value)))];
+        if (_clients.Length == 0)
+        {
+            Log.NoClients(logger);
+        }
     }
 
     /// <summary>The client whose key this is, or null for a missing, malformed or unknown key.</summary>
@@ -46,5 +58,14 @@ public sealed class ApiKeyAuthenticator
         }
 
         return match is null ? null : new ApiClient(match);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "API client {ClientId} is disabled: its key hash is an unresolved Key Vault reference (check the secret and the app's access to the vault)")]
+        public static partial void ClientDisabled(ILogger logger, string clientId);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "No API client is configured (ApiKeys__Clients__<clientId>): every request will be refused with 401")]
+        public static partial void NoClients(ILogger logger);
     }
 }

@@ -9,4 +9,12 @@ public sealed class ApiKeyOptions
     public const string SectionName = "ApiKeys";
 
     public Dictionary<string, string> Clients { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True for a value that is still a Key Vault reference: App Service leaves the literal
+    /// <c>@Microsoft.KeyVault(...)</c> in place when it cannot resolve one (secret missing, no access). Such a client
+    /// is disabled and logged, rather than stopping the whole API for every other client.
+    /// </summary>
+    public static bool IsUnresolvedKeyVaultReference(string? value) =>
+        value is not null && value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
 }

@@ -17,6 +17,11 @@ public sealed partial class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOpti
                 failures.Add($"ApiKeys:Clients: client id \"{clientId}\" must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
             }
 
+            if (ApiKeyOptions.IsUnresolvedKeyVaultReference(hash))
+            {
+                continue;
+            }
+
             if (hash is null || !Sha256HexPattern().IsMatch(hash))
             {
                 failures.Add($"ApiKeys:Clients:{clientId} must be the SHA-256 of the key as 64 hexadecimal digits (never the key itself).");

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Security;
 
@@ -6,7 +7,7 @@ namespace Uploads.Core.Tests.Security;
 public sealed class ApiKeyAuthenticatorTests
 {
     private static ApiKeyAuthenticator Create(params (string Client, string Key)[] clients) =>
-        new(Options.Create(new ApiKeyOptions { Clients = clients.ToDictionary(c => c.Client, c => ApiKeyMinter.HashOf(c.Key)) }));
+        new(Options.Create(new ApiKeyOptions { Clients = clients.ToDictionary(c => c.Client, c => ApiKeyMinter.HashOf(c.Key)) }), NullLogger<ApiKeyAuthenticator>.Instance);
 
     [Fact]
     public void Authenticate_KnownKey_ReturnsItsClient()
@@ -40,6 +41,25 @@ public sealed class ApiKeyAuthenticatorTests
     {
         var key = new string('k', 300);
         Assert.Null(Create(("acme", key)).Authenticate(key));
+    }
+
+    [Fact]
+    public void Authenticate_UnresolvedKeyVaultReference_ThatClientDisabledOthersWork()
+    {
+        var options = new ApiKeyOptions
+        {
+            Clients =
+            {
+                ["acme"] = ApiKeyMinter.HashOf("key-a"),
+                ["beta"] = "@Microsoft.KeyVault(SecretUri=https://vault.vault.azure.net/secrets/apikey-beta/)",
+            },
+        };
+
+        var authenticator = new ApiKeyAuthenticator(Options.Create(options), NullLogger<ApiKeyAuthenticator>.Instance);
+
+        Assert.Equal("acme", authenticator.Authenticate("key-a")!.Id);
+        Assert.Null(authenticator.Authenticate("@Microsoft.KeyVault(SecretUri=https://vault.vault.azure.net/secrets/apikey-beta/)"));
+        Assert.True(new ApiKeyOptionsValidator().Validate(null, options).Succeeded);
     }
 
     [Fact]

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Uploads.Core.Hosting;
+
+namespace Uploads.Core.Tests.Hosting;
+
+/// <summary>Bad configuration stops the host at start-up with a message naming the setting.</summary>
+public sealed class StartupValidationTests
+{
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var values = new Dictionary<string, string?> { ["UploadStorage"] = "UseDevelopmentStorage=true" };
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        var services = new ServiceCollection().AddLogging();
+        services.AddUploadsCore(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public void ValidateUploadsConfiguration_GoodConfiguration_Passes()
+    {
+        using var provider = Build(new() { ["ApiKeys:Clients:acme"] = new string('a', 64) });
+
+        provider.ValidateUploadsConfiguration();
+    }
+
+    [Theory]
+    [InlineData("Uploads:ContainerName", "Uploads_Bad", "ContainerName")]
+    [InlineData("Uploads:UrlLifetime", "2.00:00:00", "UrlLifetime")]
+    [InlineData("Uploads:DirectUploadMaxBytes", "0", "DirectUploadMaxBytes")]
+    [InlineData("Uploads:DelegationKeyLifetime", "8.00:00:00", "DelegationKeyLifetime")]
+    [InlineData("ApiKeys:Clients:acme", "plaintext-key", "SHA-256")]
+    [InlineData("ApiKeys:Clients:ACME", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ACME")]
+    public void ValidateUploadsConfiguration_BadSetting_ThrowsNamingIt(string key, string value, string named)
+    {
+        using var provider = Build(new() { [key] = value });
+
+        var error = Assert.Throws<OptionsValidationException>(provider.ValidateUploadsConfiguration);
+
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateUploadsConfiguration_NoStorageConnection_ThrowsNamingTheSettings()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddUploadsCore(new ConfigurationBuilder().Build());
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(provider.ValidateUploadsConfiguration);
+
+        Assert.Contains("UploadStorage__blobServiceUri", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,109 @@
+using Uploads.Core.Verification;
+using Uploads.Sniffing;
+using Uploads.Testing;
+
+namespace Uploads.Core.Tests.Verification;
+
+/// <summary>The one-pass sniffer of direct uploads agrees with the random-access sniffer on every corpus file.</summary>
+public sealed class StreamingSnifferTests
+{
+    private static readonly string CorpusDirectory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus");
+
+    public static TheoryData<string> CorpusFiles() =>
+        [.. File.ReadAllLines(Path.Combine(CorpusDirectory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+
+    private static SniffOutcome.Detected Stream(byte[] content, int chunk)
+    {
+        var sniffer = new StreamingSniffer();
+        for (var offset = 0; offset < content.Length; offset += chunk)
+        {
+            sniffer.Observe(content.AsSpan(offset, Math.Min(chunk, content.Length - offset)));
+        }
+
+        return sniffer.Complete();
+    }
+
+    [Theory]
+    [MemberData(nameof(CorpusFiles))]
+    public async Task Complete_CorpusFileInChunks_SameVerdictAsRandomAccess(string file)
+    {
+        var content = await File.ReadAllBytesAsync(Path.Combine(CorpusDirectory, file));
+        var expected = await ContentSniffer.SniffAsync((range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(content.AsMemory((int)range.Offset, range.Length)), content.Length);
+
+        foreach (var chunk in new[] { 1000, 16 * 1024, 1024 * 1024 })
+        {
+            var streamed = Stream(content, chunk);
+            Assert.Equal(expected.MediaType, streamed.MediaType);
+            Assert.Equal(expected.Refusal is null, streamed.Refusal is null);
+        }
+    }
+
+    [Fact]
+    public async Task Observe_PdfHeadOfLargeFile_DecidedBeforeTheEnd()
+    {
+        var pdf = await File.ReadAllBytesAsync(Path.Combine(CorpusDirectory, "document.pdf"));
+        var sniffer = new StreamingSniffer();
+        var content = new byte[8 * 1024 * 1024];
+        pdf.AsSpan(0, Math.Min(pdf.Length, 4096)).CopyTo(content);
+
+        sniffer.Observe(content.AsSpan(0, ContentSniffer.HeadBytes));
+
+        Assert.Equal("application/pdf", sniffer.Result?.MediaType);
+    }
+
+    [Fact]
+    public async Task Observe_Mp3WithLargeId3Tag_CapturesTheFrameRangeAsItPasses()
+    {
+        var tagged = await File.ReadAllBytesAsync(Path.Combine(CorpusDirectory, "audio-id3-400k.mp3"));
+        // ID3v2 size: four 7-bit bytes after the 10-byte header. Repeat the audio frames so the file goes on well
+        // past the range the sniffer asks for after the tag.
+        var tagEnd = 10 + (tagged[6] << 21 | tagged[7] << 14 | tagged[8] << 7 | tagged[9]);
+        var frames = tagged[tagEnd..];
+        var mp3 = tagged.Concat(Enumerable.Repeat(frames, 20).SelectMany(f => f)).ToArray();
+        var sniffer = new StreamingSniffer();
+
+        for (var offset = 0; offset < mp3.Length && sniffer.Result is null; offset += 8192)
+        {
+            sniffer.Observe(mp3.AsSpan(offset, Math.Min(8192, mp3.Length - offset)));
+        }
+
+        Assert.Equal("audio/mpeg", sniffer.Result?.MediaType);
+        Assert.True(sniffer.Position < mp3.Length, "decided before the end of the stream");
+    }
+
+    [Fact]
+    public void Complete_ZipWhoseTypeDeclarationWentByUnkept_RefusedAsUnverifiable()
+    {
+        // A DOCX-like ZIP with [Content_Types].xml in the middle of a file larger than the kept tail: the only
+        // verdict a single pass can give is "could not verify".
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var filler = new byte[3 * 1024 * 1024];
+            Random.Shared.NextBytes(filler);
+            using (var entry = zip.CreateEntry("word/media/a.bin", System.IO.Compression.CompressionLevel.NoCompression).Open())
+            {
+                entry.Write(filler);
+            }
+
+            using (var writer = new StreamWriter(zip.CreateEntry("[Content_Types].xml").Open()))
+            {
+                writer.Write("""<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>""");
+            }
+
+            using (var entry = zip.CreateEntry("word/media/b.bin", System.IO.Compression.CompressionLevel.NoCompression).Open())
+            {
+                entry.Write(filler);
+            }
+
+            using (var writer = new StreamWriter(zip.CreateEntry("word/document.xml").Open()))
+            {
+                writer.Write("<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"/>");
+            }
+        }
+
+        var verdict = Stream(buffer.ToArray(), 64 * 1024);
+
+        Assert.NotNull(verdict.Refusal);
+    }
+}
