@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -17,6 +18,14 @@ public sealed class GuideExamplesTests(ApiHost host) : IClassFixture<ApiHost>, I
 
     private static byte[] Pdf => "%PDF-1.7\n"u8.ToArray();
 
+    private async Task AssertVerifiedAsync(string blobPath, string expectedType)
+    {
+        using var api = host.CreateClient();
+        var status = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/integrations/uploads/status?blobPath={Uri.EscapeDataString(blobPath)}");
+        Assert.Equal("verified", status.GetProperty("status").GetString());
+        Assert.Equal(expectedType, status.GetProperty("detectedType").GetString());
+    }
+
     private async Task AssertStoredAsync(string blobPath, string file)
     {
         var blob = host.Uploads.GetBlobClient(blobPath);
@@ -29,18 +38,29 @@ public sealed class GuideExamplesTests(ApiHost host) : IClassFixture<ApiHost>, I
     [Fact]
     public async Task UploadFileWithPresignedUrl_GuideExample_StoresFileWithSinglePut()
     {
-        var file = _files.Create("meeting-recording.pdf", 300_000, Pdf);
+        var file = _files.FromCorpus("video-h264.mp4", "meeting-recording.mp4");
 
         var run = await PythonGuide.RunAsync(host, "presigned", file);
 
         Assert.True(run.ExitCode == 0, run.Output);
-        await AssertStoredAsync(run.Results.Single().GetProperty("blobPath").GetString()!, file);
+        var blobPath = run.Results.Single().GetProperty("blobPath").GetString()!;
+        await AssertStoredAsync(blobPath, file);
+        await AssertVerifiedAsync(blobPath, "video/mp4");
     }
 
     [Fact]
     public async Task UploadFilesParallel_GuideExample_StoresEveryFile()
     {
-        var files = Enumerable.Range(1, 6).Select(i => _files.Create($"batch-{i}.pdf", 50_000 * i, Pdf)).ToArray();
+        string[] files =
+        [
+            _files.FromCorpus("video.mov", "clip.mov"),
+            _files.FromCorpus("audio-cbr.mp3", "voice.mp3"),
+            _files.FromCorpus("audio-pcm16.wav", "take.wav"),
+            _files.FromCorpus("image.jpg", "photo.jpg"),
+            _files.FromCorpus("image.png", "diagram.png"),
+            _files.FromCorpus("document.pdf", "contract.pdf"),
+            _files.FromCorpus("text-utf8.txt", "notes.txt"),
+        ];
 
         var run = await PythonGuide.RunAsync(host, "parallel", files);
 
@@ -49,6 +69,16 @@ public sealed class GuideExamplesTests(ApiHost host) : IClassFixture<ApiHost>, I
         foreach (var result in run.Results)
         {
             await AssertStoredAsync(result.GetProperty("blobPath").GetString()!, result.GetProperty("file").GetString()!);
+            await AssertVerifiedAsync(result.GetProperty("blobPath").GetString()!, Path.GetExtension(result.GetProperty("file").GetString()) switch
+            {
+                ".mov" => "video/quicktime",
+                ".mp3" => "audio/mpeg",
+                ".wav" => "audio/wav",
+                ".jpg" => "image/jpeg",
+                ".png" => "image/png",
+                ".pdf" => "application/pdf",
+                _ => "text/plain",
+            });
         }
     }
 
@@ -66,17 +96,20 @@ public sealed class GuideExamplesTests(ApiHost host) : IClassFixture<ApiHost>, I
         await AssertStoredAsync(blobPath, file);
         var blocks = (await host.Uploads.GetBlockBlobClient(blobPath).GetBlockListAsync(BlockListTypes.Committed)).Value;
         Assert.True(blocks.CommittedBlocks.Count() > 1, "upload_blob should have used a block upload");
+        await AssertVerifiedAsync(blobPath, "application/pdf");
     }
 
     [Fact]
     public async Task UploadFileDirect_GuideExample_Stores()
     {
-        var file = _files.Create("small-file.pdf", 2 * 1024 * 1024, Pdf);
+        var file = _files.FromCorpus("document.pdf", "small-file.pdf");
 
         var run = await PythonGuide.RunAsync(host, "direct", file);
 
         Assert.True(run.ExitCode == 0, run.Output);
-        await AssertStoredAsync(run.Results.Single().GetProperty("blobPath").GetString()!, file);
+        var blobPath = run.Results.Single().GetProperty("blobPath").GetString()!;
+        await AssertStoredAsync(blobPath, file);
+        await AssertVerifiedAsync(blobPath, "application/pdf");
     }
 
     [Fact]
