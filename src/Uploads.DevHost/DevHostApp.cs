@@ -35,6 +35,7 @@ public static class DevHostApp
         app.Services.ValidateUploadsConfiguration();
         app.UseExceptionHandler();
         app.MapFunctions(typeof(CreateUploadUrl).Assembly, LocalSettings.RoutePrefix(Path.Combine(contentRoot, "host.json")));
+        app.MapBlobTriggers(typeof(CreateUploadUrl).Assembly);
         return app;
     }
 }

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
+
+namespace Uploads.EndToEnd.Tests.Http;
+
+/// <summary>
+/// The Event Grid path of the Blob trigger, as the postdeploy hook's subscription drives it in Azure: the handshake,
+/// then BlobCreated events posted to the trigger's webhook, served by the dev host with the app's VerifyUpload.
+/// </summary>
+public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private const string Webhook = "/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload";
+
+    private static StringContent Events(string events, string eventType) =>
+        new(events, Encoding.UTF8, "application/json") { Headers = { { "aeg-event-type", eventType } } };
+
+    private static string BlobCreated(Uri blobUrl) => JsonSerializer.Serialize(new[]
+    {
+        new
+        {
+            id = Guid.NewGuid().ToString(),
+            topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1",
+            subject = "/blobServices/default/containers/uploads/blobs/" + blobUrl.AbsolutePath.Split("/uploads/", 2)[1],
+            eventType = "Microsoft.Storage.BlobCreated",
+            eventTime = DateTimeOffset.UtcNow,
+            dataVersion = "",
+            metadataVersion = "1",
+            data = new { api = "PutBlob", blobType = "BlockBlob", contentLength = 1, url = blobUrl.ToString() },
+        },
+    });
+
+    [Fact]
+    public async Task Post_SubscriptionValidation_EchoesTheCode()
+    {
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        var validation = new[]
+        {
+            new
+            {
+                id = Guid.NewGuid().ToString(),
+                topic = "/subscriptions/x",
+                subject = "",
+                eventType = "Microsoft.EventGrid.SubscriptionValidationEvent",
+                eventTime = DateTimeOffset.UtcNow,
+                dataVersion = "1",
+                data = new { validationCode = "512d38b6-c7b8-40c8-89fe-f46f9e9622b6", validationUrl = "https://example.invalid" },
+            },
+        };
+
+        using var response = await http.PostAsync(Webhook, Events(JsonSerializer.Serialize(validation), "SubscriptionValidation"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("512d38b6-c7b8-40c8-89fe-f46f9e9622b6", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("validationResponse").GetString());
+    }
+
+    [Theory]
+    [InlineData("image.png", "logo.png", "image/png", "verified")]
+    [InlineData("document.pdf", "logo.png", "image/png", null)]
+    public async Task Post_BlobCreated_RunsVerifyUpload(string corpusFile, string name, string type, string? verdictTag)
+    {
+        using var api = host.CreateClient();
+        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = name, contentType = type });
+        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
+        var blobPath = url.GetProperty("blobPath").GetString()!;
+        var blob = host.Uploads.GetBlobClient(blobPath);
+        await blob.UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", corpusFile))));
+
+        using var webhook = new HttpClient { BaseAddress = host.BaseAddress };
+        using var response = await webhook.PostAsync(Webhook, Events(BlobCreated(blob.Uri), "Notification"));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        if (verdictTag is null)
+        {
+            Assert.False((await blob.ExistsAsync()).Value);
+            Assert.True((await host.Quarantine.GetBlobClient(blobPath).ExistsAsync()).Value);
+        }
+        else
+        {
+            Assert.Equal(verdictTag, (await blob.GetTagsAsync()).Value.Tags["verdict"]);
+        }
+    }
+}
