@@ -34,6 +34,32 @@ public static class UploadPolicy
         new("text/plain", ContentCategory.Document, [".txt", ".text", ".log", ".csv", ".md"]),
     ];
 
+    /// <summary>
+    /// Other names common clients send for allowed types (Python's <c>mimetypes</c>, browsers, older tools):
+    /// <c>text/csv</c> for a .csv, <c>image/jpg</c>, <c>audio/mp3</c>… They resolve to the allowlist entry.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Aliases { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["text/csv"] = "text/plain",
+        ["text/markdown"] = "text/plain",
+        ["text/x-markdown"] = "text/plain",
+        ["text/x-log"] = "text/plain",
+        ["image/jpg"] = "image/jpeg",
+        ["image/pjpeg"] = "image/jpeg",
+        ["image/x-png"] = "image/png",
+        ["audio/mp3"] = "audio/mpeg",
+        ["audio/mpeg3"] = "audio/mpeg",
+        ["audio/x-mpeg"] = "audio/mpeg",
+        ["audio/x-mp3"] = "audio/mpeg",
+        ["audio/wave"] = "audio/wav",
+        ["audio/vnd.wave"] = "audio/wav",
+        ["audio/x-aac"] = "audio/aac",
+        ["audio/vorbis"] = "audio/ogg",
+        ["video/avi"] = "video/x-msvideo",
+        ["video/msvideo"] = "video/x-msvideo",
+        ["application/x-pdf"] = "application/pdf",
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
     private static readonly FrozenDictionary<string, AllowedContentType> ByMediaType =
         AllowedTypes.ToFrozenDictionary(t => t.MediaType, StringComparer.OrdinalIgnoreCase);
 
@@ -60,7 +86,9 @@ public static class UploadPolicy
     {
         allowed = null!;
         var mediaType = NormalizeMediaType(contentType);
-        return mediaType is not null && ByMediaType.TryGetValue(mediaType, out allowed!);
+        return mediaType is not null
+            && (ByMediaType.TryGetValue(mediaType, out allowed!)
+                || (Aliases.TryGetValue(mediaType, out var canonical) && ByMediaType.TryGetValue(canonical, out allowed!)));
     }
 
     /// <summary>The allowed types a file extension names (empty for an unknown or missing extension).</summary>

@@ -24,6 +24,7 @@ public sealed partial class UserDelegationKeyCache(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile CachedKey? _current;
     private int _refreshing;
+    private long _backgroundRetryAfterTicks;
 
     /// <summary>A key valid at least until <paramref name="neededUntil"/>.</summary>
     public async ValueTask<UserDelegationKey> GetAsync(DateTimeOffset neededUntil, CancellationToken cancellationToken)
@@ -59,6 +60,11 @@ public sealed partial class UserDelegationKeyCache(
             var expiresOn = now + _lifetime;
             var response = await service.GetUserDelegationKeyAsync(startsOn, expiresOn, cancellationToken).ConfigureAwait(false);
             var fresh = new CachedKey(response.Value, response.Value.SignedExpiresOn);
+            if (fresh.ExpiresOn < neededUntil)
+            {
+                throw new InvalidOperationException($"Storage issued a user-delegation key valid until {fresh.ExpiresOn:o}, before {neededUntil:o}, when a URL signed now would expire.");
+            }
+
             _current = fresh;
             Log.KeyRefreshed(logger, fresh.ExpiresOn);
             return fresh;
@@ -71,7 +77,7 @@ public sealed partial class UserDelegationKeyCache(
 
     private void StartBackgroundRefresh()
     {
-        if (Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
+        if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _backgroundRetryAfterTicks) || Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0)
         {
             return;
         }
@@ -86,6 +92,8 @@ public sealed partial class UserDelegationKeyCache(
             catch (Exception ex)
 #pragma warning restore CA1031
             {
+                // Back off: the current key stays valid for hours; try again in a minute, not on every request.
+                Interlocked.Exchange(ref _backgroundRetryAfterTicks, (time.GetUtcNow() + TimeSpan.FromMinutes(1)).UtcTicks);
                 Log.BackgroundRefreshFailed(logger, ex);
             }
             finally

@@ -41,6 +41,12 @@ public sealed partial class DirectUploadService(
     /// </summary>
     private const long MaxDrainBytes = 64L * 1024 * 1024;
 
+    /// <summary>Room for the multipart framing and small form fields around the file.</summary>
+    private const long FramingAllowance = 1024 * 1024;
+
+    /// <summary>Most parts a body may have: the file and a few small fields.</summary>
+    private const int MaxParts = 16;
+
     private readonly UploadOptions _options = options.Value;
 
     public async Task<Outcome<DirectUploadResponse>> UploadAsync(ApiClient client, string? contentType, long? contentLength, Stream body, CancellationToken cancellationToken)
@@ -60,16 +66,29 @@ public sealed partial class DirectUploadService(
             return UploadProblem.BadRequest("not_multipart", "The multipart/form-data Content-Type has no valid boundary.");
         }
 
-        if (contentLength > MaxDrainBytes)
+        var tracked = new RequestBodyStream(body);
+        if (contentLength > _options.DirectUploadMaxBytes + FramingAllowance)
         {
+            // Known to be too large before a byte is read: nothing is staged. The body is still read (bounded) so
+            // that clients that send everything before reading the answer see the 413.
+            Log.Refused(logger, client.Id, 413, "Content-Length over the cap");
+            if (contentLength <= MaxDrainBytes)
+            {
+                await DrainAsync(tracked, MaxDrainBytes, cancellationToken).ConfigureAwait(false);
+            }
+
             return TooLarge();
         }
 
         Outcome<DirectUploadResponse> outcome;
-        var tracked = new RequestBodyStream(body);
         try
         {
             outcome = await ReadAsync(client, boundary, tracked, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == 413)
+        {
+            // The server's own request size limit: the answer is the same as for the service's cap.
+            return TooLarge();
         }
         catch (Exception ex) when (ex is InvalidDataException || ex is IOException && tracked.ReachedEnd)
         {
@@ -89,6 +108,7 @@ public sealed partial class DirectUploadService(
     private async Task<Outcome<DirectUploadResponse>> ReadAsync(ApiClient client, string boundary, Stream body, CancellationToken cancellationToken)
     {
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+        var parts = 0;
         StagedBlockWriter? writer = null;
         StreamingSniffer? sniffer = null;
         string? partContentType = null;
@@ -99,6 +119,11 @@ public sealed partial class DirectUploadService(
         {
             while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
             {
+                if (++parts > MaxParts)
+                {
+                    return UploadProblem.BadRequest("too_many_parts", $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
+                }
+
                 var disposition = section.GetContentDispositionHeader();
                 if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
                 {
@@ -239,19 +264,26 @@ public sealed partial class DirectUploadService(
         }
     }
 
-    /// <summary>Reads and discards up to <paramref name="limit"/> + 1 bytes; returns how many were read.</summary>
+    /// <summary>
+    /// Reads and discards up to <paramref name="limit"/> + 1 bytes; returns how many were read. A body the server
+    /// itself refuses to read further (its own size limit, a reset) just ends the draining.
+    /// </summary>
     private static async Task<long> DrainAsync(Stream stream, long limit, CancellationToken cancellationToken)
     {
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        long total = 0;
         try
         {
-            long total = 0;
             int read;
             while (total <= limit && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 total += read;
             }
 
+            return total;
+        }
+        catch (IOException)
+        {
             return total;
         }
         finally

@@ -47,6 +47,14 @@ public sealed partial class UploadUrlService(
         }
 
         var type = resolution.Type!;
+        if (FileNameRules.ExtensionOf(request.Filename).Length == 0)
+        {
+            // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
+            // is what binds the upload to the declared type when it is verified.
+            return new UploadProblem(415, "missing_extension", "The filename needs an extension.",
+                $"Name the file with the extension of its type, for example \"{request.Filename}{type.Extensions[0]}\" for {type.MediaType}: the upload is verified against it.");
+        }
+
         if (request.SizeBytes is { } size)
         {
             if (size < 0)

@@ -5,20 +5,27 @@ namespace Uploads.Core.Verification;
 /// <summary>
 /// Runs the content sniffer over a file that is read once, front to back, and never held whole (a direct upload).
 /// It keeps the head, a rolling window of the last <see cref="TailBytes"/>, and any range the sniffer asks for that
-/// still lies ahead of the stream; it decides as early as the format allows (usually from the head, so a file that
-/// is plainly not what it claims is refused before most of it has been received).
-/// A range the sniffer needs that has already gone by and was not kept (rare: a ZIP whose type declaration sits in
-/// the middle of a file over <see cref="TailBytes"/>) makes the file unverifiable, and it is refused.
+/// still lies ahead of the stream (or within the window); it decides as early as the format allows (usually from the
+/// head, so a file that is plainly not what it claims is refused before most of it has been received).
+/// A range the sniffer needs that has gone by and left the window (rare: a ZIP whose type declaration sits in the
+/// middle of a file larger than the window) makes the file unverifiable, and it is refused. The same bounds as the
+/// random-access path apply: at most <see cref="ContentSniffer.MaxRounds"/> evaluations and
+/// <see cref="ContentSniffer.MaxTotalReadBytes"/> bytes captured.
 /// </summary>
 public sealed class StreamingSniffer
 {
     /// <summary>How much of the end is kept: a ZIP's end record, comment and largest accepted central directory.</summary>
     public const int TailBytes = ContentSniffer.ZipTailBytes + ContentSniffer.MaxZipDirectoryBytes;
 
+    private const string Unverifiable = "The file could not be verified from a single pass; upload it through a presigned URL instead.";
+
     private readonly byte[] _head = new byte[ContentSniffer.HeadBytes];
     private readonly List<(long Offset, byte[] Data)> _captured = [];
     private byte[]? _ring;
     private long _position;
+    private long _capturedBytes;
+    private long _keptUpTo;
+    private int _rounds;
     private ByteRange? _pending;
     private byte[]? _pendingData;
     private bool _pendingComplete;
@@ -60,67 +67,95 @@ public sealed class StreamingSniffer
     /// <summary>The stream ended after <see cref="Position"/> bytes: decide now.</summary>
     public SniffOutcome.Detected Complete()
     {
-        if (Result is not null)
+        if (Result is null)
         {
-            return Result;
+            Evaluate(_position);
         }
 
-        Evaluate(_position);
-        return Result ?? new SniffOutcome.Detected("application/octet-stream", "The file could not be verified from a single pass; upload it through a presigned URL instead.");
+        return Result ?? new SniffOutcome.Detected("application/octet-stream", Unverifiable);
     }
+
+    private long RingStart => Math.Max(0, _position - TailBytes);
 
     private void Evaluate(long? totalLength)
     {
+        if (++_rounds > ContentSniffer.MaxRounds)
+        {
+            Result = new SniffOutcome.Detected("application/octet-stream", Unverifiable);
+            return;
+        }
+
         var input = new SniffInput(totalLength);
-        var held = (int)Math.Min(_position, _head.Length);
-        input.Add(0, _head.AsMemory(0, held));
+        input.Add(0, _head.AsMemory(0, (int)Math.Min(_position, _head.Length)));
         foreach (var (offset, bytes) in _captured)
         {
             input.Add(offset, bytes);
         }
 
-        if (totalLength is { } total && _ring is not null)
+        if (_ring is not null && _position > _head.Length)
         {
-            var kept = (int)Math.Min(total, _ring.Length);
-            var tail = new byte[kept];
-            for (var i = 0; i < kept; i++)
-            {
-                tail[i] = _ring[(total - kept + i) % _ring.Length];
-            }
-
-            input.Add(total - kept, tail);
+            var window = new byte[_position - RingStart];
+            CopyFromRing(RingStart, window);
+            input.Add(RingStart, window);
         }
 
         _evaluated = true;
         _pending = null;
         _pendingData = null;
         _pendingComplete = false;
-        var outcome = ContentSniffer.Evaluate(input);
-        switch (outcome)
+        switch (ContentSniffer.Evaluate(input))
         {
             case SniffOutcome.Detected detected:
                 Result = detected;
                 break;
             case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.IsTail:
-                // Needs the end of the file: the rolling window will have it.
+                // Needs the end of the file: the rolling window will hold it.
                 _waitForEnd = true;
                 break;
-            case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.Offset >= _position:
+            case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.Offset >= RingStart && _capturedBytes + range.Length <= ContentSniffer.MaxTotalReadBytes:
+                // Ahead of the stream, or partly seen and still in the window: collect it as the stream passes.
+                KeepSeen();
                 _pending = range;
+                _pendingData = new byte[range.Length];
+                _capturedBytes += range.Length;
+                if (range.Offset < _position)
+                {
+                    CopyFromRing(range.Offset, _pendingData.AsSpan(0, (int)Math.Min(range.Length, _position - range.Offset)));
+                }
+
                 break;
             case SniffOutcome.NeedBytes when totalLength is not null:
-                Result = new SniffOutcome.Detected("application/octet-stream", "The file could not be verified from a single pass; upload it through a presigned URL instead.");
+                Result = new SniffOutcome.Detected("application/octet-stream", Unverifiable);
                 break;
             default:
-                // A range behind the stream that was not kept: wait for the end, when the tail may hold it.
+                // Gone by and out of the window, or over budget: only the end can still tell.
                 _waitForEnd = true;
                 break;
         }
     }
 
+    /// <summary>
+    /// The sniffer decided on what it held, window included, and will rely on it: keep the part of the window it
+    /// has seen so far (within the same byte budget), since the window moves on.
+    /// </summary>
+    private void KeepSeen()
+    {
+        var from = Math.Max(Math.Max(_keptUpTo, RingStart), _head.Length);
+        if (_ring is null || from >= _position || _capturedBytes + (_position - from) > ContentSniffer.MaxTotalReadBytes)
+        {
+            return;
+        }
+
+        var kept = new byte[_position - from];
+        CopyFromRing(from, kept);
+        _captured.Add((from, kept));
+        _capturedBytes += kept.Length;
+        _keptUpTo = _position;
+    }
+
     private void Capture(long start, ReadOnlySpan<byte> data)
     {
-        if (_pending is not { } range)
+        if (_pending is not { } range || _pendingData is null)
         {
             return;
         }
@@ -131,13 +166,11 @@ public sealed class StreamingSniffer
             return;
         }
 
-        _pendingData ??= new byte[range.Length];
         var from = Math.Max(start, range.Offset);
         var to = Math.Min(end, range.End);
         data.Slice((int)(from - start), (int)(to - from)).CopyTo(_pendingData.AsSpan((int)(from - range.Offset)));
         if (to == range.End)
         {
-            // Complete: keep it, and let Observe evaluate again.
             _captured.Add((range.Offset, _pendingData));
             _pendingComplete = true;
         }
@@ -146,21 +179,24 @@ public sealed class StreamingSniffer
     private void AppendToRing(long start, ReadOnlySpan<byte> data)
     {
         _ring ??= new byte[TailBytes];
-        if (data.Length >= _ring.Length)
+        if (data.Length >= TailBytes)
         {
-            var last = data[^_ring.Length..];
-            var offset = start + data.Length - _ring.Length;
-            for (var i = 0; i < last.Length; i++)
-            {
-                _ring[(offset + i) % _ring.Length] = last[i];
-            }
-
-            return;
+            start += data.Length - TailBytes;
+            data = data[^TailBytes..];
         }
 
-        var position = (int)(start % _ring.Length);
-        var first = Math.Min(data.Length, _ring.Length - position);
+        var position = (int)(start % TailBytes);
+        var first = Math.Min(data.Length, TailBytes - position);
         data[..first].CopyTo(_ring.AsSpan(position));
         data[first..].CopyTo(_ring);
+    }
+
+    /// <summary>Copies the window's bytes from file offset <paramref name="from"/> (which must be in the window).</summary>
+    private void CopyFromRing(long from, Span<byte> destination)
+    {
+        var position = (int)(from % TailBytes);
+        var first = Math.Min(destination.Length, TailBytes - position);
+        _ring.AsSpan(position, first).CopyTo(destination);
+        _ring.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
     }
 }

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -61,9 +62,26 @@ public sealed partial class UploadVerifier(
         ContentDecision decision;
         try
         {
+            // CopyStatus is meaningful only on a copy destination (a blob that was never copied has no CopyId).
+            var copied = !string.IsNullOrEmpty(properties.CopyId);
+            if (copied && properties.CopyStatus == CopyStatus.Pending)
+            {
+                // The blob is the destination of a copy still in progress: its bytes are not final yet.
+                return new(Pending(blobPath, properties.ContentLength), Decided: false, BytesRead: 0);
+            }
+
             if (properties.ContentLength > LargestLimit)
             {
                 decision = new(false, properties.ContentType ?? "application/octet-stream", $"The file is {properties.ContentLength} bytes; no allowed type may exceed {LargestLimit} bytes.");
+            }
+            else if (!string.IsNullOrEmpty(properties.ContentEncoding) && !properties.ContentEncoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+            {
+                // A Content-Encoding makes every download decode the bytes into something other than what was checked.
+                decision = new(false, properties.ContentType ?? "application/octet-stream", $"The blob was stored with Content-Encoding \"{properties.ContentEncoding}\". Upload the file itself, without x-ms-blob-content-encoding.");
+            }
+            else if (copied && properties.CopyStatus is CopyStatus.Failed or CopyStatus.Aborted)
+            {
+                decision = new(false, properties.ContentType ?? "application/octet-stream", "The blob is the incomplete result of a failed copy. Upload the file itself.");
             }
             else
             {
@@ -79,19 +97,45 @@ public sealed partial class UploadVerifier(
                 decision = VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);
             }
 
-            var status = decision.Accepted
-                ? await MarkVerifiedAsync(blob, properties, decision, cancellationToken).ConfigureAwait(false)
-                : await QuarantineAsync(blob, properties, decision, cancellationToken).ConfigureAwait(false);
+            UploadStatus status;
+            try
+            {
+                status = await RecordAsync(blob, properties, decision, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (IsLeaseConflict(ex))
+            {
+                // The upload URL's Write permission also lets its holder lease the blob, which would block both
+                // outcomes forever. Break the lease (only while the blob is still the content checked) and retry once.
+                Log.LeaseBroken(logger, blobPath);
+                await blob.GetBlobLeaseClient().BreakAsync(TimeSpan.Zero, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
+                status = await RecordAsync(blob, properties, decision, cancellationToken).ConfigureAwait(false);
+            }
+
             await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
             return new(status, Decided: true, bytesRead);
         }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // Overwritten or deleted while being checked: the newer content has its own event; nothing is decided here.
+            // Deleted, or moved to quarantine by a concurrent check of the same content.
+            Log.ChangedDuringCheck(logger, blobPath);
+            return new(await QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), Decided: false, bytesRead);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412 && !IsLeaseConflict(ex))
+        {
+            // Overwritten while being checked: the newer content has its own event (and status checks it on demand).
             Log.ChangedDuringCheck(logger, blobPath);
             return new(Pending(blobPath, null), Decided: false, bytesRead);
         }
     }
+
+    private Task<UploadStatus> RecordAsync(BlobClient blob, BlobProperties properties, ContentDecision decision, CancellationToken cancellationToken) =>
+        decision.Accepted
+            ? MarkVerifiedAsync(blob, properties, decision, cancellationToken)
+            : QuarantineAsync(blob, properties, decision, cancellationToken);
+
+    private static bool IsLeaseConflict(RequestFailedException ex) =>
+        ex.ErrorCode == BlobErrorCode.LeaseIdMissing || ex.ErrorCode == BlobErrorCode.LeaseIdMismatchWithBlobOperation
+        || ex.ErrorCode == BlobErrorCode.LeaseIdMismatchWithLeaseOperation || ex.ErrorCode == BlobErrorCode.LeaseIsBreakingAndCannotBeAcquired;
 
     private static async Task<ReadOnlyMemory<byte>> ReadRangeAsync(BlobClient blob, ByteRange range, ETag etag, CancellationToken cancellationToken)
     {
@@ -105,14 +149,13 @@ public sealed partial class UploadVerifier(
     {
         // The stored Content-Type becomes the verified type (a single PUT usually leaves application/octet-stream).
         // Conditional on the checked content; the new ETag is the one the verdict is bound to.
+        // Every other header the client may have set goes: whoever serves the file later gets the checked bytes,
+        // as the checked type, as a download under its own name.
         var headers = new BlobHttpHeaders
         {
             ContentType = decision.DetectedType,
             ContentHash = properties.ContentHash,
-            ContentEncoding = properties.ContentEncoding,
-            ContentLanguage = properties.ContentLanguage,
-            ContentDisposition = properties.ContentDisposition,
-            CacheControl = properties.CacheControl,
+            ContentDisposition = AttachmentDisposition(blob.Name),
         };
         var updated = await blob.SetHttpHeadersAsync(headers, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
         var checkedAt = time.GetUtcNow();
@@ -139,10 +182,11 @@ public sealed partial class UploadVerifier(
         {
             var copy = await target.StartCopyFromUriAsync(source, copyOptions, cancellationToken).ConfigureAwait(false);
             await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureCopiedAsync(target, properties.ContentLength, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ConditionNotMet || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists)
         {
-            await CopyBesideEarlierRejectionAsync(target, source, copyOptions, sourceETag, cancellationToken).ConfigureAwait(false);
+            await CopyBesideEarlierRejectionAsync(target, source, copyOptions, sourceETag, properties.ContentLength, cancellationToken).ConfigureAwait(false);
         }
 
         // Only the content that was checked is removed; a newer upload at the same path survives (412).
@@ -155,19 +199,55 @@ public sealed partial class UploadVerifier(
     /// The quarantine already holds a blob at this path: the same content (a duplicate event raced us) needs no
     /// second copy; an earlier rejected upload is kept, and this one is stored beside it under its ETag.
     /// </summary>
-    private async Task CopyBesideEarlierRejectionAsync(BlobClient target, Uri source, BlobCopyFromUriOptions copyOptions, string sourceETag, CancellationToken cancellationToken)
+    private async Task CopyBesideEarlierRejectionAsync(BlobClient target, Uri source, BlobCopyFromUriOptions copyOptions, string sourceETag, long expectedLength, CancellationToken cancellationToken)
     {
-        var existing = await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (QuarantineMetadata.Read(existing.Value.Metadata, QuarantineMetadata.SourceETag) == sourceETag.Trim('"'))
+        var existing = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        var sameContent = QuarantineMetadata.Read(existing.Metadata, QuarantineMetadata.SourceETag) == sourceETag.Trim('"');
+        if (sameContent && existing.CopyStatus is CopyStatus.Success or CopyStatus.Pending)
         {
+            // A concurrent check of the same content is copying it (or did): wait for that copy and verify it.
+            await WaitForCopyAsync(target, cancellationToken).ConfigureAwait(false);
+            await EnsureCopiedAsync(target, expectedLength, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var beside = containers.Quarantine.GetBlobClient($"{target.Name}~{sourceETag.Trim('"')}");
+        var destination = sameContent ? target : containers.Quarantine.GetBlobClient($"{target.Name}~{sourceETag.Trim('"')}");
         copyOptions.DestinationConditions = null;
-        var copy = await beside.StartCopyFromUriAsync(source, copyOptions, cancellationToken).ConfigureAwait(false);
+        var copy = await destination.StartCopyFromUriAsync(source, copyOptions, cancellationToken).ConfigureAwait(false);
         await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureCopiedAsync(destination, expectedLength, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A copy that ended Failed or Aborted does not throw from the SDK's wait: check it, so that the original is never
+    /// deleted unless its copy in quarantine is complete. Throwing makes the trigger retry.
+    /// </summary>
+    private static async Task EnsureCopiedAsync(BlobClient target, long expectedLength, CancellationToken cancellationToken)
+    {
+        var copied = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        if (copied.CopyStatus != CopyStatus.Success || (expectedLength >= 0 && copied.ContentLength != expectedLength))
+        {
+            throw new InvalidOperationException($"The quarantine copy of {target.Name} did not complete ({copied.CopyStatus}, {copied.ContentLength} bytes); the original is kept and the check will be retried.");
+        }
+    }
+
+    private static async Task WaitForCopyAsync(BlobClient target, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            var properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            if (properties.CopyStatus != CopyStatus.Pending)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>attachment; filename*=UTF-8''…</c> with the blob's own file name (RFC 6266 / 8187).</summary>
+    private static string AttachmentDisposition(string blobPath) =>
+        "attachment; filename*=UTF-8''" + Uri.EscapeDataString(blobPath[(blobPath.LastIndexOf('/') + 1)..]);
 
     private async Task<UploadStatus?> QuarantinedStatusAsync(string blobPath, CancellationToken cancellationToken)
     {
@@ -207,5 +287,8 @@ public sealed partial class UploadVerifier(
 
         [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "{BlobPath} changed while it was being checked; its newer content is checked on its own event")]
         public static partial void ChangedDuringCheck(ILogger logger, string blobPath);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "{BlobPath} was leased by its uploader; the lease was broken to record the verdict")]
+        public static partial void LeaseBroken(ILogger logger, string blobPath);
     }
 }

@@ -36,13 +36,19 @@ public static class VerificationPolicy
                 : $"Declared {claimed}, but the file is {actual}, which is not an allowed type.");
         }
 
+        // The declared type (an alias resolves to its allowlist name). A name that is not on the allowlist is
+        // ignored where the extension already decides the type: clients label files in many ways.
+        var byExtension = UploadPolicy.TypesForExtension(FileNameRules.ExtensionOf(fileName));
         var declared = UploadPolicy.NormalizeMediaType(declaredContentType);
-        if (declared is not null && declared != "application/octet-stream" && !ContentSniffer.Satisfies(declared, detected))
+        if (declared is not null && declared != "application/octet-stream")
         {
-            return new(false, actual, $"Declared {declared}, but the file is {actual}.");
+            var known = UploadPolicy.TryGetAllowed(declared, out var declaredType);
+            if ((known || byExtension.Count == 0) && !ContentSniffer.Satisfies(known ? declaredType.MediaType : declared, detected))
+            {
+                return new(false, actual, $"Declared {declared}, but the file is {actual}.");
+            }
         }
 
-        var byExtension = UploadPolicy.TypesForExtension(FileNameRules.ExtensionOf(fileName));
         if (byExtension.Count > 0 && !byExtension.Any(t => UploadPolicy.AreEquivalent(t.MediaType, actual)))
         {
             return new(false, actual, $"The name {fileName} says {byExtension[0].MediaType}, but the file is {actual}.");

@@ -47,7 +47,8 @@ internal static class Markup
         {
             if (hitEnd && !wholeFile && held.Length < ContentSniffer.MaxSvgBytes)
             {
-                return context.Need(held.Length, ContentSniffer.ChunkBytes);
+                // Doubling reads: a 4 MiB SVG takes a handful of rounds, not one per 64 KiB.
+                return context.Need(held.Length, Math.Max(ContentSniffer.ChunkBytes, held.Length));
             }
 
             return FirstTagName(text) switch

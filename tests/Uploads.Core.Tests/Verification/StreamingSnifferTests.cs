@@ -38,6 +38,67 @@ public sealed class StreamingSnifferTests
         }
     }
 
+    private static SniffOutcome.Detected StreamUnaligned(byte[] content, int first, int chunk)
+    {
+        var sniffer = new StreamingSniffer();
+        sniffer.Observe(content.AsSpan(0, first));
+        for (var offset = first; offset < content.Length; offset += chunk)
+        {
+            sniffer.Observe(content.AsSpan(offset, Math.Min(chunk, content.Length - offset)));
+        }
+
+        return sniffer.Complete();
+    }
+
+    [Theory]
+    [InlineData(1000, 1000)]
+    [InlineData(1000, 4096)]
+    [InlineData(4096, 4096)]
+    [InlineData(65_000, 16_384)]
+    public async Task Complete_LargeBenignSvgUnalignedChunks_AcceptedAsSvg(int first, int chunk)
+    {
+        var svg = new System.Text.StringBuilder("<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\">\n");
+        for (var i = 0; svg.Length < 2_000_000; i++)
+        {
+            svg.Append(System.Globalization.CultureInfo.InvariantCulture, $"<rect x=\"{i % 100}\" y=\"{i % 97}\" width=\"1\" height=\"1\" fill=\"#{i % 4096:x3}\"/>\n");
+        }
+
+        svg.Append("</svg>\n");
+
+        var content = System.Text.Encoding.UTF8.GetBytes(svg.ToString());
+        var verdict = StreamUnaligned(content, first, chunk);
+        var randomAccess = await ContentSniffer.SniffAsync((range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(content.AsMemory((int)range.Offset, range.Length)), content.Length);
+
+        Assert.Equal("image/svg+xml", verdict.MediaType);
+        Assert.Null(verdict.Refusal);
+        Assert.Equal("image/svg+xml", randomAccess.MediaType);
+        Assert.Null(randomAccess.Refusal);
+    }
+
+    [Theory]
+    [InlineData(65_530, 1000, 4096)]
+    [InlineData(66_000, 1000, 1000)]
+    [InlineData(65_536, 4096, 4096)]
+    [InlineData(300_000, 1000, 4096)]
+    public async Task Complete_Mp3WithId3TagNearTheHeadBoundary_AcceptedAsMpeg(int tagBytes, int first, int chunk)
+    {
+        var plain = await File.ReadAllBytesAsync(Path.Combine(CorpusDirectory, "audio-cbr.mp3"));
+        var header = new byte[10];
+        "ID3"u8.CopyTo(header);
+        header[3] = 3;
+        var size = tagBytes - 10;
+        header[6] = (byte)((size >> 21) & 0x7f);
+        header[7] = (byte)((size >> 14) & 0x7f);
+        header[8] = (byte)((size >> 7) & 0x7f);
+        header[9] = (byte)(size & 0x7f);
+        var content = header.Concat(new byte[size]).Concat(Enumerable.Repeat(plain, 3_000_000 / plain.Length + 1).SelectMany(b => b)).ToArray();
+
+        var verdict = StreamUnaligned(content, first, chunk);
+
+        Assert.Equal("audio/mpeg", verdict.MediaType);
+        Assert.Null(verdict.Refusal);
+    }
+
     [Fact]
     public async Task Observe_PdfHeadOfLargeFile_DecidedBeforeTheEnd()
     {
