@@ -57,3 +57,18 @@ public sealed class StartupValidationTests
         Assert.Contains("UploadStorage__blobServiceUri", error.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class UploadOptionsValidatorTests
+{
+    [Theory]
+    [InlineData("01:00:00", "1.00:00:00", true)]
+    [InlineData("01:00:00", "02:05:00", true)]
+    [InlineData("01:00:00", "02:00:00", false)]
+    [InlineData("12:00:00", "1.00:00:00", false)]
+    public void Validate_KeyLifetimeAgainstUrlLifetime(string urlLifetime, string keyLifetime, bool valid)
+    {
+        var options = new UploadOptions { UrlLifetime = TimeSpan.Parse(urlLifetime, System.Globalization.CultureInfo.InvariantCulture), DelegationKeyLifetime = TimeSpan.Parse(keyLifetime, System.Globalization.CultureInfo.InvariantCulture) };
+
+        Assert.Equal(valid, new UploadOptionsValidator().Validate(null, options).Succeeded);
+    }
+}
