@@ -225,6 +225,7 @@ public sealed partial class DirectUploadService(
         finally
         {
             writer?.Dispose();
+            sniffer?.Dispose();
         }
     }
 

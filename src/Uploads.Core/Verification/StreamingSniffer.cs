@@ -12,7 +12,7 @@ namespace Uploads.Core.Verification;
 /// random-access path apply: at most <see cref="ContentSniffer.MaxRounds"/> evaluations and
 /// <see cref="ContentSniffer.MaxTotalReadBytes"/> bytes captured.
 /// </summary>
-public sealed class StreamingSniffer
+public sealed class StreamingSniffer : IDisposable
 {
     /// <summary>How much of the end is kept: a ZIP's end record, comment and largest accepted central directory.</summary>
     public const int TailBytes = ContentSniffer.ZipTailBytes + ContentSniffer.MaxZipDirectoryBytes;
@@ -178,7 +178,8 @@ public sealed class StreamingSniffer
 
     private void AppendToRing(long start, ReadOnlySpan<byte> data)
     {
-        _ring ??= new byte[TailBytes];
+        // Pooled: a large buffer per upload would otherwise be a fresh large-object-heap allocation each time.
+        _ring ??= System.Buffers.ArrayPool<byte>.Shared.Rent(TailBytes);
         if (data.Length >= TailBytes)
         {
             start += data.Length - TailBytes;
@@ -189,6 +190,15 @@ public sealed class StreamingSniffer
         var first = Math.Min(data.Length, TailBytes - position);
         data[..first].CopyTo(_ring.AsSpan(position));
         data[first..].CopyTo(_ring);
+    }
+
+    public void Dispose()
+    {
+        if (_ring is { } ring)
+        {
+            _ring = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(ring);
+        }
     }
 
     /// <summary>Copies the window's bytes from file offset <paramref name="from"/> (which must be in the window).</summary>
