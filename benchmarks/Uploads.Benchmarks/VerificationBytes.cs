@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.Benchmarks.Support;
+using Uploads.Core.Policy;
 using Uploads.Core.Verification;
 using Uploads.Testing;
 
@@ -51,7 +52,10 @@ internal static class VerificationBytes
         var failures = 0;
         foreach (var kind in ScaledFiles.Kinds.Where(k => kinds.Count == 0 || kinds.Any(n => k.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase))))
         {
-            foreach (var size in sizes)
+            // Plus a row at the category's own limit when it lies between the sizes above (audio: 500 MiB).
+            var limit = UploadPolicy.MaxBytes(UploadPolicy.AllowedTypes.First(t => t.MediaType == kind.MediaType).Category);
+            var rows = sizes.Contains(limit) || limit < sizes.Min() || limit > sizes.Max() ? sizes : [.. sizes.Append(limit).Order()];
+            foreach (var size in rows)
             {
                 failures += await MeasureAsync(kind, corpus, size, uploads, quarantine, verifier, services, random, print: true).ConfigureAwait(false);
             }

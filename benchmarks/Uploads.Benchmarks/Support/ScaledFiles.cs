@@ -93,7 +93,9 @@ internal static class ScaledFiles
     {
         using var input = new ZipArchive(new MemoryStream(source, writable: false), ZipArchiveMode.Read);
         var entries = input.Entries.ToList();
-        var padding = target - source.Length;
+        // The re-zipped package differs from the original by a few hundred bytes of headers: stay just under the target,
+        // so that a file at a category's limit is not over it.
+        var padding = target - source.Length - 512;
         using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
         for (var i = 0; i < entries.Count; i++)
         {
