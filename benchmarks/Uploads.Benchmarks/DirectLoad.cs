@@ -39,8 +39,8 @@ internal static class DirectLoad
 
         Console.WriteLine($"Direct uploads: {concurrency} concurrent, {rounds} measured rounds (+1 warm-up) per size; {Environment.ProcessorCount} cores; client, dev host and Azurite on this machine.");
         Console.WriteLine();
-        Console.WriteLine("| storage | server | file bytes | uploads | MB/s (1 MB = 10^6 B) | uploads/s | p50 ms | p95 ms | max ms | RSS before MB | peak RSS (VmHWM) MB | (peak - before) / concurrent MB | server GC |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine("| storage | server | file bytes | uploads | MB/s (1 MB = 10^6 B) | uploads/s | p50 ms | p95 ms | max ms | RSS before MB | peak RSS (VmHWM) MB | (peak - before) / concurrent MB | CPU s: server / Azurite / client | server GC |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         var notes = new List<string>();
         var failures = 0;
         foreach (var mode in modes)
@@ -49,6 +49,7 @@ internal static class DirectLoad
             foreach (var size in sizes)
             {
                 var payload = PdfLike(size);
+                failures += await BaselineAsync(mode, azurite, payload, concurrency, rounds).ConfigureAwait(false);
                 var minted = ApiKeyMinter.Mint();
                 await using var server = await ServerProcess.StartAsync(mode, azurite, root, minted.Sha256Hex).ConfigureAwait(false);
                 var before = server.Memory();
@@ -56,6 +57,8 @@ internal static class DirectLoad
                 client.DefaultRequestHeaders.Add("X-API-Key", minted.Key);
 
                 await RoundAsync(client, payload, concurrency).ConfigureAwait(false);
+                var gcBefore = await server.GcStatsAsync().ConfigureAwait(false);
+                var cpuBefore = (Server: CpuSeconds(server.Id), Azurite: CpuSeconds(azurite.ProcessId), Client: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
                 var latencies = new List<double>();
                 var wall = TimeSpan.Zero;
                 var errors = 0;
@@ -68,15 +71,18 @@ internal static class DirectLoad
                 }
 
                 var after = server.Memory();
+                var cpu = string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{CpuSeconds(server.Id) - cpuBefore.Server:0.0} / {CpuSeconds(azurite.ProcessId) - cpuBefore.Azurite:0.0} / {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Client:0.0}");
                 var gc = await server.GcStatsAsync().ConfigureAwait(false);
                 var uploads = rounds * concurrency;
                 latencies.Sort();
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"| {mode} | {server.Description} | {size:N0} | {uploads - errors}/{uploads} | {(double)size * uploads / 1e6 / wall.TotalSeconds:0.0} | {uploads / wall.TotalSeconds:0.0} | {Percentile(latencies, 0.50):0} | {Percentile(latencies, 0.95):0} | {latencies[^1]:0} | {before.RssKb / 1024.0:0} | {after.HwmKb / 1024.0:0} | {(after.HwmKb - before.RssKb) / 1024.0 / concurrency:0.0} | {server.ServerGc} |"));
+                    $"| {mode} | {server.Description} | {size:N0} | {uploads - errors}/{uploads} | {(double)size * uploads / 1e6 / wall.TotalSeconds:0.0} | {uploads / wall.TotalSeconds:0.0} | {Percentile(latencies, 0.50):0} | {Percentile(latencies, 0.95):0} | {latencies[^1]:0} | {before.RssKb / 1024.0:0} | {after.HwmKb / 1024.0:0} | {(after.HwmKb - before.RssKb) / 1024.0 / concurrency:0.0} | {cpu} | {server.ServerGc} |"));
                 if (gc is not null)
                 {
-                    notes.Add($"{mode}, {size:N0} B: {gc}");
+                    notes.Add($"{mode}, {size:N0} B, after the warm-up round: {gcBefore}; after the {uploads} measured uploads: {gc}");
                 }
 
                 failures += errors;
@@ -90,10 +96,63 @@ internal static class DirectLoad
         Console.WriteLine();
         foreach (var note in notes)
         {
-            Console.WriteLine($"- GC {note}");
+            Console.WriteLine($"- GC of the server, {note}");
         }
 
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The same files straight to Azurite with the Azure SDK from this process (no API in between), in 4 MiB blocks one
+    /// after the other as the API stages them: what the storage emulator alone sustains on this machine.
+    /// </summary>
+    private static async Task<int> BaselineAsync(AzuriteMode mode, AzuriteInstance azurite, byte[] payload, int concurrency, int rounds)
+    {
+        var service = mode == AzuriteMode.OAuthHttps ? azurite.CreateOAuthServiceClient() : azurite.CreateServiceClient();
+        var container = service.GetBlobContainerClient("baseline");
+        await container.CreateIfNotExistsAsync().ConfigureAwait(false);
+        var transfer = new Azure.Storage.StorageTransferOptions { InitialTransferSize = 4 * 1024 * 1024, MaximumTransferSize = 4 * 1024 * 1024, MaximumConcurrency = 1 };
+        var latencies = new List<double>();
+        var wall = TimeSpan.Zero;
+        var azuriteCpu = 0.0;
+        for (var round = 0; round <= rounds; round++)
+        {
+            var cpu = CpuSeconds(azurite.ProcessId);
+            var watch = Stopwatch.StartNew();
+            var times = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var content = new MemoryStream(payload, writable: false);
+                await container.GetBlobClient($"{Guid.NewGuid():N}.pdf").UploadAsync(content, new Azure.Storage.Blobs.Models.BlobUploadOptions { TransferOptions = transfer }).ConfigureAwait(false);
+                return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }))).ConfigureAwait(false);
+            watch.Stop();
+            if (round > 0)
+            {
+                // Round 0 warms up.
+                wall += watch.Elapsed;
+                latencies.AddRange(times);
+                azuriteCpu += CpuSeconds(azurite.ProcessId) - cpu;
+            }
+        }
+
+        await container.DeleteAsync().ConfigureAwait(false);
+        latencies.Sort();
+        var uploads = rounds * concurrency;
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"| {mode} | none: SDK straight to Azurite (baseline) | {payload.Length:N0} | {uploads}/{uploads} | {(double)payload.Length * uploads / 1e6 / wall.TotalSeconds:0.0} | {uploads / wall.TotalSeconds:0.0} | {Percentile(latencies, 0.50):0} | {Percentile(latencies, 0.95):0} | {latencies[^1]:0} | | | | - / {azuriteCpu:0.0} / | |"));
+        return 0;
+    }
+
+    /// <summary>User + system CPU time of a process so far, from /proc/PID/stat.</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command: state is field 3; utime and stime are fields 14 and 15 (1-based in proc(5)), in clock ticks.
+        const double TicksPerSecond = 100;
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
 
     /// <summary>A PDF header, random bytes and an end marker: what the sniffer accepts as application/pdf, incompressible.</summary>
@@ -157,6 +216,8 @@ internal static class DirectLoad
         }
 
         public Uri BaseAddress { get; }
+
+        public int Id => _process.Id;
 
         public string Description { get; }
 
