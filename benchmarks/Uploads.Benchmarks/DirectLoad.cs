@@ -35,6 +35,9 @@ internal static class DirectLoad
         var sizes = args.Get("--sizes") is { } s ? s.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() : [10_000_000, 10 * 1024 * 1024];
         var concurrency = args.Int("--concurrency", 20);
         var rounds = args.Int("--rounds", 5);
+        // The child (OAuthHttps) runs with the dev host's GC (server, from its Web SDK runtimeconfig) unless told otherwise:
+        // "--child-gc workstation" gives it the GC of the Functions isolated worker, a console app.
+        var childGc = args.Get("--child-gc");
         var root = RepositoryRoot.Find();
 
         Console.WriteLine($"Direct uploads: {concurrency} concurrent, {rounds} measured rounds (+1 warm-up) per size; {Environment.ProcessorCount} cores; client, dev host and Azurite on this machine.");
@@ -51,7 +54,7 @@ internal static class DirectLoad
                 var payload = PdfLike(size);
                 failures += await BaselineAsync(mode, azurite, payload, concurrency, rounds).ConfigureAwait(false);
                 var minted = ApiKeyMinter.Mint();
-                await using var server = await ServerProcess.StartAsync(mode, azurite, root, minted.Sha256Hex).ConfigureAwait(false);
+                await using var server = await ServerProcess.StartAsync(mode, azurite, root, minted.Sha256Hex, childGc).ConfigureAwait(false);
                 var before = server.Memory();
                 using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = RequestTimeout };
                 client.DefaultRequestHeaders.Add("X-API-Key", minted.Key);
@@ -236,7 +239,7 @@ internal static class DirectLoad
             }
         }
 
-        public static async Task<ServerProcess> StartAsync(AzuriteMode mode, AzuriteInstance azurite, string root, string keyHash)
+        public static async Task<ServerProcess> StartAsync(AzuriteMode mode, AzuriteInstance azurite, string root, string keyHash, string? childGc)
         {
             int port;
             using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -273,7 +276,8 @@ internal static class DirectLoad
                 start.Environment[DevHostChild.CertificateVariable] = azurite.CertificatePemPath;
                 // The dev host is an ASP.NET (Web SDK) app, whose runtimeconfig turns server GC on; this assembly is a
                 // console app: give the child the same GC as the dev host.
-                start.Environment["DOTNET_gcServer"] = DevHostUsesServerGc(root) ? "1" : "0";
+                var serverGc = childGc is null ? DevHostUsesServerGc(root) : childGc == "server";
+                start.Environment["DOTNET_gcServer"] = serverGc ? "1" : "0";
                 description = "DevHostApp (child)";
                 isChild = true;
             }
@@ -296,7 +300,9 @@ internal static class DirectLoad
             try
             {
                 await server.WaitUntilAnsweringAsync().ConfigureAwait(false);
-                server.ServerGc = server.IsChild ? (DevHostUsesServerGc(root) ? "server" : "workstation") : (DevHostUsesServerGc(root) ? "server (runtimeconfig)" : "workstation");
+                server.ServerGc = server.IsChild
+                    ? (start.Environment["DOTNET_gcServer"] == "1" ? "server" : "workstation")
+                    : (DevHostUsesServerGc(root) ? "server (runtimeconfig)" : "workstation");
                 return server;
             }
             catch
