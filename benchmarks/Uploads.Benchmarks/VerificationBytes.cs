@@ -70,6 +70,28 @@ internal static class VerificationBytes
         return failures == 0 ? 0 : 1;
     }
 
+    /// <summary>Writes each kind at <c>--size</c> bytes (default 2 MiB) into <paramref name="directory"/>.</summary>
+    public static async Task<int> WriteFilesAsync(string directory, Args args)
+    {
+        var size = long.Parse(args.Get("--size") ?? (2 * MiB).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var corpus = CorpusLocator.Find();
+        Directory.CreateDirectory(directory);
+        foreach (var kind in ScaledFiles.Kinds)
+        {
+            var source = await File.ReadAllBytesAsync(Path.Combine(corpus, kind.CorpusFile)).ConfigureAwait(false);
+            var path = Path.Combine(directory, $"{kind.Name.Split(' ')[0].Replace('+', '-')}-{(kind.Name.Contains("last", StringComparison.Ordinal) ? "ctlast-" : "")}{size}{kind.Extension}");
+            var output = File.Create(path);
+            await using (output.ConfigureAwait(false))
+            {
+                await kind.Write(source, size, output, new Random(1)).ConfigureAwait(false);
+            }
+
+            Console.WriteLine($"{path}: {new FileInfo(path).Length:N0} bytes");
+        }
+
+        return 0;
+    }
+
     /// <returns>1 when the verification did not decide (an error for this measurement), else 0.</returns>
     private static async Task<int> MeasureAsync(
         ScaledKind kind, string corpus, long size, BlobContainerClient uploads, BlobContainerClient quarantine,

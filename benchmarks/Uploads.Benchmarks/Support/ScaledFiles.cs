@@ -21,7 +21,7 @@ internal static class ScaledFiles
         new("mp3+ID3", "audio-id3-400k.mp3", "audio/mpeg", ".mp3", "the real file (400 KB ID3v2 tag, then MPEG frames), then its frames repeated", WriteMp3Async),
         new("pdf", "document.pdf", "application/pdf", ".pdf", "the real file, then PDF comment lines and a final startxref/%%EOF pointing at the original xref", WritePdfAsync),
         new("docx (CT first)", "document-python-docx.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the real package re-zipped with a stored word/media/padding.bin before its last part ([Content_Types].xml in the head)", WriteDocxAsync),
-        new("docx (CT last)", "document-libreoffice.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the LibreOffice package re-zipped with word/media/padding.bin before its last part, [Content_Types].xml (so it lands next to the central directory)", WriteDocxAsync),
+        new("docx (CT last)", "document-libreoffice.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the LibreOffice package re-zipped with word/media/padding.bin just before [Content_Types].xml (LibreOffice writes it 14th of 15 parts), which so lands after the padding, next to the central directory", WriteDocxAsync),
         new("txt", "text-utf8.txt", "text/plain", ".txt", "the real UTF-8 text (2-, 3- and 4-byte characters) repeated, ASCII at the end to the exact size", WriteTextAsync),
     ];
 
@@ -97,9 +97,13 @@ internal static class ScaledFiles
         // so that a file at a category's limit is not over it.
         var padding = target - source.Length - 512;
         using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
+        // The padding goes before [Content_Types].xml where that is not the first part (LibreOffice writes it near the
+        // end), so the type declaration lands after the padding, next to the central directory; otherwise before the last part.
+        var contentTypes = entries.FindIndex(e => e.FullName == "[Content_Types].xml");
+        var padAt = contentTypes > 0 ? contentTypes : entries.Count - 1;
         for (var i = 0; i < entries.Count; i++)
         {
-            if (i == entries.Count - 1 && padding > 0)
+            if (i == padAt && padding > 0)
             {
                 var pad = zip.CreateEntry("word/media/padding.bin", CompressionLevel.NoCompression);
                 var stream = await pad.OpenAsync().ConfigureAwait(false);
