@@ -18,7 +18,7 @@ namespace Uploads.Benchmarks;
 /// reach Azurite's <c>--oauth basic</c> HTTPS endpoint: the test token credential (<see cref="LocalJwtCredential"/>, which
 /// Azure would refuse) and a transport that trusts exactly Azurite's self-signed certificate (SHA-256 pin of the PEM in
 /// <c>UPLOADS_BENCH_AZURITE_CERT</c>). Everything else is the dev host as shipped. Reads commands on stdin:
-/// <c>stats</c> prints one <c>GCSTATS ...</c> line; end of input stops the host.
+/// <c>stats</c> prints one <c>GCSTATS ...</c> line (GC counters and the storage requests the app sent so far, by operation); end of input stops the host.
 /// </summary>
 internal static class DevHostChild
 {
@@ -41,10 +41,11 @@ internal static class DevHostChild
         using var http = new HttpClient(handler, disposeHandler: true);
 
         var contentRoot = args.SkipWhile(a => a != "--content-root").Skip(1).FirstOrDefault() ?? RepositoryRoot.Find();
+        var requests = new RequestCounter();
         var app = DevHostApp.Build(args, contentRoot, services =>
         {
             services.AddSingleton<TokenCredential>(new LocalJwtCredential());
-            services.AddSingleton(new BlobClientOptions { Transport = new HttpClientTransport(http) });
+            services.AddSingleton(requests.AddTo(new BlobClientOptions { Transport = new HttpClientTransport(http) }));
         });
 
         await app.StartAsync().ConfigureAwait(false);
@@ -53,7 +54,7 @@ internal static class DevHostChild
         {
             if (line == "stats")
             {
-                Console.WriteLine("GCSTATS " + Stats());
+                Console.WriteLine("GCSTATS " + Stats() + " | storage requests: " + requests);
             }
         }
 
