@@ -20,7 +20,7 @@ public class UrlIssuanceBenchmarks
     private static readonly UploadUrlRequest Request = new("quarterly report.pdf", "application/pdf", 123_456);
 
     private AzuriteInstance? _azurite;
-    private AppServices? _services;
+    private UploadsServices? _services;
     private UploadUrlService? _urls;
     private int _requestsAfterSetup;
     private int _tokensAfterSetup;
@@ -32,7 +32,7 @@ public class UrlIssuanceBenchmarks
     public async Task Setup()
     {
         _azurite = await AzuriteInstance.StartAsync(Mode).ConfigureAwait(false);
-        _services = await AppServices.StartAsync(_azurite, createContainers: true).ConfigureAwait(false);
+        _services = await UploadsServices.StartAsync(_azurite).ConfigureAwait(false);
         _urls = _services.Get<UploadUrlService>();
         var first = await _urls.IssueAsync(Client, Request, CancellationToken.None).ConfigureAwait(false);
         if (first.Problem is { } problem)

@@ -33,7 +33,7 @@ internal static class VerificationBytes
         var corpus = CorpusLocator.Find();
 
         await using var azurite = await AzuriteInstance.StartAsync(mode).ConfigureAwait(false);
-        await using var services = await AppServices.StartAsync(azurite, createContainers: true).ConfigureAwait(false);
+        await using var services = await UploadsServices.StartAsync(azurite).ConfigureAwait(false);
         var verifier = services.Get<UploadVerifier>();
         // Files are written with the account key through Azurite's pinned transport (not counted: another client).
         var writer = azurite.CreateServiceClient();
@@ -95,7 +95,7 @@ internal static class VerificationBytes
     /// <returns>1 when the verification did not decide (an error for this measurement), else 0.</returns>
     private static async Task<int> MeasureAsync(
         ScaledKind kind, string corpus, long size, BlobContainerClient uploads, BlobContainerClient quarantine,
-        UploadVerifier verifier, AppServices services, Random random, bool print)
+        UploadVerifier verifier, UploadsServices services, Random random, bool print)
     {
         var source = await File.ReadAllBytesAsync(Path.Combine(corpus, kind.CorpusFile)).ConfigureAwait(false);
         var blobPath = $"bench/{Guid.NewGuid():N}/file-{size}{kind.Extension}";

@@ -4,16 +4,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Uploads.Core.Hosting;
-using Uploads.Testing;
 
-namespace Uploads.Integration.Tests.Support;
+namespace Uploads.Testing;
 
 /// <summary>
 /// The app's own service registration (<see cref="UploadsServiceCollectionExtensions.AddUploadsCore"/>) pointed at a
 /// real Azurite: in <see cref="AzuriteMode.OAuthHttps"/> through an identity-based connection (user-delegation
 /// signing, as in Azure), in <see cref="AzuriteMode.SharedKey"/> through a connection string with the account key.
+/// Shared by the integration tests and the benchmarks; the hosted start-up work runs in <see cref="StartAsync"/>.
 /// </summary>
-internal sealed class UploadsServices : IAsyncDisposable
+public sealed class UploadsServices : IAsyncDisposable
 {
     private readonly ServiceProvider _provider;
 
@@ -67,7 +67,7 @@ internal sealed class UploadsServices : IAsyncDisposable
         provider.ValidateUploadsConfiguration();
         foreach (var hosted in provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>())
         {
-            await hosted.StartAsync(CancellationToken.None);
+            await hosted.StartAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         return new UploadsServices(provider, counter);
