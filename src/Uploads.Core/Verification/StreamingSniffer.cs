@@ -54,12 +54,29 @@ public sealed class StreamingSniffer : IDisposable
         }
 
         Capture(start, data);
-        AppendToRing(start, data);
+        if (_ring is not null)
+        {
+            AppendToRing(start, data);
+        }
+
         _position += data.Length;
 
         // Evaluate once the head is in, then again only when a range asked for has gone by.
         if (_position >= _head.Length && !_waitForEnd && (!_evaluated || _pendingComplete))
         {
+            if (_ring is null)
+            {
+                // Most files are decided from the head alone: only the others need the tail window.
+                if (ContentSniffer.Evaluate(HeadOnly()) is SniffOutcome.Detected detected)
+                {
+                    Result = detected;
+                    return;
+                }
+
+                AppendToRing(0, _head.AsSpan(0, (int)Math.Min(start, _head.Length)));
+                AppendToRing(start, data);
+            }
+
             Evaluate(totalLength: null);
         }
     }
@@ -76,6 +93,13 @@ public sealed class StreamingSniffer : IDisposable
     }
 
     private long RingStart => Math.Max(0, _position - TailBytes);
+
+    private SniffInput HeadOnly()
+    {
+        var input = new SniffInput(null);
+        input.Add(0, _head.AsMemory(0, (int)Math.Min(_position, _head.Length)));
+        return input;
+    }
 
     private void Evaluate(long? totalLength)
     {
