@@ -5,6 +5,13 @@ using Uploads.DevHost;
 if (args is ["mint-key", var clientId, ..])
 {
     var minted = ApiKeyMinter.Mint();
+    var check = new ApiKeyOptionsValidator().Validate(null, new ApiKeyOptions { Clients = { [clientId] = minted.Sha256Hex } });
+    if (check.Failed)
+    {
+        Console.Error.WriteLine(check.FailureMessage);
+        return 2;
+    }
+
     Console.WriteLine($"API key for {clientId} (give it to the client once; it is not stored): {minted.Key}");
     Console.WriteLine($"Configuration (app setting):  ApiKeys__Clients__{clientId}={minted.Sha256Hex}");
     return 0;

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Uploads.Core.Serialization;
 
 namespace Uploads.Core.Verification;
 
@@ -25,8 +26,14 @@ public enum UploadState
 /// <param name="DetectedType">The type the bytes show (verified and rejected).</param>
 /// <param name="SizeBytes">The blob's size.</param>
 /// <param name="Reason">Why it was rejected, naming the declared and detected types where they differ.</param>
-/// <param name="CheckedAt">When the verdict was reached.</param>
-public sealed record UploadStatus(string BlobPath, UploadState Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt);
+/// <param name="CheckedAt">When the verdict was reached (UTC, whole seconds, like <c>expiresAt</c>).</param>
+public sealed record UploadStatus(string BlobPath, UploadState Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt)
+{
+    [JsonConverter(typeof(UtcSecondsJsonConverter))]
+    public DateTimeOffset? CheckedAt { get; init; } = CheckedAt is { } at
+        ? new DateTimeOffset(at.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero)
+        : null;
+}
 
 /// <summary>What one verification did: the resulting status (null when there is no blob at the path in either
 /// container), whether this call reached the verdict, and how many bytes of the blob it read.</summary>

@@ -45,6 +45,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("video/mp4", body.GetProperty("detectedType").GetString());
         Assert.Equal(blobPath, body.GetProperty("blobPath").GetString());
         Assert.True(body.GetProperty("sizeBytes").GetInt64() > 0);
+        Assert.Matches("^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$", body.GetProperty("checkedAt").GetString());
     }
 
     [Fact]
