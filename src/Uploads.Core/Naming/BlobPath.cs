@@ -42,11 +42,4 @@ public static class BlobPath
         fileName = parts[2];
         return true;
     }
-
-    /// <summary>The client id a well-formed path starts with, or null.</summary>
-    public static string? OwnerOf(string blobPath)
-    {
-        var slash = blobPath.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 ? blobPath[..slash] : null;
-    }
 }

@@ -34,9 +34,6 @@ public sealed class StagedBlockWriter : IDisposable
     /// <summary>Bytes accepted so far.</summary>
     public long Length { get; private set; }
 
-    /// <summary>The bytes of the current block that are not yet staged (the head of the file, before the first block is staged).</summary>
-    public ReadOnlyMemory<byte> Pending => Buffer.AsMemory(0, _filled);
-
     /// <summary>Free space of the current block, to read into directly (then call <see cref="AdvanceAsync"/>).</summary>
     public Memory<byte> GetMemory() => Buffer.AsMemory(_filled, BlockBytes - _filled);
 
