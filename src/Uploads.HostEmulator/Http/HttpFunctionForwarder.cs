@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Uploads.HostEmulator.Rpc;
+using Uploads.HostEmulator.Worker;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Uploads.HostEmulator.Http;
+
+/// <summary>
+/// Runs an HTTP-triggered function the way the host does with a worker that declares the <c>HttpUri</c> capability
+/// (the ASP.NET Core integration): the raw request is forwarded to the worker's own HTTP server with the
+/// <c>x-ms-invocation-id</c> header, forwarding starts BEFORE the InvocationRequest is sent (the worker pairs the two
+/// and waits only seconds for either), and the request body streams through, never buffered. The worker writes the
+/// response itself; the InvocationResponse only says whether the function succeeded.
+/// </summary>
+internal sealed partial class HttpFunctionForwarder : IDisposable
+{
+    public const string InvocationIdHeader = "x-ms-invocation-id";
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly FunctionInvoker _invoker;
+    private readonly Uri _workerHttpUri;
+    private readonly ILogger _logger;
+    private readonly HttpMessageInvoker _client;
+    private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromSeconds(240) };
+
+    public HttpFunctionForwarder(IHttpForwarder forwarder, FunctionInvoker invoker, Uri workerHttpUri, ILogger logger)
+    {
+        _forwarder = forwarder;
+        _invoker = invoker;
+        _workerHttpUri = workerHttpUri;
+        _logger = logger;
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        });
+    }
+
+    public async Task InvokeAsync(HttpContext http, WorkerFunction function)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var invocationId = Guid.NewGuid().ToString();
+        http.Request.Headers[InvocationIdHeader] = invocationId;
+
+        var forwarding = _forwarder.SendAsync(http, _workerHttpUri.AbsoluteUri, _client, _config, HttpTransformer.Default).AsTask();
+        InvocationResponse? result = null;
+        try
+        {
+            result = await _invoker.InvokeAsync(
+                function,
+                invocationId,
+                [new ParameterBinding { Name = function.Trigger.Name, Data = new TypedData { Http = new RpcHttp() } }],
+                triggerMetadata: null,
+                http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (WorkerUnavailableException ex)
+        {
+            Log.WorkerGone(_logger, function.Name, ex.Message);
+        }
+
+        var error = await forwarding.ConfigureAwait(false);
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var failed = result is null || result.Result.Status != StatusResult.Types.Status.Success;
+        if (failed)
+        {
+            Log.InvocationFailed(_logger, function.Name, invocationId, result?.Result.Status.ToString() ?? "no answer", result?.Result.Exception?.Message ?? string.Empty);
+        }
+
+        if (error != ForwarderError.None)
+        {
+            Log.ForwardingFailed(_logger, function.Name, invocationId, error.ToString(), http.GetForwarderErrorFeature()?.Exception?.Message ?? string.Empty);
+        }
+
+        // The host answers a failed invocation with a bare 500 when the worker has not started a response.
+        if ((failed || error != ForwarderError.None) && !http.Response.HasStarted)
+        {
+            http.Response.Clear();
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 7201, EventName = "InvocationFailed", Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}, Status={Status}) {Exception}")]
+        public static partial void InvocationFailed(ILogger logger, string functionName, string invocationId, string status, string exception);
+
+        [LoggerMessage(EventId = 7202, EventName = "ForwardingFailed", Level = LogLevel.Warning, Message = "Forwarding the request of 'Functions.{FunctionName}' (Id={InvocationId}) to the worker failed: {Error} {Exception}")]
+        public static partial void ForwardingFailed(ILogger logger, string functionName, string invocationId, string error, string exception);
+
+        [LoggerMessage(EventId = 7203, EventName = "WorkerGone", Level = LogLevel.Error, Message = "'Functions.{FunctionName}' could not run: {Reason}")]
+        public static partial void WorkerGone(ILogger logger, string functionName, string reason);
+    }
+}
