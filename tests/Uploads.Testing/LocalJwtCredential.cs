@@ -1,6 +1,5 @@
-using System.Text;
-using System.Text.Json;
 using Azure.Core;
+using Uploads.HostEmulator.Identity;
 
 namespace Uploads.Testing;
 
@@ -18,10 +17,9 @@ namespace Uploads.Testing;
 public sealed class LocalJwtCredential : TokenCredential
 {
     /// <summary>The audience Azure Storage expects for data-plane tokens.</summary>
-    public const string StorageAudience = "https://storage.azure.com";
+    public const string StorageAudience = UnsignedJwt.StorageAudience;
 
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _lifetime;
@@ -67,29 +65,6 @@ public sealed class LocalJwtCredential : TokenCredential
     public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
         ValueTask.FromResult(GetToken(requestContext, cancellationToken));
 
-    private string CreateToken(DateTimeOffset now, DateTimeOffset expiresOn)
-    {
-        var header = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["alg"] = "none", ["typ"] = "JWT" });
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
-        {
-            ["aud"] = StorageAudience,
-            ["iss"] = $"https://sts.windows.net/{TenantId:D}/",
-            ["iat"] = (now - ClockSkew).ToUnixTimeSeconds(),
-            ["nbf"] = (now - ClockSkew).ToUnixTimeSeconds(),
-            ["exp"] = expiresOn.ToUnixTimeSeconds(),
-            ["oid"] = ObjectId.ToString("D"),
-            ["tid"] = TenantId.ToString("D"),
-            ["sub"] = ObjectId.ToString("D"),
-            ["ver"] = "1.0",
-        });
-
-        // An unsigned JWS in compact form: header.payload. (empty signature).
-        return new StringBuilder()
-            .Append(Base64Url(header)).Append('.')
-            .Append(Base64Url(payload)).Append('.')
-            .ToString();
-    }
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private string CreateToken(DateTimeOffset now, DateTimeOffset expiresOn) =>
+        UnsignedJwt.Create(StorageAudience, TenantId, ObjectId, now, expiresOn);
 }

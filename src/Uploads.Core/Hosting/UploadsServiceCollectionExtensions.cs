@@ -54,6 +54,7 @@ public static class UploadsServiceCollectionExtensions
                 ? ActivatorUtilities.CreateInstance<EventGridVerdictPublisher>(sp, new EventGridPublisherClient(
                     endpoint, sp.GetRequiredService<TokenCredential>(), sp.GetRequiredService<EventGridPublisherClientOptions>()))
                 : new NoVerdictPublisher());
+        services.TryAddSingleton<UploadsReadiness>();
         services.AddHostedService<UploadsStartup>();
         return services;
     }

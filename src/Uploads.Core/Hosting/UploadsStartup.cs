@@ -9,19 +9,52 @@ using Uploads.Core.Storage;
 namespace Uploads.Core.Hosting;
 
 /// <summary>
-/// Start-up work: creates the containers where configured (local runs) and fetches the first user-delegation key,
-/// so that the first upload URL does not wait for storage. A failed warm-up is logged, not fatal: the key is then
-/// fetched on first use.
+/// Start-up work, in the background so that the host starts (and its HTTP server listens) at once: creates the
+/// containers where configured (local runs) and fetches the first user-delegation key, so that no upload URL waits
+/// for storage. Until both have succeeded <see cref="UploadsReadiness"/> answers 503 + Retry-After; a failure is
+/// logged and retried with backoff (1 s doubling to 30 s) until it succeeds or the host stops. Storage that is
+/// unreachable at start-up therefore never crashes the worker.
 /// </summary>
 public sealed partial class UploadsStartup(
     UploadContainers containers,
     IBlobSasSigner signer,
     UserDelegationKeyCache keys,
+    UploadsReadiness readiness,
     TimeProvider time,
     IOptions<UploadOptions> options,
-    ILogger<UploadsStartup> logger) : IHostedService
+    ILogger<UploadsStartup> logger) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    internal static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    internal static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = FirstRetryDelay;
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await WarmUpAsync(stoppingToken).ConfigureAwait(false);
+                readiness.Ready();
+                if (attempt > 1)
+                {
+                    Log.Recovered(logger, attempt);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (IsStorageUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+            {
+                readiness.NotReady("storage is not reachable", delay);
+                Log.WarmUpFailed(logger, ex, attempt, delay.TotalSeconds);
+            }
+
+            await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         if (options.Value.CreateContainers)
         {
@@ -31,22 +64,29 @@ public sealed partial class UploadsStartup(
 
         if (signer is UserDelegationSasSigner)
         {
-            try
-            {
-                await keys.RefreshAsync(time.GetUtcNow() + options.Value.UrlLifetime, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RequestFailedException or AuthenticationFailedException or CredentialUnavailableException)
-            {
-                Log.WarmUpFailed(logger, ex);
-            }
+            await keys.RefreshAsync(time.GetUtcNow() + options.Value.UrlLifetime, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Failures that mean storage or the identity endpoint cannot be reached or refused for now (after the SDK's own
+    /// retries): worth retrying later, never a crash. Anything else is a bug and propagates.
+    /// </summary>
+    public static bool IsStorageUnavailable(Exception exception) => exception switch
+    {
+        RequestFailedException => true,
+        AuthenticationFailedException or CredentialUnavailableException => true,
+        HttpRequestException or IOException or TimeoutException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable),
+        _ => false,
+    };
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Could not obtain a user-delegation key at start-up; it will be requested on first use")]
-        public static partial void WarmUpFailed(ILogger logger, Exception exception);
+        [LoggerMessage(EventId = 1011, EventName = "StartupWarmUpFailed", Level = LogLevel.Warning, Message = "Start-up: storage or the user-delegation key is not available yet (attempt {Attempt}); API requests get 503 until it is; retrying in {DelaySeconds} s")]
+        public static partial void WarmUpFailed(ILogger logger, Exception exception, int attempt, double delaySeconds);
+
+        [LoggerMessage(EventId = 1012, EventName = "StartupRecovered", Level = LogLevel.Information, Message = "Start-up: storage reachable and signing key obtained after {Attempt} attempts; serving")]
+        public static partial void Recovered(ILogger logger, int attempt);
     }
 }

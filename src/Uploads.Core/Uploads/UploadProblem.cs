@@ -6,6 +6,9 @@ namespace Uploads.Core.Uploads;
 /// </summary>
 public sealed record UploadProblem(int Status, string Code, string Title, string Detail)
 {
+    /// <summary>When set, the answer carries <c>Retry-After</c> (whole seconds): the request may succeed later as it is.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static UploadProblem BadRequest(string code, string detail) => new(400, code, "The request is malformed.", detail);
 
     public static UploadProblem Unauthorized(string detail) => new(401, "invalid_api_key", "A valid API key is required.", detail);
@@ -17,4 +20,12 @@ public sealed record UploadProblem(int Status, string Code, string Title, string
     public static UploadProblem TooLarge(string detail) => new(413, "payload_too_large", "The file is too large.", detail);
 
     public static UploadProblem UnsupportedType(string detail) => new(415, "unsupported_content_type", "The content type is not allowed or does not match the file.", detail);
+
+    /// <summary>An unexpected failure: nothing about it is shown, the invocation id lets an operator find it in the logs.</summary>
+    public static UploadProblem Internal(string invocationId) =>
+        new(500, "internal_error", "Internal error.", $"The request failed unexpectedly. Retry with backoff; if it persists, report invocation {invocationId}.");
+
+    /// <summary>Storage (or the signing key it issues) cannot be reached now; the same request may succeed later.</summary>
+    public static UploadProblem Unavailable(string detail, TimeSpan retryAfter) =>
+        new(503, "service_unavailable", "The service is temporarily unavailable.", detail) { RetryAfter = retryAfter };
 }

@@ -31,14 +31,14 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         _invoker = invoker;
         _workerHttpUri = workerHttpUri;
         _logger = logger;
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        _client = new HttpMessageInvoker(new ConnectRetryHandler(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectTimeout = TimeSpan.FromSeconds(15),
-        });
+        }));
     }
 
     public async Task InvokeAsync(HttpContext http, WorkerFunction function)
@@ -89,6 +89,32 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
     }
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>
+    /// Retries sending to the worker when the connection fails (its HTTP server may not listen yet, right after
+    /// start-up): 10 attempts, 50 ms doubling to 250 ms, as the host's proxy does. Only failures before a response.
+    /// </summary>
+    private sealed class ConnectRetryHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private const int MaxAttempts = 10;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var delay = TimeSpan.FromMilliseconds(50);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (HttpRequestException ex) when (attempt < MaxAttempts && ex.HttpRequestError == HttpRequestError.ConnectionError)
+                {
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 250));
+                }
+            }
+        }
+    }
 
     private static partial class Log
     {

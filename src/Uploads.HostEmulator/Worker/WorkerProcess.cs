@@ -28,7 +28,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         _logger = logger;
     }
 
-    public int Id => _process.Id;
+    public int Id { get; private set; }
 
     /// <summary>Completes with the exit code when the process exits, for whatever reason.</summary>
     public Task<int> Exited => _exited.Task;
@@ -79,6 +79,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             throw new InvalidOperationException($"Could not start the worker '{executable} {workerPath}'.");
         }
 
+        worker.Id = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         WorkerRegistry.Record(process.Id, workerId);
@@ -129,7 +130,7 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
             // Kill was sent; the OS finishes it.
         }
 
-        WorkerRegistry.Forget(_process.Id);
+        WorkerRegistry.Forget(Id);
         _process.Dispose();
     }
 

@@ -9,11 +9,12 @@ namespace Uploads.EndToEnd.Tests.Http;
 
 /// <summary>
 /// The Event Grid path of the Blob trigger, as the postdeploy hook's subscription drives it in Azure: the handshake,
-/// then BlobCreated events posted to the trigger's webhook, served by the dev host with the app's VerifyUpload.
+/// then BlobCreated events posted to the trigger's webhook, served by the host emulator, which invokes the worker's
+/// VerifyUpload with the blob as deferred-binding data (a BlobClient on the UploadStorage connection).
 /// </summary>
 public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string Webhook = "/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload";
+    private const string Webhook = "/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload&code=" + FunctionsApp.BlobsExtensionKey;
 
     private static StringContent Events(string events, string eventType) =>
         new(events, Encoding.UTF8, "application/json") { Headers = { { "aeg-event-type", eventType } } };
@@ -82,5 +83,17 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
         {
             Assert.Equal(verdictTag, (await blob.GetTagsAsync()).Value.Tags["verdict"]);
         }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("&code=wrong-key")]
+    public async Task Post_WithoutTheSystemKey_Unauthorized(string code)
+    {
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+
+        using var response = await http.PostAsync("/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload" + code, Events("[]", "Notification"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 }

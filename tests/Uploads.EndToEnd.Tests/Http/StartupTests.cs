@@ -1,26 +1,33 @@
-using Microsoft.Extensions.Options;
-using Uploads.DevHost;
+using Uploads.HostEmulator;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
 
-/// <summary>The host does not start on bad configuration, and says which setting is wrong.</summary>
-public sealed class StartupTests
+/// <summary>The worker does not start on bad configuration, and says which setting is wrong.</summary>
+public sealed class StartupTests : IAsyncLifetime
 {
-    [Theory]
-    [InlineData("Uploads:ContainerName", "Not_A_Container", "ContainerName")]
-    [InlineData("ApiKeys:Clients:acme", "upk_a-plaintext-key-instead-of-its-hash", "SHA-256")]
-    [InlineData("Uploads:UrlLifetime", "3.00:00:00", "UrlLifetime")]
-    public void Build_BadSetting_HostDoesNotStart(string key, string value, string named)
+    private AzuriteInstance? _azurite;
+
+    public async Task InitializeAsync() => _azurite = await AzuriteInstance.StartAsync(AzuriteMode.SharedKey);
+
+    public async Task DisposeAsync()
     {
-        var settings = new Dictionary<string, string?>
+        if (_azurite is not null)
         {
-            ["UploadStorage"] = "UseDevelopmentStorage=true",
-            [key] = value,
-        };
+            await _azurite.DisposeAsync();
+        }
+    }
 
-        var error = Assert.Throws<OptionsValidationException>(() => DevHostApp.Build([], RepositoryRoot.Find(), settings: settings));
+    [Theory]
+    [InlineData("Uploads__ContainerName", "Not_A_Container", "ContainerName")]
+    [InlineData("ApiKeys__Clients__acme", "upk_a-plaintext-key-instead-of-its-hash", "SHA-256")]
+    [InlineData("Uploads__UrlLifetime", "3.00:00:00", "UrlLifetime")]
+    public async Task Start_BadSetting_WorkerExitsNamingTheSetting(string key, string value, string named)
+    {
+        var error = await Assert.ThrowsAsync<WorkerStartException>(() =>
+            FunctionsApp.StartAsync(_azurite!, new Dictionary<string, string?> { [key] = value }));
 
+        Assert.Contains("exited", error.Message, StringComparison.Ordinal);
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
 }

@@ -122,11 +122,11 @@ public sealed class UploadUrlEndpointTests(ApiHost host) : IClassFixture<ApiHost
     }
 
     [Fact]
-    public async Task Get_UrlRoute_405()
+    public async Task Get_UrlRoute_404AsTheHostRoutes()
     {
         using var http = host.CreateClient();
         using var response = await http.GetAsync(Route);
 
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 }

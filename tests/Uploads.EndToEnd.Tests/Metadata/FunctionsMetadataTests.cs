@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using Uploads.DevHost;
 using Uploads.Functions.Functions;
 using Uploads.Testing;
 
@@ -76,19 +75,11 @@ public sealed class FunctionsMetadataTests
         }
     }
 
-    [Fact]
-    public void DevHost_ServesExactlyTheHttpRoutesOfTheMetadata()
-    {
-        var metadata = Functions.Value
+    /// <summary>"METHOD /api/route -> Name" for every HTTP function of functions.metadata, as the host routes them.</summary>
+    internal static IEnumerable<string> HttpRoutes() =>
+        Functions.Value
             .Select(f => (Name: f.GetProperty("name").GetString()!, Trigger: Trigger(f)))
             .Where(f => f.Trigger.GetProperty("type").GetString() == "httpTrigger")
-            .Select(f => $"{f.Name} {string.Join(',', f.Trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToUpperInvariant()))} {f.Trigger.GetProperty("route").GetString()}")
+            .SelectMany(f => f.Trigger.GetProperty("methods").EnumerateArray().Select(m => $"{m.GetString()!.ToUpperInvariant()} /api/{f.Trigger.GetProperty("route").GetString()} -> {f.Name}"))
             .Order(StringComparer.Ordinal);
-
-        var served = FunctionHttpEndpoints.Discover(typeof(CreateUploadUrl).Assembly)
-            .Select(e => $"{e.FunctionName} {string.Join(',', e.Methods)} {e.Route}")
-            .Order(StringComparer.Ordinal);
-
-        Assert.Equal(metadata, served);
-    }
 }

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Uploads.HostEmulator;
+using Uploads.HostEmulator.Configuration;
+using Uploads.HostEmulator.Worker;
+
+namespace Uploads.Testing;
+
+/// <summary>
+/// The app as users deploy it: the BUILT <c>Uploads.Functions</c> worker, started and driven over the Functions
+/// gRPC protocol by the repository's host emulator, against a real Azurite. In
+/// <see cref="AzuriteMode.OAuthHttps"/> the worker uses the production connection (identity-based,
+/// <c>credential=managedidentity</c>) and gets its tokens from the emulator's managed-identity endpoint, so upload
+/// URLs are user-delegation SAS; in <see cref="AzuriteMode.SharedKey"/> it uses Azurite's connection string.
+/// </summary>
+public sealed class FunctionsApp : IAsyncDisposable
+{
+    /// <summary>The user-assigned identity's client id the app is configured with (any id: the emulator answers for it).</summary>
+    public const string IdentityClientId = "6e1f3f5c-1d7a-4c55-9b0e-0a7d3b1c2e90";
+
+    /// <summary>The webhook key of the Blob trigger in tests.</summary>
+    public const string BlobsExtensionKey = EmulatorOptions.DefaultBlobsExtensionKey;
+
+    private readonly ILoggerFactory _loggers;
+    private readonly MemoryLog _hostLog;
+
+    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs)
+    {
+        Emulator = emulator;
+        _loggers = loggers;
+        _hostLog = hostLog;
+        WorkerLogs = workerLogs;
+    }
+
+    public FunctionsHostEmulator Emulator { get; }
+
+    /// <summary>Where the API listens, e.g. http://127.0.0.1:41234 (the guide's API_BASE).</summary>
+    public Uri BaseAddress => Emulator.BaseAddress;
+
+    /// <summary>Every log the worker sent over the protocol, in order.</summary>
+    public ConcurrentQueue<WorkerLogEntry> WorkerLogs { get; }
+
+    /// <summary>The emulator's own recent log lines (worker output included), for failure messages.</summary>
+    public string HostLog => _hostLog.ToString();
+
+    /// <summary>The worker's build output next to the tests' configuration (Release in CI).</summary>
+    public static string AppDirectory
+    {
+        get
+        {
+            var configuration = typeof(FunctionsApp).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+            var directory = Path.Combine(RepositoryRoot.Find(), "src", "Uploads.Functions", "bin", configuration, "net10.0");
+            return File.Exists(Path.Combine(directory, "worker.config.json"))
+                ? directory
+                : throw new InvalidOperationException($"Build the worker first: dotnet build -c {configuration} src/Uploads.Functions (no {directory}/worker.config.json).");
+        }
+    }
+
+    /// <summary>The app settings for <paramref name="azurite"/> in its mode, before <c>extra</c> ones are applied.</summary>
+    public static Dictionary<string, string> StorageSettings(AzuriteInstance azurite)
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated",
+            ["Uploads__ContainerName"] = "uploads",
+            ["Uploads__QuarantineContainerName"] = "quarantine",
+            ["Uploads__CreateContainers"] = "true",
+        };
+        if (azurite.Mode == AzuriteMode.OAuthHttps)
+        {
+            settings["UploadStorage__blobServiceUri"] = azurite.BlobServiceUri.ToString();
+            settings["UploadStorage__credential"] = "managedidentity";
+            settings["UploadStorage__clientId"] = IdentityClientId;
+        }
+        else
+        {
+            settings["UploadStorage"] = azurite.ConnectionString;
+            settings["Uploads__AllowHttpUploadUrls"] = "true";
+        }
+
+        return settings;
+    }
+
+    /// <summary>Starts the worker through the emulator on a free loopback port.</summary>
+    /// <param name="settings">App settings (see <see cref="StorageSettings"/>); a null value removes a setting.</param>
+    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        ArgumentNullException.ThrowIfNull(settings);
+        var values = StorageSettings(azurite);
+        foreach (var (name, value) in settings)
+        {
+            if (value is null)
+            {
+                values.Remove(name);
+            }
+            else
+            {
+                values[name] = value;
+            }
+        }
+
+        var hostLog = new MemoryLog(5000);
+        var loggers = LoggerFactory.Create(logging => logging.AddProvider(hostLog).SetMinimumLevel(LogLevel.Information));
+        var workerLogs = new ConcurrentQueue<WorkerLogEntry>();
+        var options = new EmulatorOptions
+        {
+            AppDirectory = AppDirectory,
+            Settings = values,
+            Listen = new IPEndPoint(IPAddress.Loopback, port),
+            BlobsExtensionKey = BlobsExtensionKey,
+            ManagedIdentity = azurite.Mode == AzuriteMode.OAuthHttps ? new ManagedIdentityOptions() : null,
+            TrustedCertificatePemFiles = azurite.CertificatePemPath is { } pem ? [pem] : [],
+            OnWorkerLog = workerLogs.Enqueue,
+        };
+        try
+        {
+            var emulator = await FunctionsHostEmulator.StartAsync(options, loggers, cancellationToken).ConfigureAwait(false);
+            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs);
+            try
+            {
+                await app.WaitUntilServingAsync(cancellationToken).ConfigureAwait(false);
+                return app;
+            }
+            catch
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        catch
+        {
+            loggers.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the worker's start-up reached storage: until then every API request is a 503 (the worker answers
+    /// at once, its warm-up runs in the background). Polls an unauthenticated request, which is 401 once serving.
+    /// </summary>
+    public async Task WaitUntilServingAsync(CancellationToken cancellationToken = default)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            using var response = await http.GetAsync(new Uri("/api/integrations/uploads/status", UriKind.Relative), timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <remarks>Set <c>UPLOADS_EMULATOR_LOG_DIR</c> to a folder to keep each emulator's log there.</remarks>
+    public async ValueTask DisposeAsync()
+    {
+        await Emulator.DisposeAsync().ConfigureAwait(false);
+        _loggers.Dispose();
+        if (Environment.GetEnvironmentVariable("UPLOADS_EMULATOR_LOG_DIR") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, $"emulator-{Emulator.WorkerProcessId}.log"), HostLog).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps the last lines logged, for diagnostics.</summary>
+    private sealed class MemoryLog(int capacity) : ILoggerProvider
+    {
+        private readonly ConcurrentQueue<string> _lines = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public void Dispose()
+        {
+        }
+
+        public override string ToString() => string.Join(Environment.NewLine, _lines);
+
+        private void Add(string line)
+        {
+            _lines.Enqueue(line);
+            while (_lines.Count > capacity && _lines.TryDequeue(out _))
+            {
+            }
+        }
+
+        private sealed class Logger(MemoryLog log, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                log.Add($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.Message)}");
+        }
+    }
+}
