@@ -58,6 +58,17 @@ public sealed class FunctionsApp : IAsyncDisposable
         }
     }
 
+    /// <summary>The built host emulator (its own bin folder, next to the tests' configuration).</summary>
+    public static string EmulatorAssembly
+    {
+        get
+        {
+            var configuration = typeof(FunctionsApp).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+            var path = Path.Combine(RepositoryRoot.Find(), "src", "Uploads.HostEmulator", "bin", configuration, "net10.0", "Uploads.HostEmulator.dll");
+            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the emulator first: dotnet build -c {configuration} src/Uploads.HostEmulator (no {path}).");
+        }
+    }
+
     /// <summary>The app settings for <paramref name="azurite"/> in its mode, before <c>extra</c> ones are applied.</summary>
     public static Dictionary<string, string> StorageSettings(AzuriteInstance azurite)
     {
@@ -86,7 +97,8 @@ public sealed class FunctionsApp : IAsyncDisposable
 
     /// <summary>Starts the worker through the emulator on a free loopback port.</summary>
     /// <param name="settings">App settings (see <see cref="StorageSettings"/>); a null value removes a setting.</param>
-    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, CancellationToken cancellationToken = default)
+    /// <param name="waitUntilServing">Return only once the API answers other than 503 (see <see cref="WaitUntilServingAsync"/>).</param>
+    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         ArgumentNullException.ThrowIfNull(settings);
@@ -122,7 +134,11 @@ public sealed class FunctionsApp : IAsyncDisposable
             var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs);
             try
             {
-                await app.WaitUntilServingAsync(cancellationToken).ConfigureAwait(false);
+                if (waitUntilServing)
+                {
+                    await app.WaitUntilServingAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 return app;
             }
             catch

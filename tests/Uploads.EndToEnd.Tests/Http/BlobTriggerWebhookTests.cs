@@ -96,4 +96,27 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    public static TheoryData<string> MalformedBodies() =>
+    [
+        "",
+        "not json",
+        "{}",
+        "[{}]",
+        "[{\"id\":\"1\",\"subject\":\"s\",\"eventType\":\"Microsoft.Storage.BlobCreated\",\"eventTime\":\"2026-12-01T00:00:00Z\",\"dataVersion\":\"\",\"data\":{\"url\":\"not a url\"}}]",
+        "[{\"id\":\"1\",\"subject\":\"s\",\"eventType\":\"Microsoft.Storage.BlobCreated\",\"eventTime\":\"2026-12-01T00:00:00Z\",\"dataVersion\":\"\",\"data\":{\"url\":\"https://127.0.0.1:10000/devstoreaccount1/uploads\"}}]",
+        "[{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"Microsoft.Storage.BlobCreated\",\"data\":{\"url\":\"https://127.0.0.1:10000/devstoreaccount1/uploads/a/b.pdf\"}}]",
+    ];
+
+    [Theory]
+    [MemberData(nameof(MalformedBodies))]
+    public async Task Post_MalformedEvents_400NotAFailure(string body)
+    {
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+
+        using var response = await http.PostAsync(Webhook, Events(body, "Notification"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
 }

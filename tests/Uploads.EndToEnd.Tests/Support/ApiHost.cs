@@ -10,8 +10,17 @@ namespace Uploads.EndToEnd.Tests.Support;
 /// port, against a real Azurite in OAuth + HTTPS mode with the production identity-based connection: upload URLs are
 /// user-delegation SAS signed with a key the worker obtained with managed-identity tokens.
 /// </summary>
-public sealed class ApiHost : IAsyncLifetime
+public class ApiHost : IAsyncLifetime
 {
+    private readonly AzuriteMode _mode;
+
+    public ApiHost()
+        : this(AzuriteMode.OAuthHttps)
+    {
+    }
+
+    protected ApiHost(AzuriteMode mode) => _mode = mode;
+
     public const string ClientId = "acme";
     public const string OtherClientId = "globex";
 
@@ -44,9 +53,9 @@ public sealed class ApiHost : IAsyncLifetime
         return http;
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
-        _azurite = await AzuriteInstance.StartAsync(AzuriteMode.OAuthHttps);
+        _azurite = await AzuriteInstance.StartAsync(_mode);
         _app = await FunctionsApp.StartAsync(_azurite, new Dictionary<string, string?>
         {
             [$"ApiKeys__Clients__{ClientId}"] = ApiKeyMinter.HashOf(ApiKey),
@@ -54,7 +63,7 @@ public sealed class ApiHost : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_app is not null)
         {
@@ -65,5 +74,14 @@ public sealed class ApiHost : IAsyncLifetime
         {
             await _azurite.DisposeAsync();
         }
+    }
+}
+
+/// <summary>The same, with Azurite's account key in a connection string (<c>UseDevelopmentStorage</c>'s form): URLs are account-key SAS.</summary>
+public sealed class SharedKeyApiHost : ApiHost
+{
+    public SharedKeyApiHost()
+        : base(AzuriteMode.SharedKey)
+    {
     }
 }
