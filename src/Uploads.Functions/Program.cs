@@ -1,3 +1,4 @@
+using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Uploads.Core.Hosting;
+using Uploads.Functions.Hosting;
 using Uploads.Functions.Middleware;
 
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -16,6 +18,10 @@ builder.Services.AddUploadsCore(builder.Configuration);
 // Application Insights from the worker, as the isolated-worker documentation describes: the worker sends its own
 // telemetry (the host then does not duplicate it). Without APPLICATIONINSIGHTS_CONNECTION_STRING nothing is sent.
 builder.Services.AddApplicationInsightsTelemetryWorkerService().ConfigureFunctionsApplicationInsights();
+if (TelemetryAuthentication.FromSetting(builder.Configuration[TelemetryAuthentication.Setting]) is { } telemetryCredential)
+{
+    builder.Services.Configure<TelemetryConfiguration>(telemetry => telemetry.SetAzureTokenCredential(telemetryCredential));
+}
 
 // Every log line goes to the host and, in Azure, becomes a billed Application Insights trace: the framework's
 // per-request Information lines (about six per request) are noise there. The app's own categories keep Information.

@@ -30,4 +30,20 @@ public sealed class StartupTests : IAsyncLifetime
         Assert.Contains("exited", error.Message, StringComparison.Ordinal);
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Start_ApplicationInsightsWithEntraAuth_WorkerStartsAndServes()
+    {
+        // The template's settings (ingestion to a closed local port here): the worker's telemetry wiring must load.
+        await using var app = await FunctionsApp.StartAsync(_azurite!, new Dictionary<string, string?>
+        {
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/",
+            ["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] = "ClientId=" + FunctionsApp.IdentityClientId + ";Authorization=AAD",
+        });
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+
+        using var response = await http.GetAsync("/api/integrations/uploads/status");
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+    }
 }
