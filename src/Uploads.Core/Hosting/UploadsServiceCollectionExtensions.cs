@@ -46,6 +46,7 @@ public static class UploadsServiceCollectionExtensions
         services.TryAddSingleton<DirectUploadService>();
 
         // Verification: verdicts on the blobs; published to Event Grid when a topic is configured (identity auth).
+        services.TryAddSingleton<VerdictStore>();
         services.TryAddSingleton<UploadVerifier>();
         services.TryAddSingleton<UploadStatusService>();
         services.TryAddSingleton(_ => new EventGridPublisherClientOptions());

@@ -25,8 +25,7 @@ namespace Uploads.Core.Uploads;
 /// </summary>
 public sealed partial class DirectUploadService(
     UploadContainers containers,
-    IVerdictPublisher publisher,
-    TimeProvider time,
+    VerdictStore verdicts,
     IOptions<UploadOptions> options,
     ILogger<DirectUploadService> logger)
 {
@@ -200,12 +199,12 @@ public sealed partial class DirectUploadService(
                 return UploadProblem.UnsupportedType(decision.Reason!);
             }
 
-            var headers = new BlobHttpHeaders { ContentType = type!.MediaType };
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["client"] = client.Id, ["uploadpath"] = "direct" };
+            // Committed as the verdict store says a verified blob looks (the same headers as a verified presigned upload).
+            var headers = VerdictStore.VerifiedHeaders(blobPath!, decision.DetectedType, contentHash: null);
             BlobContentInfo committed;
             try
             {
-                committed = await writer.CommitAsync(headers, metadata, cancellationToken).ConfigureAwait(false);
+                committed = await writer.CommitAsync(headers, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
             {
@@ -214,13 +213,10 @@ public sealed partial class DirectUploadService(
             }
 
             // Checked before it was committed: record the verdict for exactly this content, and announce it.
-            var checkedAt = time.GetUtcNow();
-            await containers.Uploads.GetBlobClient(blobPath!).SetTagsAsync(
-                VerdictTags.ForVerified(committed.ETag, decision.DetectedType, checkedAt), cancellationToken: cancellationToken).ConfigureAwait(false);
-            await publisher.PublishAsync(new UploadStatus(blobPath!, UploadState.Verified, decision.DetectedType, writer.Length, null, checkedAt), cancellationToken).ConfigureAwait(false);
+            await verdicts.RecordVerifiedAsync(containers.Uploads.GetBlobClient(blobPath!), committed.ETag, decision.DetectedType, writer.Length, cancellationToken).ConfigureAwait(false);
 
-            Log.Stored(logger, client.Id, blobPath!, writer.Length, type.MediaType);
-            return new DirectUploadResponse(blobPath!, writer.Length, type.MediaType);
+            Log.Stored(logger, client.Id, blobPath!, writer.Length, decision.DetectedType);
+            return new DirectUploadResponse(blobPath!, writer.Length, decision.DetectedType);
         }
         finally
         {

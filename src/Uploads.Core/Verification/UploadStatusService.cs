@@ -5,8 +5,10 @@ using Uploads.Core.Uploads;
 namespace Uploads.Core.Verification;
 
 /// <summary>
-/// <c>GET /api/integrations/uploads/status?blobPath=…</c>: the verdict for one of the client's own paths. A blob
-/// still pending is verified on the spot, so the flow converges where Event Grid is late or absent (local runs).
+/// <c>GET /api/integrations/uploads/status?blobPath=…</c>: the verdict for one of the client's own paths. A verified
+/// or rejected path costs at most two storage reads and writes nothing. A blob still pending is verified on the spot,
+/// so the flow converges where Event Grid is late or absent (local runs); a rejection is answered at once and its
+/// move to quarantine finishes in the background (and in the Blob trigger), so a GET never waits for a copy.
 /// </summary>
 public sealed class UploadStatusService(UploadVerifier verifier)
 {
@@ -24,7 +26,7 @@ public sealed class UploadStatusService(UploadVerifier verifier)
             return NotFound(blobPath);
         }
 
-        var result = await verifier.VerifyAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        var result = await verifier.VerifyAsync(blobPath, cancellationToken, quarantineInBackground: true).ConfigureAwait(false);
         return result.Status is { } status ? status : NotFound(blobPath);
     }
 

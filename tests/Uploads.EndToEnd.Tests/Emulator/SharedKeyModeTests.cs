@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
 using Uploads.Testing;
@@ -33,21 +32,7 @@ public sealed class SharedKeyModeTests(SharedKeyApiHost host) : IClassFixture<Sh
         using var stored = await storage.SendAsync(put);
         Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
 
-        var blobUrl = new UriBuilder(uploadUrl) { Query = string.Empty }.Uri;
-        var created = JsonSerializer.Serialize(new[]
-        {
-            new
-            {
-                id = Guid.NewGuid().ToString(), topic = "/t", subject = "/blobServices/default/containers/uploads/blobs/" + blobPath,
-                eventType = "Microsoft.Storage.BlobCreated", eventTime = DateTimeOffset.UtcNow, dataVersion = "", metadataVersion = "1",
-                data = new { api = "PutBlob", blobType = "BlockBlob", url = blobUrl.ToString() },
-            },
-        });
-        using var webhook = new HttpClient { BaseAddress = host.BaseAddress };
-        using var notified = await webhook.PostAsync(
-            "/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload&code=" + FunctionsApp.BlobsExtensionKey,
-            new StringContent(created, Encoding.UTF8, "application/json") { Headers = { { "aeg-event-type", "Notification" } } });
-        Assert.Equal(HttpStatusCode.Accepted, notified.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, uploadUrl));
 
         using var status = await api.GetAsync("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(blobPath));
         Assert.Equal("verified", (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());

@@ -14,25 +14,11 @@ namespace Uploads.EndToEnd.Tests.Http;
 /// </summary>
 public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string Webhook = "/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload&code=" + FunctionsApp.BlobsExtensionKey;
+    private const string Webhook = EventGridWebhook.Path;
 
-    private static StringContent Events(string events, string eventType) =>
-        new(events, Encoding.UTF8, "application/json") { Headers = { { "aeg-event-type", eventType } } };
+    private static StringContent Events(string events, string eventType) => EventGridWebhook.Events(events, eventType);
 
-    private static string BlobCreated(Uri blobUrl) => JsonSerializer.Serialize(new[]
-    {
-        new
-        {
-            id = Guid.NewGuid().ToString(),
-            topic = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/devstoreaccount1",
-            subject = "/blobServices/default/containers/uploads/blobs/" + blobUrl.AbsolutePath.Split("/uploads/", 2)[1],
-            eventType = "Microsoft.Storage.BlobCreated",
-            eventTime = DateTimeOffset.UtcNow,
-            dataVersion = "",
-            metadataVersion = "1",
-            data = new { api = "PutBlob", blobType = "BlockBlob", contentLength = 1, url = blobUrl.ToString() },
-        },
-    });
+    private static string BlobCreated(Uri blobUrl) => EventGridWebhook.BlobCreated(blobUrl);
 
     [Fact]
     public async Task Post_SubscriptionValidation_EchoesTheCode()

@@ -59,8 +59,19 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal("rejected", body.GetProperty("status").GetString());
         Assert.Equal("application/pdf", body.GetProperty("detectedType").GetString());
         Assert.Contains("image/jpeg", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // The GET answers the decision at once; the move to quarantine completes in the background.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await host.Uploads.GetBlobClient(blobPath).ExistsAsync()).Value && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
         Assert.True((await host.Quarantine.GetBlobClient(blobPath).ExistsAsync()).Value);
         Assert.False((await host.Uploads.GetBlobClient(blobPath).ExistsAsync()).Value);
+        var (again, later) = await StatusAsync(blobPath);
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.Equal("rejected", later.GetProperty("status").GetString());
     }
 
     [Fact]

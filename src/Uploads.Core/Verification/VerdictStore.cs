@@ -1,0 +1,238 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Uploads.Core.Hosting;
+using Uploads.Core.Signing;
+using Uploads.Core.Storage;
+
+namespace Uploads.Core.Verification;
+
+/// <summary>
+/// The one owner of verdict state, used by the direct path, the Blob trigger and the status endpoint alike:
+/// how a verified blob looks (<see cref="VerifiedHeaders"/>, verdict tags bound to its ETag), how a rejected one is
+/// moved to quarantine, how a status is read back, and the verdict event. Nothing else writes verdict tags,
+/// verified headers or quarantine copies.
+/// </summary>
+public sealed partial class VerdictStore(
+    UploadContainers containers,
+    IBlobSasSigner signer,
+    IVerdictPublisher publisher,
+    TimeProvider time,
+    IOptions<UploadOptions> options,
+    ILogger<VerdictStore> logger)
+{
+    /// <summary>
+    /// The headers of every verified blob: the detected type, a download under its own name, and nothing else the
+    /// client may have set (encoding, language, cache control are reset): whoever serves the file gets the checked
+    /// bytes, as the checked type, as a download.
+    /// </summary>
+    public static BlobHttpHeaders VerifiedHeaders(string blobPath, string detectedType, byte[]? contentHash)
+    {
+        ArgumentNullException.ThrowIfNull(blobPath);
+        return new BlobHttpHeaders
+        {
+            ContentType = detectedType,
+            ContentHash = contentHash,
+            ContentDisposition = "attachment; filename*=UTF-8''" + Uri.EscapeDataString(blobPath[(blobPath.LastIndexOf('/') + 1)..]),
+        };
+    }
+
+    /// <summary>
+    /// Records "verified" for the content with <paramref name="etag"/>: the verdict tags name that ETag (tags do not
+    /// change it), then the event is published. The blob must already carry <see cref="VerifiedHeaders"/>.
+    /// </summary>
+    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        var checkedAt = time.GetUtcNow();
+        await blob.SetTagsAsync(
+            VerdictTags.ForVerified(etag, detectedType, checkedAt),
+            new BlobRequestConditions { IfMatch = etag },
+            cancellationToken).ConfigureAwait(false);
+        Log.Verified(logger, blob.Name, detectedType, sizeBytes);
+        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt);
+        await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
+        return status;
+    }
+
+    /// <summary>
+    /// Marks an uploaded blob verified: its headers become <see cref="VerifiedHeaders"/> and its metadata is cleared
+    /// (both conditional on the content checked), then the verdict is recorded for the resulting ETag.
+    /// </summary>
+    public async Task<UploadStatus> MarkVerifiedAsync(BlobClient blob, BlobProperties properties, string detectedType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(properties);
+        var etag = properties.ETag;
+        if (properties.Metadata.Count > 0)
+        {
+            etag = (await blob.SetMetadataAsync(new Dictionary<string, string>(), new BlobRequestConditions { IfMatch = etag }, cancellationToken).ConfigureAwait(false)).Value.ETag;
+        }
+
+        var updated = await blob.SetHttpHeadersAsync(
+            VerifiedHeaders(blob.Name, detectedType, properties.ContentHash),
+            new BlobRequestConditions { IfMatch = etag },
+            cancellationToken).ConfigureAwait(false);
+        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves the checked content to quarantine with the reason: a server-side copy from a one-hour read SAS for
+    /// that blob, conditional on its ETag; only once the copy is complete (status and length checked) is the
+    /// checked version deleted (If-Match), snapshots included. Then the event is published.
+    /// </summary>
+    public async Task<UploadStatus> QuarantineAsync(BlobClient blob, BlobProperties properties, ContentDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        ArgumentNullException.ThrowIfNull(properties);
+        ArgumentNullException.ThrowIfNull(decision);
+        var now = time.GetUtcNow();
+        var sourceETag = properties.ETag.ToString();
+        var target = containers.Quarantine.GetBlobClient(blob.Name);
+        var copyOptions = new BlobCopyFromUriOptions
+        {
+            Metadata = QuarantineMetadata.Create(decision.Reason!, decision.DetectedType, sourceETag, now),
+            SourceConditions = new BlobRequestConditions { IfMatch = properties.ETag },
+            DestinationConditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        };
+
+        // Storage copies server-side from a short-lived read URL for this one blob, whatever the app's own authentication.
+        var source = await signer.SignAsync(blob, BlobSasPermissions.Read, now - options.Value.ClockSkew, now.AddHours(1), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var copy = await target.StartCopyFromUriAsync(source, copyOptions, cancellationToken).ConfigureAwait(false);
+            await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+            await EnsureCopiedAsync(target, properties.ContentLength, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.ErrorCode == BlobErrorCode.ConditionNotMet || ex.ErrorCode == BlobErrorCode.BlobAlreadyExists)
+        {
+            await CopyBesideEarlierRejectionAsync(target, source, copyOptions, sourceETag, properties.ContentLength, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Only the content that was checked is removed; a newer upload at the same path survives (412).
+        await blob.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
+        Log.Rejected(logger, blob.Name, decision.DetectedType, decision.Reason!);
+        var status = new UploadStatus(blob.Name, UploadState.Rejected, decision.DetectedType, properties.ContentLength, decision.Reason, now);
+        await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
+        return status;
+    }
+
+    /// <summary>
+    /// The recorded state of a path, reading at most two things and writing nothing: the blob's properties and, when
+    /// it has tags, its tags (verified, or pending for content without a verdict); or, when the blob is gone, its
+    /// quarantined copy (rejected). Null when neither exists. <paramref name="properties"/> is what was read of a
+    /// blob that is still in the uploads container.
+    /// </summary>
+    public async Task<(UploadStatus? Status, BlobProperties? Properties)> ReadAsync(string blobPath, CancellationToken cancellationToken)
+    {
+        var blob = containers.Uploads.GetBlobClient(blobPath);
+        BlobProperties properties;
+        try
+        {
+            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return (await QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        if (properties.TagCount > 0)
+        {
+            var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
+            if (VerdictTags.IsVerifiedFor(tags, properties.ETag))
+            {
+                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags)), properties);
+            }
+        }
+
+        return (Pending(blobPath, properties.ContentLength), properties);
+    }
+
+    /// <summary>The status of a path whose blob is no longer in the uploads container.</summary>
+    public async Task<UploadStatus?> QuarantinedStatusAsync(string blobPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var quarantined = (await containers.Quarantine.GetBlobClient(blobPath).GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            var rejectedAt = QuarantineMetadata.Read(quarantined.Metadata, QuarantineMetadata.RejectedAt);
+            return new UploadStatus(
+                blobPath,
+                UploadState.Rejected,
+                QuarantineMetadata.Read(quarantined.Metadata, QuarantineMetadata.DetectedType),
+                quarantined.ContentLength,
+                QuarantineMetadata.Read(quarantined.Metadata, QuarantineMetadata.Reason),
+                DateTimeOffset.TryParse(rejectedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A client for a path in the uploads container.</summary>
+    public BlobClient UploadsBlob(string blobPath) => containers.Uploads.GetBlobClient(blobPath);
+
+    public static UploadStatus Pending(string blobPath, long? size) => new(blobPath, UploadState.Pending, null, size, null, null);
+
+    /// <summary>
+    /// The quarantine already holds a blob at this path: the same content (a duplicate event raced us) needs no
+    /// second copy; an earlier rejected upload is kept, and this one is stored beside it under its ETag.
+    /// </summary>
+    private async Task CopyBesideEarlierRejectionAsync(BlobClient target, Uri source, BlobCopyFromUriOptions copyOptions, string sourceETag, long expectedLength, CancellationToken cancellationToken)
+    {
+        var existing = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        var sameContent = QuarantineMetadata.Read(existing.Metadata, QuarantineMetadata.SourceETag) == sourceETag.Trim('"');
+        if (sameContent && existing.CopyStatus is CopyStatus.Success or CopyStatus.Pending)
+        {
+            // A concurrent check of the same content is copying it (or did): wait for that copy and verify it.
+            await WaitForCopyAsync(target, cancellationToken).ConfigureAwait(false);
+            await EnsureCopiedAsync(target, expectedLength, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var destination = sameContent ? target : containers.Quarantine.GetBlobClient($"{target.Name}~{sourceETag.Trim('"')}");
+        copyOptions.DestinationConditions = null;
+        var copy = await destination.StartCopyFromUriAsync(source, copyOptions, cancellationToken).ConfigureAwait(false);
+        await copy.WaitForCompletionAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureCopiedAsync(destination, expectedLength, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A copy that ended Failed or Aborted does not throw from the SDK's wait: check it, so that the original is never
+    /// deleted unless its copy in quarantine is complete. Throwing makes the trigger retry.
+    /// </summary>
+    private static async Task EnsureCopiedAsync(BlobClient target, long expectedLength, CancellationToken cancellationToken)
+    {
+        var copied = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+        if (copied.CopyStatus != CopyStatus.Success || (expectedLength >= 0 && copied.ContentLength != expectedLength))
+        {
+            throw new InvalidOperationException($"The quarantine copy of {target.Name} did not complete ({copied.CopyStatus}, {copied.ContentLength} bytes); the original is kept and the check will be retried.");
+        }
+    }
+
+    private static async Task WaitForCopyAsync(BlobClient target, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            var properties = (await target.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            if (properties.CopyStatus != CopyStatus.Pending)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2001, EventName = "Verified", Level = LogLevel.Information, Message = "Verified {BlobPath}: {DetectedType}, {SizeBytes} bytes")]
+        public static partial void Verified(ILogger logger, string blobPath, string detectedType, long sizeBytes);
+
+        [LoggerMessage(EventId = 2002, EventName = "Rejected", Level = LogLevel.Warning, Message = "Rejected {BlobPath} ({DetectedType}) and moved it to quarantine: {Reason}")]
+        public static partial void Rejected(ILogger logger, string blobPath, string detectedType, string reason);
+    }
+}

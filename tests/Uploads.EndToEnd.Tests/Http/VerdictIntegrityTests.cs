@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
+
+namespace Uploads.EndToEnd.Tests.Http;
+
+/// <summary>
+/// One owner of verdict state: both upload paths leave a verified blob looking the same, and what an upload URL's
+/// Write permission allows beyond a block blob (append and page blobs) is refused and quarantined.
+/// </summary>
+public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private static byte[] Png() => File.ReadAllBytes(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "image.png"));
+
+    private async Task<(Uri UploadUrl, string BlobPath)> IssueAsync(string filename, string contentType)
+    {
+        using var api = host.CreateClient();
+        using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename, contentType });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (new Uri(body.GetProperty("uploadUrl").GetString()!), body.GetProperty("blobPath").GetString()!);
+    }
+
+    private async Task<HttpStatusCode> PutAsync(Uri uploadUrl, byte[] content, params (string Name, string Value)[] headers)
+    {
+        using var storage = host.Azurite.CreateHttpClient();
+        using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = new ByteArrayContent(content) };
+        foreach (var (name, value) in headers)
+        {
+            put.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await storage.SendAsync(put);
+        return response.StatusCode;
+    }
+
+    private static string Describe(BlobProperties properties, IDictionary<string, string> tags) => string.Join(
+        " | ",
+        $"type={properties.ContentType}",
+        $"disposition={properties.ContentDisposition}",
+        $"encoding={properties.ContentEncoding}",
+        $"language={properties.ContentLanguage}",
+        $"cache={properties.CacheControl}",
+        $"metadata={string.Join(',', properties.Metadata.Select(m => m.Key + "=" + m.Value))}",
+        $"tags={string.Join(',', tags.Keys.Order(StringComparer.Ordinal))}",
+        $"verdict={tags["verdict"]} {tags["type"]}");
+
+    [Fact]
+    public async Task Verified_DirectAndPresigned_SameHeadersMetadataAndTags()
+    {
+        using var api = host.CreateClient();
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Png()), "file", "logo.png" } };
+        using var direct = await api.PostAsync("/api/integrations/uploads/direct", form);
+        Assert.Equal(HttpStatusCode.Created, direct.StatusCode);
+        var directBlob = host.Uploads.GetBlobClient((await direct.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("blobPath").GetString()!);
+
+        // The presigned upload sets every header and metadata a client may set through the URL's Write permission.
+        var (url, path) = await IssueAsync("logo.png", "image/png");
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(),
+            ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-type", "text/html"), ("x-ms-blob-content-language", "fr"),
+            ("x-ms-blob-cache-control", "public, max-age=31536000"), ("x-ms-blob-content-disposition", "inline"), ("x-ms-meta-owner", "mallory")));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        var presignedBlob = host.Uploads.GetBlobClient(path);
+
+        var directState = Describe((await directBlob.GetPropertiesAsync()).Value, (await directBlob.GetTagsAsync()).Value.Tags);
+        var presignedState = Describe((await presignedBlob.GetPropertiesAsync()).Value, (await presignedBlob.GetTagsAsync()).Value.Tags);
+        Assert.Equal(directState, presignedState);
+        Assert.Contains("disposition=attachment; filename*=UTF-8''logo.png", directState, StringComparison.Ordinal);
+        Assert.Contains("verdict=verified image/png", directState, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("AppendBlob", "append blob")]
+    [InlineData("PageBlob", "page blob")]
+    public async Task Presigned_NotABlockBlob_RejectedAndQuarantined(string blobType, string named)
+    {
+        var (url, path) = await IssueAsync("logo.png", "image/png");
+        var headers = blobType == "PageBlob"
+            ? new[] { ("x-ms-blob-type", blobType), ("x-ms-blob-content-length", (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)) }
+            : new[] { ("x-ms-blob-type", blobType) };
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, [], headers));
+
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url, blobType));
+
+        using var api = host.CreateClient();
+        var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
+        Assert.Equal("rejected", status.GetProperty("status").GetString());
+        Assert.Contains(named, status.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.False((await host.Uploads.GetBlobClient(path).ExistsAsync()).Value);
+        Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
+    }
+}
