@@ -70,8 +70,28 @@ public sealed class UploadsServices : IAsyncDisposable
             await hosted.StartAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
+        // Start-up (containers, first user-delegation key) runs in the background, as in the worker: wait for it.
+        var readiness = provider.GetRequiredService<UploadsReadiness>();
+        for (var waited = TimeSpan.Zero; !readiness.IsReady; waited += TimeSpan.FromMilliseconds(50))
+        {
+            if (waited > TimeSpan.FromSeconds(60))
+            {
+                throw new InvalidOperationException("The upload services did not become ready: " + readiness.Problem?.Detail);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
+        }
+
         return new UploadsServices(provider, counter);
     }
 
-    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var hosted in _provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>())
+        {
+            await hosted.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await _provider.DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -73,7 +73,13 @@ internal sealed partial class WorkerProcess : IAsyncDisposable
         var worker = new WorkerProcess(process, logger);
         process.OutputDataReceived += (_, e) => worker.OnOutput(e.Data, isError: false);
         process.ErrorDataReceived += (_, e) => worker.OnOutput(e.Data, isError: true);
-        process.Exited += (_, _) => worker._exited.TrySetResult(SafeExitCode(process));
+        // Completed only once stdout and stderr are drained (WaitForExitAsync waits for both), so that the message
+        // about a worker that died holds its last words.
+        process.Exited += (_, _) => _ = Task.Run(async () =>
+        {
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            worker._exited.TrySetResult(SafeExitCode(process));
+        });
         if (!process.Start())
         {
             throw new InvalidOperationException($"Could not start the worker '{executable} {workerPath}'.");

@@ -63,7 +63,9 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
         Assert.Equal(content, (await blob.DownloadContentAsync()).Value.Content.ToArray());
         var properties = (await blob.GetPropertiesAsync()).Value;
         Assert.Equal("application/pdf", properties.ContentType);
-        Assert.Equal("acme", properties.Metadata["client"]);
+        // A verified blob carries no metadata (the client is in its path) and downloads as an attachment.
+        Assert.Empty(properties.Metadata);
+        Assert.StartsWith("attachment;", properties.ContentDisposition, StringComparison.Ordinal);
     }
 
     [Theory]
