@@ -5,14 +5,19 @@ using Uploads.Core.Verification;
 
 namespace Uploads.Core.Serialization;
 
-/// <summary>Source-generated JSON for the public contract: camelCase names as in the guide.</summary>
+/// <summary>
+/// Source-generated JSON for the public contract: camelCase names as in the guide. Names match in any letter case
+/// (web defaults), so a property given twice, in any case, is refused: which one would win is a guess an attacker
+/// could exploit (<c>{"filename":"../x.pdf","FileName":"a.pdf"}</c>).
+/// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.Strict,
     AllowTrailingCommas = false,
-    ReadCommentHandling = JsonCommentHandling.Disallow)]
+    ReadCommentHandling = JsonCommentHandling.Disallow,
+    AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(UploadUrlRequest))]
 [JsonSerializable(typeof(UploadUrlResponse))]
 [JsonSerializable(typeof(DirectUploadResponse))]

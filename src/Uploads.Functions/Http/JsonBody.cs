@@ -13,6 +13,12 @@ internal static class JsonBody
     public static async Task<Outcome<T>> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
+        if (!IsJson(request.ContentType))
+        {
+            return new UploadProblem(415, "unsupported_request_type", "The request body must be JSON.",
+                $"Send the body as JSON with the header Content-Type: application/json (got \"{request.ContentType ?? "none"}\").");
+        }
+
         if (request.ContentLength > MaxBytes)
         {
             return UploadProblem.BadRequest("body_too_large", $"The JSON body may be at most {MaxBytes} bytes.");
@@ -43,10 +49,20 @@ internal static class JsonBody
                 ? UploadProblem.BadRequest("malformed_json", "The body must be a JSON object, not null.")
                 : value;
         }
+        catch (JsonException ex) when (ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return UploadProblem.BadRequest("duplicate_property", "A property appears more than once in the body (letter case is ignored). Send each of filename, contentType and sizeBytes once.");
+        }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : string.Empty;
             return UploadProblem.BadRequest("malformed_json", $"The body is not valid JSON for this request{where}. Send a JSON object such as {{\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}}.");
         }
     }
+
+    /// <summary><c>application/json</c> or a <c>+json</c> type, with any parameters (charset).</summary>
+    private static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media)
+        && (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || media.MediaType.Value!.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 }

@@ -22,10 +22,33 @@ public sealed class UploadUrlEndpointTests(ApiHost host) : IClassFixture<ApiHost
         return problem;
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string body, string? apiKey = null)
+    private async Task<HttpResponseMessage> PostAsync(string body, string? apiKey = null, string mediaType = "application/json")
     {
         using var http = host.CreateClient(apiKey);
-        return await http.PostAsync(Route, new StringContent(body, Encoding.UTF8, "application/json"));
+        return await http.PostAsync(Route, new StringContent(body, Encoding.UTF8, mediaType));
+    }
+
+    [Theory]
+    [InlineData("""{"filename": "../x.pdf", "FileName": "a.pdf", "contentType": "application/pdf"}""")]
+    [InlineData("""{"filename": "a.pdf", "filename": "b.pdf", "contentType": "application/pdf"}""")]
+    [InlineData("""{"filename": "a.pdf", "contentType": "application/pdf", "CONTENTTYPE": "video/mp4"}""")]
+    public async Task Post_DuplicateProperty_AnyLetterCase_400(string body)
+    {
+        using var response = await PostAsync(body);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("duplicate_property", problem.GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("text/plain")]
+    public async Task Post_NotJsonContentType_415(string mediaType)
+    {
+        using var response = await PostAsync("""{"filename": "a.pdf", "contentType": "application/pdf"}""", mediaType: mediaType);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+        Assert.Equal("unsupported_request_type", problem.GetProperty("code").GetString());
     }
 
     [Fact]
