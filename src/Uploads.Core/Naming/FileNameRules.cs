@@ -55,9 +55,9 @@ public static class FileNameRules
                 return new("The filename is not valid Unicode (a lone surrogate). Send the name as UTF-8 text.");
             }
 
-            if (IsUnsafe(rune))
+            if (IsUnsafe(rune) || InvisibleCharacters.IsInvisible(rune))
             {
-                return new($"The filename contains the invisible or control character U+{rune.Value:X4}. Remove control, formatting and bidirectional characters.");
+                return new($"The filename contains the invisible or control character U+{rune.Value:X4}. Remove control, formatting, bidirectional, filler and blank characters.");
             }
 
             rest = rest[consumed..];
