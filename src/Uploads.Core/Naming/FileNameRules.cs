@@ -55,6 +55,12 @@ public static class FileNameRules
                 return new("The filename is not valid Unicode (a lone surrogate). Send the name as UTF-8 text.");
             }
 
+            if (rune.Value == 0xFFFD)
+            {
+                // U+FFFD is what a decoder puts where bytes were not valid UTF-8 (multipart headers, filename*).
+                return new("The filename is not valid UTF-8 (it decodes to U+FFFD REPLACEMENT CHARACTER). Send the name as UTF-8 text.");
+            }
+
             if (IsUnsafe(rune) || InvisibleCharacters.IsInvisible(rune))
             {
                 return new($"The filename contains the invisible or control character U+{rune.Value:X4}. Remove control, formatting, bidirectional, filler and blank characters.");

@@ -156,6 +156,13 @@ public sealed partial class DirectUploadService(
                     return UploadProblem.BadRequest("several_files", $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
                 }
 
+                if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
+                    || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
+                {
+                    // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
+                    return UploadProblem.BadRequest("ambiguous_filename", $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
+                }
+
                 fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
                 var nameCheck = FileNameRules.Check(fileName);
                 if (!nameCheck.IsValid)

@@ -138,4 +138,55 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
     }
+
+    /// <summary>A multipart body whose file part has exactly <paramref name="disposition"/> (raw bytes: what a hostile client sends).</summary>
+    private async Task<HttpResponseMessage> PostRawPartAsync(byte[] disposition)
+    {
+        const string boundary = "raw-part-boundary";
+        using var body = new MemoryStream();
+        body.Write(Encoding.ASCII.GetBytes($"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "));
+        body.Write(disposition);
+        body.Write(Encoding.ASCII.GetBytes("\r\nContent-Type: application/pdf\r\n\r\n"));
+        body.Write(Pdf(100));
+        body.Write(Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n"));
+        var content = new ByteArrayContent(body.ToArray());
+        content.Headers.TryAddWithoutValidation("Content-Type", $"multipart/form-data; boundary={boundary}");
+        using var http = host.CreateClient();
+        return await http.PostAsync(Route, content);
+    }
+
+    [Fact]
+    public async Task Post_FilenameNotUtf8_403()
+    {
+        // "caf\xE9.pdf": Latin-1 bytes, not UTF-8 (was stored as "caf\uFFFD.pdf" with 201).
+        using var response = await PostRawPartAsync([.. "filename=\"caf"u8, 0xE9, .. ".pdf\""u8]);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_FilenameStarNotUtf8_403()
+    {
+        using var response = await PostRawPartAsync("filename*=UTF-8''caf%E9.pdf"u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_TwoFilenameParameters_400()
+    {
+        using var response = await PostRawPartAsync("filename=\"a.pdf\"; filename=\"b.pdf\""u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("ambiguous_filename", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_InvisibleFilename_403()
+    {
+        using var response = await PostRawPartAsync("filename=\"\u3164.pdf\""u8.ToArray());
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
 }
