@@ -3,13 +3,29 @@ using Uploads.Benchmarks;
 using Uploads.Benchmarks.Support;
 
 // Measurement modes (docs/measurements.md); anything else goes to BenchmarkDotNet's switcher
-// (for example `--filter '*Sniff*' --job short`, or `--filter '*UrlIssuance*'`).
-//   --sniff-corpus <dir>   the sniffer's verdict for every corpus file (used by tests/fixtures/compare-libmagic.sh)
-//   --url-throughput       upload URLs per second from N parallel tasks, storage and token requests per 1,000 URLs
-//   --direct-load          20 concurrent direct uploads against the dev host in its own process: MB/s, latency, peak RSS
-//   --verification-bytes   bytes and requests one verification reads from storage, blobs from 1 KB to 1 GB
-//   --scaled-files <dir>   writes the scaled files --verification-bytes uploads (--size N), to check them with other tools
-//   --devhost-child        (internal) the dev host with Azurite's test credential and pinned certificate, for --direct-load
+// (for example `--filter '*Sniff*' --job short`, or `--filter '*UrlIssuance*'`). `--help` prints both.
+const string Usage = """
+    Measurement modes (dotnet run -c Release --project benchmarks/Uploads.Benchmarks -- <mode> [options]); docs/measurements.md:
+      --sniff-corpus <dir>    the sniffer's verdict for every corpus file (used by tests/fixtures/compare-libmagic.sh)
+      --url-throughput        upload URLs per second in-process from N parallel tasks, storage and token requests per 1,000 URLs
+                              [--count 100000] [--parallel 1,2,4] [--repeat 3] [--mode OAuthHttps|SharedKey]
+      --verification-bytes    bytes and requests one verification reads from storage, blobs from 1 KB to 1 GB
+                              [--sizes 1024,...] [--kinds mp4,pdf,...] [--mode OAuthHttps|SharedKey]
+      --scaled-files <dir>    writes the scaled files --verification-bytes uploads [--size N], to check them with other tools
+    Through the real app: the BUILT worker (dotnet build -c Release src/Uploads.Functions) run by the host emulator
+    (in this process; the worker is a process of its own, and the one whose CPU and memory are reported), against
+    Azurite in both storage modes unless --modes says otherwise [--modes OAuthHttps,SharedKey]:
+      --worker-cold-start     start of emulator + worker to the first 200 of POST /api/integrations/uploads/url,
+                              per run, median, min, max [--runs 5]
+      --http-overhead         latency of one upload URL, sequential: in-process service call vs HTTP through emulator +
+                              worker (and the emulator's own 404, the worker's 401) [--count 5000] [--warmup-seconds 10]
+      --url-http-throughput   upload URLs/s over HTTP from C concurrent loops for a fixed time
+                              [--concurrency 1,4,16] [--seconds 10] [--warmup-seconds 3] [--jit-warmup-seconds 10]
+      --direct-load           concurrent 10 MB direct uploads: MB/s, latency, worker peak RSS, vs. SDK straight to Azurite
+                              [--sizes 10000000,10485760] [--concurrency 20] [--rounds 5] [--worker-gc server|workstation]
+    Every mode stops by itself (bounded in count and time) and sends traffic to 127.0.0.1 only.
+    """;
+
 switch (args.Length > 0 ? args[0] : "")
 {
     case "--sniff-corpus":
@@ -18,12 +34,21 @@ switch (args.Length > 0 ? args[0] : "")
         return await UrlThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--direct-load":
         return await DirectLoad.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--worker-cold-start":
+        return await WorkerColdStart.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--http-overhead":
+        return await HttpOverhead.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--url-http-throughput":
+        return await UrlHttpThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--verification-bytes":
         return await VerificationBytes.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":
         return await VerificationBytes.WriteFilesAsync(args[1], new Args(args)).ConfigureAwait(false);
-    case "--devhost-child":
-        return await DevHostChild.RunAsync(args[1..]).ConfigureAwait(false);
+    case "--help" or "-h":
+        Console.WriteLine(Usage);
+        Console.WriteLine("BenchmarkDotNet benchmarks (SniffBenchmarks, UrlIssuanceBenchmarks):");
+        BenchmarkSwitcher.FromAssembly(typeof(SniffBenchmarks).Assembly).Run(args);
+        return 0;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(SniffBenchmarks).Assembly).Run(args);
         return 0;
