@@ -256,8 +256,16 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
             return;
         }
 
-        var code = ended == _worker.Exited ? await _worker.Exited.ConfigureAwait(false) : -1;
-        Log.WorkerDied(_logger, _worker.Id, ended == _worker.Exited ? $"exited with code {code}" : "closed its gRPC stream", _worker.RecentOutput);
+        // A dying worker's stream usually breaks before its exit is seen: give the exit a moment, for the real reason.
+        await Task.WhenAny(_worker.Exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        if (Volatile.Read(ref _stopping) != 0)
+        {
+            return;
+        }
+
+        var exited = _worker.Exited.IsCompleted;
+        var code = exited ? await _worker.Exited.ConfigureAwait(false) : -1;
+        Log.WorkerDied(_logger, _worker.Id, exited ? $"exited with code {code}" : "closed its gRPC stream", _worker.RecentOutput);
         _completion.TrySetResult(code is > 0 and < 256 ? code : 1);
     }
 
