@@ -12,7 +12,8 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-if ($ClientId -notmatch '^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$' -or $ClientId.Length -gt 64) {
+# The rule of src/Uploads.Core/Security/ClientIdRule.cs (a test holds this pattern to it); -cnotmatch: case-sensitive.
+if ($ClientId -cnotmatch '^[a-z0-9]+(_[a-z0-9]+)*$' -or $ClientId.Length -gt 63) {
     throw "add-api-client: invalid client id '$ClientId': letters and digits, single '_' between them, at most 64 characters"
 }
 $dryRun = $env:ADD_API_CLIENT_DRY_RUN -eq '1'
@@ -37,7 +38,7 @@ if ((",$ids,").Contains(",$ClientId,")) { throw "add-api-client: client '$Client
 
 # 32 random bytes, base64url without padding.
 $bytes = [System.Security.Cryptography.RandomNumberGenerator]::GetBytes(32)
-$key = [Convert]::ToBase64String($bytes).Replace('+', '-').Replace('/', '_').TrimEnd('=')
+$key = 'upk_' + [Convert]::ToBase64String($bytes).Replace('+', '-').Replace('/', '_').TrimEnd('=')
 $hash = [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData([System.Text.Encoding]::UTF8.GetBytes($key))).ToLowerInvariant()
 $secretName = 'apikey-' + $ClientId.Replace('_', '-')
 $setting = "ApiKeys__Clients__$ClientId=@Microsoft.KeyVault(VaultName=$vault;SecretName=$secretName)"

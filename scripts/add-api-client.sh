@@ -9,8 +9,8 @@
 #    client to API_CLIENT_IDS in the azd environment, so that the next `azd provision` keeps it;
 # 4. prints the key once. It is stored nowhere: hand it to the client now.
 #
-# Client ids: letters and digits, single '_' between them (they become app-setting names, where '__'
-# separates sections and '-' is not allowed on Linux). Needs az (signed in) and azd, run from the repo.
+# Client ids: lower-case letters and digits, single '_' between them, 1-63 characters (they become app-setting
+# names, where '__' separates sections, '-' is not allowed on Linux and case is ignored). Needs az (signed in) and azd, run from the repo.
 # With ADD_API_CLIENT_DRY_RUN=1 it changes nothing and prints what it would do (used by the tests);
 # AZURE_VAULT_NAME, AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME and API_CLIENT_IDS are then read from the environment.
 set -eu
@@ -23,8 +23,9 @@ fail() {
 [ $# -eq 1 ] || fail "usage: $0 <client-id>"
 client_id="$1"
 
-if ! printf '%s\n' "$client_id" | grep -Eq '^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$' || [ "${#client_id}" -gt 64 ]; then
-  fail "invalid client id '$client_id': letters and digits, single '_' between them, at most 64 characters"
+# The rule of src/Uploads.Core/Security/ClientIdRule.cs (a test holds this pattern to it).
+if ! printf '%s\n' "$client_id" | grep -Eq '^[a-z0-9]+(_[a-z0-9]+)*$' || [ "${#client_id}" -gt 63 ]; then
+  fail "invalid client id '$client_id': lower-case letters and digits with single underscores between them (e.g. acme or acme_corp), 1-63 characters"
 fi
 
 dry_run="${ADD_API_CLIENT_DRY_RUN:-0}"
@@ -59,8 +60,8 @@ case ",$ids," in
   *",$client_id,"*) fail "client '$client_id' already exists; remove it first to rotate its key" ;;
 esac
 
-# 32 random bytes, base64url without padding: 43 characters, safe in headers and shells.
-key=$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')
+# The form of every key (ApiKeyMinter): upk_ and 32 random bytes in base64url without padding (43 characters).
+key="upk_$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')"
 hash=$(printf '%s' "$key" | sha256sum | cut -d ' ' -f 1)
 secret_name="apikey-$(printf '%s' "$client_id" | tr '_' '-')"
 setting="ApiKeys__Clients__${client_id}=@Microsoft.KeyVault(VaultName=${vault};SecretName=${secret_name})"

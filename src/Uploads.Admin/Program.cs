@@ -1,15 +1,15 @@
 using Uploads.Core.Security;
 
 // dotnet run --project src/Uploads.Admin -- mint-key <clientId>
-const string Usage = """
+var usage = $"""
     Usage: dotnet run --project src/Uploads.Admin -- mint-key <clientId>
-      Mints an API key for <clientId> ([a-z0-9-], 1-63 characters) and prints it once, with the app setting that
-      configures its SHA-256 hash (the key itself is never stored).
+      Mints an API key for <clientId> ({ClientIdRule.Description}) and prints it once, with the app
+      setting that configures its SHA-256 hash (the key itself is never stored).
     """;
 
 if (args is not ["mint-key", var clientId])
 {
-    Console.Error.WriteLine(Usage);
+    Console.Error.WriteLine(usage);
     return args is ["-h" or "--help"] ? 0 : 2;
 }
 

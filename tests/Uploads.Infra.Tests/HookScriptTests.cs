@@ -191,7 +191,9 @@ public sealed class HookScriptTests
 
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var key = lines[^1];
-        Assert.Matches("^[A-Za-z0-9_-]{43}$", key);
+        // The form ApiKeyMinter gives every key: upk_ and 43 base64url characters.
+        Assert.Matches("^upk_[A-Za-z0-9_-]{43}$", key);
+        Assert.Equal(Uploads.Core.Security.ApiKeyMinter.Mint().Key.Length, key.Length);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
         Assert.Contains(
@@ -217,6 +219,7 @@ public sealed class HookScriptTests
 
     [Theory]
     [InlineData("bad-id")]
+    [InlineData("Upper")]
     [InlineData("a__b")]
     [InlineData("_a")]
     [InlineData("a_")]
@@ -254,8 +257,32 @@ public sealed class HookScriptTests
         Assert.Contains("secret_name=\"apikey-$(printf '%s' \"$client_id\" | tr '_' '-')\"", shell, StringComparison.Ordinal);
         Assert.Contains("$secretName = 'apikey-' + $ClientId.Replace('_', '-')", powershell, StringComparison.Ordinal);
         Assert.Contains("ApiKeys__Clients__$ClientId=@Microsoft.KeyVault(VaultName=$vault;SecretName=$secretName)", powershell, StringComparison.Ordinal);
-        Assert.Contains("'^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$'", shell, StringComparison.Ordinal);
-        Assert.Contains("'^[A-Za-z0-9]+(_[A-Za-z0-9]+)*$'", powershell, StringComparison.Ordinal);
+        // One client-id rule: both scripts spell the pattern of ClientIdRule (the validator's), and its length.
+        Assert.Contains($"grep -Eq '{Uploads.Core.Security.ClientIdRule.Pattern}'", shell, StringComparison.Ordinal);
+        Assert.Contains($"-gt {Uploads.Core.Security.ClientIdRule.MaxLength} ]", shell, StringComparison.Ordinal);
+        Assert.Contains($"-cnotmatch '{Uploads.Core.Security.ClientIdRule.Pattern}'", powershell, StringComparison.Ordinal);
+        Assert.Contains($"-gt {Uploads.Core.Security.ClientIdRule.MaxLength})", powershell, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("acme")]
+    [InlineData("acme_corp")]
+    [InlineData("a1_b2_c3")]
+    [InlineData("acme-corp")]
+    [InlineData("Acme")]
+    [InlineData("a__b")]
+    [InlineData("_a")]
+    [InlineData("a_")]
+    [InlineData("x123456789012345678901234567890123456789012345678901234567890ab")]
+    [InlineData("x123456789012345678901234567890123456789012345678901234567890abc")]
+    public void AddApiClient_ClientId_SameVerdictAsTheAppsValidator(string clientId)
+    {
+        var result = RunSh("scripts/add-api-client.sh", [clientId], ClientEnvironment(""));
+        var validator = new Uploads.Core.Security.ApiKeyOptionsValidator().Validate(
+            null, new Uploads.Core.Security.ApiKeyOptions { Clients = { [clientId] = new string('a', 64) } });
+
+        Assert.Equal(validator.Succeeded, result.ExitCode == 0);
+        Assert.Equal(Uploads.Core.Security.ClientIdRule.IsValid(clientId), validator.Succeeded);
     }
 
     private static Dictionary<string, string?> ClientEnvironment(string existingIds) => new(StringComparer.Ordinal)

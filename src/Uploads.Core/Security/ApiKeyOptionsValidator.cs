@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Uploads.Core.Security;
 
-/// <summary>Start-up validation of the configured API clients: ids fit a blob path segment, hashes are SHA-256 hex.</summary>
+/// <summary>Start-up validation of the configured API clients: ids follow <see cref="ClientIdRule"/>, hashes are SHA-256 hex.</summary>
 public sealed partial class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
@@ -12,9 +12,9 @@ public sealed partial class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOpti
         var failures = new List<string>();
         foreach (var (clientId, hash) in options.Clients)
         {
-            if (!ClientIdPattern().IsMatch(clientId))
+            if (!ClientIdRule.IsValid(clientId))
             {
-                failures.Add($"ApiKeys:Clients: client id \"{clientId}\" must be 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+                failures.Add($"ApiKeys:Clients: client id \"{clientId}\" must be {ClientIdRule.Description}.");
             }
 
             if (ApiKeyOptions.IsUnresolvedKeyVaultReference(hash))
@@ -35,9 +35,6 @@ public sealed partial class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOpti
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
-    private static partial Regex ClientIdPattern();
 
     [GeneratedRegex("^[0-9a-fA-F]{64}$")]
     private static partial Regex Sha256HexPattern();

@@ -9,7 +9,7 @@ public sealed class ApiKeyOptionsValidatorTests
     [Fact]
     public void Validate_WellFormedClients_Succeeds()
     {
-        var options = new ApiKeyOptions { Clients = { ["acme"] = Hash, ["beta-2"] = new string('B', 64) } };
+        var options = new ApiKeyOptions { Clients = { ["acme"] = Hash, ["beta_2"] = new string('B', 64) } };
 
         Assert.True(new ApiKeyOptionsValidator().Validate(null, options).Succeeded);
     }
@@ -19,6 +19,8 @@ public sealed class ApiKeyOptionsValidatorTests
     [InlineData("-acme")]
     [InlineData("ac/me")]
     [InlineData("ac me")]
+    [InlineData("acme-corp")] // '-' cannot be part of an app-setting name on Linux
+    [InlineData("a__b")]      // '__' separates configuration sections
     public void Validate_BadClientId_FailsNamingIt(string clientId)
     {
         var result = new ApiKeyOptionsValidator().Validate(null, new ApiKeyOptions { Clients = { [clientId] = Hash } });
