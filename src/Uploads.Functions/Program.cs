@@ -10,6 +10,7 @@ using Uploads.Functions.Hosting;
 using Uploads.Functions.Middleware;
 
 var builder = FunctionsApplication.CreateBuilder(args);
+builder.UseMiddleware<CancelledInvocationMiddleware>(); // before the ASP.NET Core integration: it wraps its wait too
 builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<ExceptionHandlingMiddleware>();
 builder.UseMiddleware<ReadinessMiddleware>();

@@ -1,0 +1,87 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Uploads.EndToEnd.Tests.Support;
+
+namespace Uploads.EndToEnd.Tests.Http;
+
+/// <summary>
+/// Bodies that are too slow or shorter than announced. The host's own Kestrel refuses them while its proxy streams
+/// them to the worker; the Functions host then turns the proxy's RequestBodyClient error into a 500 of its own
+/// (azure-functions-host: DefaultHttpProxyService.EnsureSuccessfulForwardingAsync), which the emulator reproduces and
+/// the app cannot change. What the app controls is pinned: nothing is stored, the worker answers 408/400 itself or
+/// ends the cancelled invocation quietly, and logs no error.
+/// </summary>
+public sealed class HostileBodyTests(ApiHost host) : IClassFixture<ApiHost>
+{
+    private async Task<string> SendRawAsync(string contentLengthHeader, Func<NetworkStream, Task> sendBody, TimeSpan wait)
+    {
+        const string boundary = "hostile";
+        var head = $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n";
+        var request = $"POST /api/integrations/uploads/direct HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nX-API-Key: {host.ApiKey}\r\n" +
+            $"Content-Type: multipart/form-data; boundary={boundary}\r\n{contentLengthHeader}\r\n\r\n{head}";
+        using var socket = new TcpClient();
+        await socket.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        await sendBody(stream);
+        using var timeout = new CancellationTokenSource(wait);
+        var buffer = new byte[8192];
+        var answer = new StringBuilder();
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                if (answer.ToString().Contains("\r\n0\r\n\r\n", StringComparison.Ordinal) || answer.ToString().Contains('}', StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+        }
+
+        return answer.ToString();
+    }
+
+    [Fact]
+    public async Task Post_BodyTooSlow_RefusedAndNoErrorLogged()
+    {
+        var answer = await SendRawAsync("Content-Length: 1000000", async stream =>
+        {
+            try
+            {
+                for (var i = 0; i < 12; i++)
+                {
+                    await stream.WriteAsync(new byte[10]);
+                    await Task.Delay(1000);
+                }
+            }
+            catch (IOException)
+            {
+                // The server gave up on the body and closed its side: its answer is read below.
+            }
+        }, TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain("HTTP/1.1 2", answer, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.DoesNotContain(host.WorkerLogs, l => l.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task Post_ContentLengthLargerThanBody_NotStoredAndNoErrorLogged()
+    {
+        var answer = await SendRawAsync("Content-Length: 5000", async stream =>
+        {
+            await stream.WriteAsync(new byte[100]);
+            stream.Socket.Shutdown(SocketShutdown.Send);
+        }, TimeSpan.FromSeconds(20));
+
+        Assert.DoesNotContain("HTTP/1.1 2", answer, StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.DoesNotContain(host.WorkerLogs, l => l.Level >= LogLevel.Error);
+    }
+}
