@@ -84,4 +84,16 @@ public sealed class HostileBodyTests(ApiHost host) : IClassFixture<ApiHost>
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.DoesNotContain(host.WorkerLogs, l => l.Level >= LogLevel.Error);
     }
+
+    [Fact]
+    public async Task Post_ContentLengthOverTheHostLimit_RefusedByTheHostAsInAzure()
+    {
+        // Over the host's 100 MB limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT) the host's Kestrel refuses the body its
+        // proxy reads, and the Functions host answers 500 itself (azure-functions-host#10519) before the app can
+        // answer 413. The emulator does the same, so the known limit shows here rather than after a deployment.
+        var answer = await SendRawAsync("Content-Length: 104857601", _ => Task.CompletedTask, TimeSpan.FromSeconds(20));
+
+        Assert.StartsWith("HTTP/1.1 500", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain(host.WorkerLogs, l => l.Level >= LogLevel.Error);
+    }
 }
