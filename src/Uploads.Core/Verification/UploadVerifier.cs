@@ -41,6 +41,15 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
             return new(current, Decided: false, BytesRead: 0);
         }
 
+        // Only block blobs have an access tier (reading it on an append or page blob throws); those are refused below.
+        if (properties.BlobType == BlobType.Block && (properties.AccessTier == AccessTier.Archive || !string.IsNullOrEmpty(properties.ArchiveStatus?.ToString())))
+        {
+            // The upload URL's Write permission lets its holder move the blob to the archive tier, where it can be
+            // neither read nor copied: it is never verified; a rehydration makes it readable and it is checked then.
+            Log.Archived(logger, blobPath);
+            return new(new UploadStatus(blobPath, UploadState.Rejected, null, properties.ContentLength, ArchivedReason, null), Decided: false, BytesRead: 0);
+        }
+
         var blob = verdicts.UploadsBlob(blobPath);
         long bytesRead = 0;
         try
@@ -84,6 +93,9 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
         }
     }
 
+    internal const string ArchivedReason =
+        "The upload was moved to the archive tier, where it can be neither read nor checked. It is not verified and cannot be used; upload the file again without changing its access tier.";
+
     /// <summary>What is refused before any byte is read, or null.</summary>
     private static ContentDecision? Precheck(BlobProperties properties)
     {
@@ -92,6 +104,12 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
         {
             // Append Block and Put Page change the bytes later without a BlobCreated event: only block blobs can be checked once.
             return new(false, declared, $"The upload is a{(properties.BlobType == BlobType.Append ? "n append" : " page")} blob. Upload the file as a block blob (x-ms-blob-type: BlockBlob).");
+        }
+
+        if (properties.AccessTierInferred is false && properties.AccessTier != AccessTier.Hot)
+        {
+            // Set through the upload URL: a verified file must be served like any other, from the account's default tier.
+            return new(false, declared, $"The upload was moved to the {properties.AccessTier} tier. Upload the file without changing its access tier.");
         }
 
         if (properties.ContentLength > LargestLimit)
@@ -176,6 +194,9 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
 
         [LoggerMessage(EventId = 2005, EventName = "LeaseBroken", Level = LogLevel.Warning, Message = "{BlobPath} was leased by its uploader; the lease was broken to record the verdict")]
         public static partial void LeaseBroken(ILogger logger, string blobPath);
+
+        [LoggerMessage(EventId = 2007, EventName = "Archived", Level = LogLevel.Warning, Message = "{BlobPath} was moved to the archive tier by its uploader; it is reported rejected and left unverified")]
+        public static partial void Archived(ILogger logger, string blobPath);
 
         [LoggerMessage(EventId = 2006, EventName = "BackgroundQuarantineFailed", Level = LogLevel.Warning, Message = "Moving {BlobPath} to quarantine after a status check failed; the Blob trigger or the next check retries")]
         public static partial void BackgroundQuarantineFailed(ILogger logger, Exception exception, string blobPath);

@@ -91,4 +91,47 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.False((await host.Uploads.GetBlobClient(path).ExistsAsync()).Value);
         Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
     }
+
+    private async Task<HttpStatusCode> SetTierAsync(Uri uploadUrl, string tier)
+    {
+        using var storage = host.Azurite.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(uploadUrl + "&comp=tier"));
+        request.Headers.Add("x-ms-access-tier", tier);
+        using var response = await storage.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task Presigned_MovedToArchive_RejectedNever500AndNeverVerified()
+    {
+        var (url, path) = await IssueAsync("logo.png", "image/png");
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, File.ReadAllBytes(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "binary-pe.exe")), ("x-ms-blob-type", "BlockBlob")));
+        var tiered = await SetTierAsync(url, "Archive");
+        Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
+
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        using var api = host.CreateClient();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await api.GetAsync("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("rejected", status.GetProperty("status").GetString());
+            Assert.Contains("archive tier", status.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Presigned_MovedToCool_RejectedAndQuarantined()
+    {
+        var (url, path) = await IssueAsync("logo.png", "image/png");
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
+        var tiered = await SetTierAsync(url, "Cool");
+        Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
+
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+
+        Assert.False((await host.Uploads.GetBlobClient(path).ExistsAsync()).Value);
+        Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
+    }
 }
