@@ -76,6 +76,11 @@ public sealed partial class VerdictStore(
             VerifiedHeaders(blob.Name, detectedType, properties.ContentHash),
             new BlobRequestConditions { IfMatch = etag },
             cancellationToken).ConfigureAwait(false);
+
+        // Snapshots hold whatever the uploader snapshotted before its last write (the URL's Write allows it) and were
+        // never checked: once the current version is verified they are deleted, so no unverified bytes stay in the
+        // container under this name. (A rejected blob is deleted with its snapshots.)
+        await blob.DeleteAsync(DeleteSnapshotsOption.OnlySnapshots, new BlobRequestConditions { IfMatch = updated.Value.ETag }, cancellationToken).ConfigureAwait(false);
         return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, cancellationToken).ConfigureAwait(false);
     }
 

@@ -134,4 +134,31 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.False((await host.Uploads.GetBlobClient(path).ExistsAsync()).Value);
         Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
     }
+
+    [Fact]
+    public async Task Presigned_ExeSnapshotThenPng_VerifiedWithNoSnapshotLeft()
+    {
+        var (url, path) = await IssueAsync("logo.png", "image/png");
+        var exe = File.ReadAllBytes(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "binary-pe.exe"));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, exe, ("x-ms-blob-type", "BlockBlob")));
+        using (var storage = host.Azurite.CreateHttpClient())
+        using (var snapshot = await storage.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(url + "&comp=snapshot"))))
+        {
+            Assert.Equal(HttpStatusCode.Created, snapshot.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+
+        using var api = host.CreateClient();
+        var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
+        Assert.Equal("verified", status.GetProperty("status").GetString());
+        var versions = new List<string>();
+        await foreach (var item in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.Snapshots, path, CancellationToken.None))
+        {
+            versions.Add(item.Snapshot ?? "current");
+        }
+
+        Assert.Equal(["current"], versions);
+    }
 }
