@@ -48,6 +48,21 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         http.Request.Headers[InvocationIdHeader] = invocationId;
 
         var forwarding = _forwarder.SendAsync(http, _workerHttpUri.AbsoluteUri, _client, _config, HttpTransformer.Default).AsTask();
+
+        // A request that could not be forwarded (its body refused by this front: too large, too slow, short) never
+        // reaches the worker, which would wait 15 s for it and log an error: cancel the invocation instead.
+        // (The Functions host leaves it to that timeout; this is a deliberate difference, see README.)
+        _ = forwarding.ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully && t.Result != ForwarderError.None)
+                {
+                    _invoker.Cancel(invocationId);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
         InvocationResponse? result = null;
         try
         {

@@ -54,6 +54,19 @@ internal sealed class FunctionInvoker(WorkerChannel channel, IReadOnlyList<Worke
         return answer.InvocationResponse;
     }
 
+    /// <summary>Tells the worker to cancel an invocation (it may already be done).</summary>
+    public void Cancel(string invocationId)
+    {
+        try
+        {
+            channel.Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = invocationId } });
+        }
+        catch (WorkerUnavailableException)
+        {
+            // The worker is gone; nothing to cancel.
+        }
+    }
+
     private static void Add(MapField<string, TypedData> map, IReadOnlyDictionary<string, TypedData> values)
     {
         foreach (var (key, value) in values)
