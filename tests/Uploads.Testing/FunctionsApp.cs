@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Reflection;
 using Microsoft.Extensions.Logging;
 using Uploads.HostEmulator;
 using Uploads.HostEmulator.Configuration;
@@ -46,28 +45,10 @@ public sealed class FunctionsApp : IAsyncDisposable
     public string HostLog => _hostLog.ToString();
 
     /// <summary>The worker's build output next to the tests' configuration (Release in CI).</summary>
-    public static string AppDirectory
-    {
-        get
-        {
-            var configuration = typeof(FunctionsApp).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-            var directory = Path.Combine(RepositoryRoot.Find(), "src", "Uploads.Functions", "bin", configuration, "net10.0");
-            return File.Exists(Path.Combine(directory, "worker.config.json"))
-                ? directory
-                : throw new InvalidOperationException($"Build the worker first: dotnet build -c {configuration} src/Uploads.Functions (no {directory}/worker.config.json).");
-        }
-    }
+    public static string AppDirectory => Path.GetDirectoryName(BuildOutput.Of("Uploads.Functions", "worker.config.json"))!;
 
-    /// <summary>The built host emulator (its own bin folder, next to the tests' configuration).</summary>
-    public static string EmulatorAssembly
-    {
-        get
-        {
-            var configuration = typeof(FunctionsApp).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-            var path = Path.Combine(RepositoryRoot.Find(), "src", "Uploads.HostEmulator", "bin", configuration, "net10.0", "Uploads.HostEmulator.dll");
-            return File.Exists(path) ? path : throw new InvalidOperationException($"Build the emulator first: dotnet build -c {configuration} src/Uploads.HostEmulator (no {path}).");
-        }
-    }
+    /// <summary>The built host emulator.</summary>
+    public static string EmulatorAssembly => BuildOutput.Of("Uploads.HostEmulator", "Uploads.HostEmulator.dll");
 
     /// <summary>The app settings for <paramref name="azurite"/> in its mode, before <c>extra</c> ones are applied.</summary>
     public static Dictionary<string, string> StorageSettings(AzuriteInstance azurite)

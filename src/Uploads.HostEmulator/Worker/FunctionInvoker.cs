@@ -36,17 +36,7 @@ internal sealed class FunctionInvoker(WorkerChannel channel, IReadOnlyList<Worke
             Add(request.TriggerMetadata, triggerMetadata);
         }
 
-        using var cancel = aborted.Register(() =>
-        {
-            try
-            {
-                channel.Send(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = invocationId } });
-            }
-            catch (WorkerUnavailableException)
-            {
-                // The worker is gone; the pending invocation fails on its own.
-            }
-        });
+        using var cancel = aborted.Register(() => Cancel(invocationId));
         var answer = await channel.RequestAsync(
             new StreamingMessage { InvocationRequest = request },
             WorkerChannel.InvocationKey(invocationId),

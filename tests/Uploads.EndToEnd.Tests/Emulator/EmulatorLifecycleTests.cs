@@ -55,7 +55,7 @@ public sealed partial class EmulatorLifecycleTests : IAsyncLifetime
         await emulator.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(0, emulator.ExitCode);
-        Assert.False(IsRunning(workerPid), $"worker {workerPid} is still running after the emulator stopped");
+        Assert.False(BuildOutput.IsRunning(workerPid), $"worker {workerPid} is still running after the emulator stopped");
     }
 
     private Process StartEmulator(out Output output)
@@ -90,19 +90,6 @@ public sealed partial class EmulatorLifecycleTests : IAsyncLifetime
         }
 
         return int.Parse(WorkerStarted().Match(output.Text).Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 
     private static int Kill(int pid, string signal)

@@ -25,7 +25,7 @@ public sealed class LocalRunScriptTests
     [Fact]
     public async Task MintKey_WithoutClientId_UsageAndExit2()
     {
-        var admin = Path.Combine(Path.GetDirectoryName(FunctionsApp.EmulatorAssembly)!.Replace("Uploads.HostEmulator", "Uploads.Admin", StringComparison.Ordinal), "Uploads.Admin.dll");
+        var admin = BuildOutput.Of("Uploads.Admin", "Uploads.Admin.dll");
 
         var (exitCode, output) = await RunAsync("dotnet", [admin, "mint-key"]);
 

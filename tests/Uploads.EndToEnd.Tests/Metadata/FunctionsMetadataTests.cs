@@ -15,9 +15,7 @@ public sealed class FunctionsMetadataTests
 
     private static JsonElement[] Load()
     {
-        var configuration = typeof(FunctionsMetadataTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var path = Path.Combine(RepositoryRoot.Find(), "src", "Uploads.Functions", "bin", configuration, "net10.0", "functions.metadata");
-        Assert.True(File.Exists(path), $"{path} is missing: build src/Uploads.Functions in {configuration} first.");
+        var path = BuildOutput.Of("Uploads.Functions", "functions.metadata");
         return [.. JsonDocument.Parse(File.ReadAllText(path)).RootElement.EnumerateArray()];
     }
 

@@ -21,7 +21,7 @@ public sealed class AzuriteLifecycleTests
             Assert.Equal(scheme, azurite.BlobServiceUri.Scheme);
             Assert.Equal("127.0.0.1", azurite.BlobServiceUri.Host);
             Assert.Equal("/devstoreaccount1", azurite.BlobServiceUri.AbsolutePath);
-            Assert.True(IsRunning(processId));
+            Assert.True(BuildOutput.IsRunning(processId));
 
             var container = await azurite.CreateContainerAsync();
             await container.GetBlobClient("hello.txt").UploadAsync(BinaryData.FromString("hello"));
@@ -35,7 +35,7 @@ public sealed class AzuriteLifecycleTests
             Assert.Equal(mode == AzuriteMode.OAuthHttps, certificatePath is not null && File.Exists(certificatePath));
         }
 
-        Assert.False(IsRunning(processId), $"Azurite (pid {processId}) still runs after DisposeAsync.");
+        Assert.False(BuildOutput.IsRunning(processId), $"Azurite (pid {processId}) still runs after DisposeAsync.");
         if (certificatePath is not null)
         {
             Assert.False(Directory.Exists(Path.GetDirectoryName(certificatePath)), "The instance's temporary folder remains.");
@@ -148,16 +148,4 @@ public sealed class AzuriteLifecycleTests
         Assert.Contains("Functions.sln", exception.Message, StringComparison.Ordinal);
     }
 
-    private static bool IsRunning(int processId)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 }
