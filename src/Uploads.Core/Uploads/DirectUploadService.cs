@@ -167,14 +167,14 @@ public sealed partial class DirectUploadService(
                 var nameCheck = FileNameRules.Check(fileName);
                 if (!nameCheck.IsValid)
                 {
-                    return UploadProblem.InvalidFileName(nameCheck.Problem!);
+                    return await SizeFirstAsync(section.Body, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
                 }
 
                 partContentType = section.ContentType;
                 var resolution = ContentTypeResolution.Resolve(fileName, partContentType);
                 if (resolution.Problem is not null)
                 {
-                    return resolution.Problem;
+                    return await SizeFirstAsync(section.Body, 0, resolution.Problem, cancellationToken).ConfigureAwait(false);
                 }
 
                 type = resolution.Type!;
@@ -260,12 +260,23 @@ public sealed partial class DirectUploadService(
                 var early = VerificationPolicy.Decide(fileName, partContentType, 0, detected);
                 if (!early.Accepted)
                 {
-                    return UploadProblem.UnsupportedType(early.Reason!);
+                    return await SizeFirstAsync(source, writer.Length + read, UploadProblem.UnsupportedType(early.Reason!), cancellationToken).ConfigureAwait(false);
                 }
             }
 
             await writer.AdvanceAsync(read, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The guide's rule that a file over the cap gets 413 wins over what else is wrong with the file (its name, its
+    /// type, its bytes): the rest of the file part is counted, not stored, and <paramref name="refusal"/> is the
+    /// answer only if the whole part fits under the cap. Bounded: at most the cap is read.
+    /// </summary>
+    private async Task<UploadProblem> SizeFirstAsync(Stream filePart, long countedBytes, UploadProblem refusal, CancellationToken cancellationToken)
+    {
+        var rest = await DrainAsync(filePart, _options.DirectUploadMaxBytes - countedBytes, cancellationToken).ConfigureAwait(false);
+        return countedBytes + rest > _options.DirectUploadMaxBytes ? TooLarge() : refusal;
     }
 
     /// <summary>

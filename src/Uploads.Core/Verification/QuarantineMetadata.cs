@@ -10,13 +10,22 @@ public static class QuarantineMetadata
     public const string SourceETag = "sourceetag";
     public const string RejectedAt = "rejectedat";
 
-    public static Dictionary<string, string> Create(string reason, string detectedType, string sourceETag, DateTimeOffset rejectedAt) => new(StringComparer.Ordinal)
+    /// <summary>The metadata of a rejection; <paramref name="detectedType"/> is left out when no byte was read.</summary>
+    public static Dictionary<string, string> Create(string reason, string? detectedType, string sourceETag, DateTimeOffset rejectedAt)
     {
-        [Reason] = Uri.EscapeDataString(reason),
-        [DetectedType] = Uri.EscapeDataString(detectedType),
-        [SourceETag] = sourceETag.Trim('"'),
-        [RejectedAt] = rejectedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-    };
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Reason] = Uri.EscapeDataString(reason),
+            [SourceETag] = sourceETag.Trim('"'),
+            [RejectedAt] = rejectedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        };
+        if (detectedType is not null)
+        {
+            metadata[DetectedType] = Uri.EscapeDataString(detectedType);
+        }
+
+        return metadata;
+    }
 
     public static string? Read(IDictionary<string, string> metadata, string key) =>
         metadata.TryGetValue(key, out var value) ? Uri.UnescapeDataString(value) : null;

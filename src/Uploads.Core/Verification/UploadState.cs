@@ -23,7 +23,7 @@ public enum UploadState
 /// <summary>The verdict for one blob path, as the status endpoint and verdict events report it.</summary>
 /// <param name="BlobPath">The path in the uploads container.</param>
 /// <param name="Status">pending, verified or rejected.</param>
-/// <param name="DetectedType">The type the bytes show (verified and rejected).</param>
+/// <param name="DetectedType">The type the bytes show (verified, and rejected once its bytes were read); null for a pending upload and for one refused unread (an append or page blob, a Content-Encoding, an access tier, over every limit).</param>
 /// <param name="SizeBytes">The blob's size.</param>
 /// <param name="Reason">Why it was rejected, naming the declared and detected types where they differ.</param>
 /// <param name="CheckedAt">When the verdict was reached (UTC, whole seconds, like <c>expiresAt</c>).</param>

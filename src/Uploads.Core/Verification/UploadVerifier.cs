@@ -99,33 +99,32 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
     /// <summary>What is refused before any byte is read, or null.</summary>
     private static ContentDecision? Precheck(BlobProperties properties)
     {
-        var declared = properties.ContentType ?? "application/octet-stream";
         if (properties.BlobType != BlobType.Block)
         {
             // Append Block and Put Page change the bytes later without a BlobCreated event: only block blobs can be checked once.
-            return new(false, declared, $"The upload is a{(properties.BlobType == BlobType.Append ? "n append" : " page")} blob. Upload the file as a block blob (x-ms-blob-type: BlockBlob).");
+            return ContentDecision.RefusedUnread($"The upload is a{(properties.BlobType == BlobType.Append ? "n append" : " page")} blob. Upload the file as a block blob (x-ms-blob-type: BlockBlob).");
         }
 
         if (properties.AccessTierInferred is false && properties.AccessTier != AccessTier.Hot)
         {
             // Set through the upload URL: a verified file must be served like any other, from the account's default tier.
-            return new(false, declared, $"The upload was moved to the {properties.AccessTier} tier. Upload the file without changing its access tier.");
+            return ContentDecision.RefusedUnread($"The upload was moved to the {properties.AccessTier} tier. Upload the file without changing its access tier.");
         }
 
         if (properties.ContentLength > LargestLimit)
         {
-            return new(false, declared, $"The file is {properties.ContentLength} bytes; no allowed type may exceed {LargestLimit} bytes.");
+            return ContentDecision.RefusedUnread($"The file is {properties.ContentLength} bytes; no allowed type may exceed {LargestLimit} bytes.");
         }
 
         if (!string.IsNullOrEmpty(properties.ContentEncoding) && !properties.ContentEncoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
             // A Content-Encoding makes every download decode the bytes into something other than what was checked.
-            return new(false, declared, $"The blob was stored with Content-Encoding \"{properties.ContentEncoding}\". Upload the file itself, without x-ms-blob-content-encoding.");
+            return ContentDecision.RefusedUnread($"The blob was stored with Content-Encoding \"{properties.ContentEncoding}\". Upload the file itself, without x-ms-blob-content-encoding.");
         }
 
         if (!string.IsNullOrEmpty(properties.CopyId) && properties.CopyStatus is CopyStatus.Failed or CopyStatus.Aborted)
         {
-            return new(false, declared, "The blob is the incomplete result of a failed copy. Upload the file itself.");
+            return ContentDecision.RefusedUnread("The blob is the incomplete result of a failed copy. Upload the file itself.");
         }
 
         return null;

@@ -119,7 +119,7 @@ public sealed partial class VerdictStore(
 
         // Only the content that was checked is removed; a newer upload at the same path survives (412).
         await blob.DeleteAsync(DeleteSnapshotsOption.IncludeSnapshots, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
-        Log.Rejected(logger, blob.Name, decision.DetectedType, decision.Reason!);
+        Log.Rejected(logger, blob.Name, decision.DetectedType ?? "not read", decision.Reason!);
         var status = new UploadStatus(blob.Name, UploadState.Rejected, decision.DetectedType, properties.ContentLength, decision.Reason, now);
         await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
         return status;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Uploads.Core.Naming;
 using Uploads.Core.Policy;
 using Uploads.Sniffing;
@@ -6,9 +7,14 @@ namespace Uploads.Core.Verification;
 
 /// <summary>What the bytes say about an upload, and whether it may stay.</summary>
 /// <param name="Accepted">True when the file is what it claims, allowed, and within its category's limit.</param>
-/// <param name="DetectedType">The type the content sniffer found (canonical name).</param>
+/// <param name="DetectedType">The type the content sniffer found (canonical name); null when the upload was refused
+/// before its bytes were read (<see cref="RefusedUnread"/>): what the client declared is no detected type.</param>
 /// <param name="Reason">Why it was refused, naming both types where they differ; null when accepted.</param>
-public sealed record ContentDecision(bool Accepted, string DetectedType, string? Reason);
+public sealed record ContentDecision([property: MemberNotNullWhen(true, nameof(ContentDecision.DetectedType))] bool Accepted, string? DetectedType, string? Reason)
+{
+    /// <summary>A refusal decided from the blob's properties alone: no type was detected.</summary>
+    public static ContentDecision RefusedUnread(string reason) => new(false, null, reason);
+}
 
 /// <summary>
 /// The rule shared by both upload paths: the detected type must be on the allowlist, must be what the file claims

@@ -88,6 +88,8 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
         Assert.Equal("rejected", status.GetProperty("status").GetString());
         Assert.Contains(named, status.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        // Refused from its properties alone: no type was detected, and the client's label is not shown as one.
+        Assert.False(status.TryGetProperty("detectedType", out _), status.ToString());
         Assert.False((await host.Uploads.GetBlobClient(path).ExistsAsync()).Value);
         Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
     }

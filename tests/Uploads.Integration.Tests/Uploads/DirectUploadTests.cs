@@ -200,4 +200,43 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
     {
         Assert.Equal(415, (await UploadFileAsync(name, PdfLike(100), partType)).Problem!.Status);
     }
+
+    public static TheoryData<string, string?, bool> RefusedForMoreThanSize => new()
+    {
+        // Bytes that are no PDF (415 when small), in a body whose Content-Length is under the early 413's allowance.
+        { "big.pdf", null, false },
+        { "big.pdf", null, true },
+        // A type off the allowlist (415 when small).
+        { "page.html", "text/html", false },
+        { "page.html", "text/html", true },
+        // An invalid name (403 when small).
+        { "con.txt", "text/plain", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedForMoreThanSize))]
+    public async Task UploadAsync_FileOverTheCapAndOtherwiseRefused_413NotTheOtherRefusal(string name, string? partType, bool chunked)
+    {
+        var content = new byte[11_000_000];
+        Random.Shared.NextBytes(content);
+        var before = await CommittedBlobCountAsync("acme/");
+
+        var outcome = await UploadFileAsync(name, content, partType, chunked);
+
+        Assert.Equal(413, outcome.Problem!.Status);
+        Assert.Contains("/api/integrations/uploads/url", outcome.Problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(before, await CommittedBlobCountAsync("acme/"));
+    }
+
+    [Theory]
+    [InlineData("big.pdf", null, 415)]
+    [InlineData("page.html", "text/html", 415)]
+    [InlineData("con.txt", "text/plain", 403)]
+    public async Task UploadAsync_FileUnderTheCapAndOtherwiseRefused_ThatRefusal(string name, string? partType, int expected)
+    {
+        var content = new byte[Cap];
+        Random.Shared.NextBytes(content);
+
+        Assert.Equal(expected, (await UploadFileAsync(name, content, partType)).Problem!.Status);
+    }
 }

@@ -40,6 +40,11 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
 
         Assert.Equal(UploadState.Rejected, result.Status!.Status);
         Assert.Contains("Content-Encoding", result.Status.Reason, StringComparison.Ordinal);
+        // The bytes were never read: the client's Content-Type (here the SDK's default) is no detected type.
+        Assert.Null(result.Status.DetectedType);
+        var recorded = await _services.Get<UploadStatusService>().GetAsync(Client, blobPath, CancellationToken.None);
+        Assert.Equal(UploadState.Rejected, recorded.Value!.Status);
+        Assert.Null(recorded.Value.DetectedType);
     }
 
     [Fact]
