@@ -3,24 +3,50 @@
 # Azurite (blob, queue and table on 10000-10002, data in .azurite/) and runs the BUILT worker under the repository's
 # host emulator (src/Uploads.HostEmulator), which plays the Functions host: gRPC to the worker, HTTP on
 # http://127.0.0.1:7071, the Blob trigger's Event Grid webhook. Settings come from local.settings.json, as with
-# `func start` (created from local.settings.sample.json on first run).
+# `func start` (created from local.settings.sample.json on first run); as with `func start`, an environment
+# variable of the same name wins over the file.
 #
-#   scripts/run-local.sh                 # Ctrl+C stops the emulator, the worker and Azurite
-#   API_PORT=7072 scripts/run-local.sh   # another API port
+#   scripts/run-local.sh              # Ctrl+C (or SIGINT/SIGTERM) stops the emulator, the worker and Azurite
+#   scripts/run-local.sh --no-build   # run what was built last
 #
-# With Core Tools installed, run Azurite the same way and `func start` in src/Uploads.Functions instead.
+# Ports (defaults shown): API_PORT=7071, AZURITE_BLOB_PORT=10000, AZURITE_QUEUE_PORT=10001, AZURITE_TABLE_PORT=10002.
+# With other Azurite ports the script points the app's storage settings (UploadStorage, AzureWebJobsStorage) at
+# them; AZURITE_LOCATION (default .azurite) is where Azurite keeps its data. A port that is taken stops the script.
+#
+# With Core Tools installed: start Azurite as below, then `func start` in src/Uploads.Functions (it reads the root
+# local.settings.json through the link there).
 set -euo pipefail
+
+# Started in the background by a non-interactive shell (`scripts/run-local.sh &`), bash ignores SIGINT for the
+# script and everything it starts, and an ignored signal cannot be trapped: start again with SIGINT restored.
+if [ -z "${UPLOADS_RUN_LOCAL_SIGINT:-}" ] && [ -r "/proc/$$/status" ] \
+  && (( 0x$(awk '/^SigIgn:/ { print $2 }' "/proc/$$/status") & 2 )); then
+  UPLOADS_RUN_LOCAL_SIGINT=restored exec env --default-signal=INT bash "$0" "$@"
+fi
+
 cd "$(dirname "$0")/.."
 
+build=1
+case "${1:-}" in
+  --no-build) build=0 ;;
+  "") ;;
+  *) echo "Usage: scripts/run-local.sh [--no-build]" >&2; exit 2 ;;
+esac
+
 api_port="${API_PORT:-7071}"
+blob_port="${AZURITE_BLOB_PORT:-10000}"
+queue_port="${AZURITE_QUEUE_PORT:-10001}"
+table_port="${AZURITE_TABLE_PORT:-10002}"
+location="${AZURITE_LOCATION:-.azurite}"
 configuration="${CONFIGURATION:-Release}"
 app="src/Uploads.Functions/bin/$configuration/net10.0"
-emulator="src/Uploads.HostEmulator/bin/$configuration/net10.0/Uploads.HostEmulator.dll"
+emulator_dll="src/Uploads.HostEmulator/bin/$configuration/net10.0/Uploads.HostEmulator.dll"
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in 10000 10001 10002 "$api_port"; do
+for port in "$blob_port" "$queue_port" "$table_port" "$api_port"; do
   if port_taken "$port"; then
-    echo "Port $port on 127.0.0.1 is already in use (another Azurite or API?). Stop that process first$([ "$port" = "$api_port" ] && echo ", or set API_PORT")." >&2
+    if [ "$port" = "$api_port" ]; then hint="set API_PORT"; else hint="set AZURITE_BLOB_PORT/AZURITE_QUEUE_PORT/AZURITE_TABLE_PORT"; fi
+    echo "Port $port on 127.0.0.1 is already in use (another Azurite or API?). Stop that process first, or $hint." >&2
     exit 1
   fi
 done
@@ -28,16 +54,36 @@ done
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
 [ -x tests/tools/node_modules/.bin/azurite ] || npm ci --prefix tests/tools --no-audit --no-fund
 
-echo "Building the app and the host emulator ($configuration)..."
-dotnet build src/Uploads.Functions -c "$configuration" -nologo -v quiet
-dotnet build src/Uploads.HostEmulator -c "$configuration" -nologo -v quiet
+if [ "$build" = 1 ]; then
+  echo "Building the app and the host emulator ($configuration)..."
+  dotnet build src/Uploads.Functions -c "$configuration" -nologo -v quiet
+  dotnet build src/Uploads.HostEmulator -c "$configuration" -nologo -v quiet
+fi
+
+if [ "$blob_port:$queue_port:$table_port" != "10000:10001:10002" ]; then
+  # UseDevelopmentStorage=true means the default ports: name these ones (Azurite's well-known development account).
+  devstore="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1"
+  export UploadStorage="$devstore" AzureWebJobsStorage="$devstore"
+fi
+
+azurite="" emulator="" stopping=0
+stop() {
+  stopping=1
+  [ -z "$emulator" ] || kill -TERM "$emulator" 2>/dev/null || true
+}
+cleanup() {
+  [ -z "$emulator" ] || { kill -TERM "$emulator" 2>/dev/null && wait "$emulator" 2>/dev/null; } || true
+  [ -z "$azurite" ] || kill "$azurite" 2>/dev/null || true
+}
+trap stop INT TERM
+trap cleanup EXIT
 
 # --skipApiVersionCheck: Azure.Storage.Blobs 12.30 signs a service version newer than Azurite 3.37 knows.
-tests/tools/node_modules/.bin/azurite --disableTelemetry --skipApiVersionCheck --silent --location .azurite &
+tests/tools/node_modules/.bin/azurite --disableTelemetry --skipApiVersionCheck --silent --location "$location" \
+  --blobPort "$blob_port" --queuePort "$queue_port" --tablePort "$table_port" &
 azurite=$!
-trap 'kill "$azurite" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do
-  port_taken 10000 && break
+  port_taken "$blob_port" && break
   if ! kill -0 "$azurite" 2>/dev/null; then
     echo "Azurite did not start (see its output above)." >&2
     exit 1
@@ -46,7 +92,15 @@ for _ in $(seq 1 50); do
 done
 
 echo "API on http://127.0.0.1:$api_port (local key: upk_local-development-key-not-a-secret)"
+dotnet "$emulator_dll" --script-root "$app" --settings local.settings.json --port "$api_port" &
+emulator=$!
 status=0
-dotnet "$emulator" --script-root "$app" --settings local.settings.json --port "$api_port" || status=$?
-# 0: stopped with Ctrl+C; anything else: the worker did not start or died (its output is above).
+wait "$emulator" || status=$?
+if [ "$stopping" = 1 ]; then
+  # A signal interrupted the wait: the emulator is stopping the worker; its own exit code says how that went.
+  status=0
+  wait "$emulator" || status=$?
+fi
+emulator=""
+# 0: stopped on request; anything else: the worker did not start or died (its output is above).
 exit "$status"

@@ -15,7 +15,8 @@ using Uploads.HostEmulator.Configuration;
 // died (its exit code, or 1).
 const string Usage = """
     Usage: Uploads.HostEmulator --script-root <worker build output> [options]
-      --settings <file>             local.settings.json whose Values are the app settings (default: <script-root>/local.settings.json if present)
+      --settings <file>             local.settings.json whose Values are the app settings (default: <script-root>/local.settings.json if present);
+                                    a variable already set in the environment wins over the file, as with func start
       --address <ip>                address to listen on (default 127.0.0.1)
       --port <n>                    HTTP port (default: Host.LocalHttpPort of the settings, else 7071; 0 = any free port)
       --blobs-extension-key <key>   key of /runtime/webhooks/blobs (default: Values.BLOBS_EXTENSION_KEY, else local-blobs-extension-key)
@@ -66,12 +67,19 @@ if (scriptRoot is null || !Directory.Exists(scriptRoot))
 
 settingsPath ??= Path.Combine(scriptRoot, "local.settings.json") is var candidate && File.Exists(candidate) ? candidate : null;
 var settings = settingsPath is null ? LocalSettingsFile.Empty : LocalSettingsFile.Read(settingsPath);
+var (values, skipped) = settings.ApplicableIn(Environment.GetEnvironmentVariable);
+foreach (var name in skipped)
+{
+    // The worker inherits this process's environment, so the environment's value is the one it sees.
+    Console.WriteLine($"Skipping '{name}' from local settings: already defined in the environment.");
+}
+
 var options = new EmulatorOptions
 {
     AppDirectory = scriptRoot,
-    Settings = settings.Values,
+    Settings = values,
     Listen = new IPEndPoint(address, port ?? settings.LocalHttpPort ?? 7071),
-    BlobsExtensionKey = blobsKey ?? (settings.Values.TryGetValue("BLOBS_EXTENSION_KEY", out var key) ? key : EmulatorOptions.DefaultBlobsExtensionKey),
+    BlobsExtensionKey = blobsKey ?? Environment.GetEnvironmentVariable("BLOBS_EXTENSION_KEY") ?? (values.TryGetValue("BLOBS_EXTENSION_KEY", out var key) ? key : EmulatorOptions.DefaultBlobsExtensionKey),
     ManagedIdentity = managedIdentity ? new ManagedIdentityOptions() : null,
     TrustedCertificatePemFiles = trusted,
 };

@@ -31,4 +31,29 @@ public sealed record LocalSettingsFile(IReadOnlyDictionary<string, string> Value
             && host.TryGetProperty(nameof(LocalHttpPort), out var p) && p.TryGetInt32(out var value) ? value : null;
         return new LocalSettingsFile(values, port);
     }
+
+    /// <summary>
+    /// The values that apply in an environment: as with <c>func start</c>, a variable the environment already
+    /// defines wins over the file (Core Tools skips that value; azure-functions-core-tools#3121). Returns the
+    /// applicable values and the names skipped.
+    /// </summary>
+    public (IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> Skipped) ApplicableIn(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var applicable = new Dictionary<string, string>(StringComparer.Ordinal);
+        var skipped = new List<string>();
+        foreach (var (name, value) in Values)
+        {
+            if (environment(name) is null)
+            {
+                applicable[name] = value;
+            }
+            else
+            {
+                skipped.Add(name);
+            }
+        }
+
+        return (applicable, skipped);
+    }
 }

@@ -5,9 +5,128 @@ using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
 
-/// <summary>The newcomer commands: <c>scripts/run-local.sh</c> refuses a busy port; <c>mint-key</c> without an id prints usage.</summary>
+/// <summary>
+/// The newcomer commands: <c>scripts/run-local.sh</c> serves the documented local key on the ports it is given,
+/// stops on SIGINT even when started in the background, and refuses a busy port; <c>mint-key</c> without an id
+/// prints usage.
+/// </summary>
 public sealed class LocalRunScriptTests
 {
+    /// <summary>The local key of local.settings.sample.json, as README.md documents it.</summary>
+    private const string LocalKey = "upk_local-development-key-not-a-secret";
+
+    private static string FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static bool Listening(string port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, int.Parse(port, System.Globalization.CultureInfo.InvariantCulture));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task RunLocal_OtherPortsStartedInBackground_ServesLocalKeyThenStopsOnSigint()
+    {
+        var (api, blob, queue, table) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var data = Directory.CreateTempSubdirectory("uploads-run-local-");
+        // `scripts/run-local.sh &` from a non-interactive shell: bash starts the script with SIGINT ignored.
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepositoryRoot.Find() };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("scripts/run-local.sh --no-build & echo \"pid=$!\"; wait $!; echo \"exit=$?\"");
+        start.Environment["API_PORT"] = api;
+        start.Environment["AZURITE_BLOB_PORT"] = blob;
+        start.Environment["AZURITE_QUEUE_PORT"] = queue;
+        start.Environment["AZURITE_TABLE_PORT"] = table;
+        start.Environment["AZURITE_LOCATION"] = data.FullName;
+        start.Environment["CONFIGURATION"] = BuildOutput.Configuration;
+        using var shell = Process.Start(start)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var pid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        shell.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            output.Enqueue(e.Data);
+            if (e.Data.StartsWith("pid=", StringComparison.Ordinal))
+            {
+                pid.TrySetResult(int.Parse(e.Data[4..], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        };
+        shell.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        shell.BeginOutputReadLine();
+        shell.BeginErrorReadLine();
+        try
+        {
+            var script = await pid.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}") };
+            HttpResponseMessage? issued = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !shell.HasExited; await Task.Delay(250))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/url")
+                {
+                    Content = System.Net.Http.Json.JsonContent.Create(new { filename = "notes.txt", contentType = "text/plain" }),
+                };
+                request.Headers.Add("X-API-Key", LocalKey);
+                try
+                {
+                    var response = await http.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        issued = response;
+                        break;
+                    }
+
+                    response.Dispose();
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+            }
+
+            Assert.True(issued is not null, "The local run never issued a URL:\n" + string.Join('\n', output));
+            var body = await issued.Content.ReadAsStringAsync();
+            issued.Dispose();
+            // The app talks to the Azurite of these ports (the environment's storage settings win over the file's).
+            Assert.Contains($"127.0.0.1:{blob}/devstoreaccount1/uploads/local/", body, StringComparison.Ordinal);
+
+            using (var kill = Process.Start("kill", ["-INT", script.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await shell.WaitForExitAsync(timeout.Token);
+            Assert.Contains("exit=0", output);
+            Assert.False(Listening(api), "The API still listens.");
+            Assert.False(Listening(blob), "Azurite still listens.");
+        }
+        finally
+        {
+            if (!shell.HasExited)
+            {
+                shell.Kill(entireProcessTree: true);
+            }
+
+            data.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task RunLocal_ApiPortTaken_StopsWithMessageBeforeStartingAnything()
     {
