@@ -37,17 +37,12 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
             {
                 Log.Gone(logger, blobPath);
             }
+            else if (VerdictStore.IsArchived(properties))
+            {
+                Log.Archived(logger, blobPath);
+            }
 
             return new(current, Decided: false, BytesRead: 0);
-        }
-
-        // Only block blobs have an access tier (reading it on an append or page blob throws); those are refused below.
-        if (properties.BlobType == BlobType.Block && (properties.AccessTier == AccessTier.Archive || !string.IsNullOrEmpty(properties.ArchiveStatus?.ToString())))
-        {
-            // The upload URL's Write permission lets its holder move the blob to the archive tier, where it can be
-            // neither read nor copied: it is never verified; a rehydration makes it readable and it is checked then.
-            Log.Archived(logger, blobPath);
-            return new(new UploadStatus(blobPath, UploadState.Rejected, null, properties.ContentLength, ArchivedReason, null), Decided: false, BytesRead: 0);
         }
 
         var blob = verdicts.UploadsBlob(blobPath);
@@ -93,9 +88,6 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
         }
     }
 
-    internal const string ArchivedReason =
-        "The upload was moved to the archive tier, where it can be neither read nor checked. It is not verified and cannot be used; upload the file again without changing its access tier.";
-
     /// <summary>What is refused before any byte is read, or null.</summary>
     private static ContentDecision? Precheck(BlobProperties properties)
     {
@@ -105,7 +97,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
             return ContentDecision.RefusedUnread($"The upload is a{(properties.BlobType == BlobType.Append ? "n append" : " page")} blob. Upload the file as a block blob (x-ms-blob-type: BlockBlob).");
         }
 
-        if (properties.AccessTierInferred is false && properties.AccessTier != AccessTier.Hot)
+        if (VerdictStore.HasExplicitTier(properties))
         {
             // Set through the upload URL: a verified file must be served like any other, from the account's default tier.
             return ContentDecision.RefusedUnread($"The upload was moved to the {properties.AccessTier} tier. Upload the file without changing its access tier.");

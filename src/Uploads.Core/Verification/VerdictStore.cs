@@ -144,7 +144,17 @@ public sealed partial class VerdictStore(
             return (await QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), null);
         }
 
-        if (properties.TagCount > 0)
+        if (IsArchived(properties))
+        {
+            // The upload URL's Write permission lets its holder move the blob to the archive tier (before or after it
+            // was verified: Set Blob Tier raises no BlobCreated and keeps the ETag), where it can be neither read nor
+            // copied: never reported verified, left in place; a rehydration makes it pending again.
+            return (new UploadStatus(blobPath, UploadState.Rejected, null, properties.ContentLength, ArchivedReason, null), properties);
+        }
+
+        // A verdict holds for the content it names in the account's default tier: a tier set afterwards through the
+        // upload URL (Cool, Cold) sends the blob back to pending, and verification refuses it.
+        if (properties.TagCount > 0 && !HasExplicitTier(properties))
         {
             var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
             if (VerdictTags.IsVerifiedFor(tags, properties.ETag))
@@ -154,6 +164,23 @@ public sealed partial class VerdictStore(
         }
 
         return (Pending(blobPath, properties.ContentLength), properties);
+    }
+
+    internal const string ArchivedReason =
+        "The upload was moved to the archive tier, where it can be neither read nor checked. It is not verified and cannot be used; upload the file again without changing its access tier.";
+
+    /// <summary>A block blob in the archive tier, or being rehydrated from it (only block blobs have a tier).</summary>
+    public static bool IsArchived(BlobProperties properties)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        return properties.BlobType == BlobType.Block && (properties.AccessTier == AccessTier.Archive || !string.IsNullOrEmpty(properties.ArchiveStatus?.ToString()));
+    }
+
+    /// <summary>A block blob whose tier was set explicitly to anything but Hot (through the upload URL: uploads never set one).</summary>
+    public static bool HasExplicitTier(BlobProperties properties)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        return properties.BlobType == BlobType.Block && properties.AccessTierInferred is false && properties.AccessTier != AccessTier.Hot;
     }
 
     /// <summary>The status of a path whose blob is no longer in the uploads container.</summary>

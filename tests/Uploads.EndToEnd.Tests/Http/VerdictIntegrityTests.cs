@@ -137,6 +137,33 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
     }
 
+    [Theory]
+    [InlineData("Archive", "rejected")]
+    [InlineData("Cool", "rejected")]
+    public async Task Presigned_TierSetAfterVerified_NoLongerReportedVerified(string tier, string expected)
+    {
+        // Set Blob Tier needs only Write, raises no BlobCreated and keeps the ETag: the verdict tags still match.
+        var (url, path) = await IssueAsync("logo.png", "image/png");
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        using var api = host.CreateClient();
+        var statusUri = "/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path);
+        Assert.Equal("verified", (await api.GetFromJsonAsync<JsonElement>(statusUri)).GetProperty("status").GetString());
+        var etag = (await host.Uploads.GetBlobClient(path).GetPropertiesAsync()).Value.ETag;
+
+        var tiered = await SetTierAsync(url, tier);
+
+        Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
+        if (host.Uploads.GetBlobClient(path).Exists().Value)
+        {
+            Assert.Equal(etag, (await host.Uploads.GetBlobClient(path).GetPropertiesAsync()).Value.ETag);
+        }
+
+        var status = await api.GetFromJsonAsync<JsonElement>(statusUri);
+        Assert.Equal(expected, status.GetProperty("status").GetString());
+        Assert.Contains($"{tier.ToLowerInvariant()} tier", status.GetProperty("reason").GetString()!.ToLowerInvariant(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Presigned_ExeSnapshotThenPng_VerifiedWithNoSnapshotLeft()
     {
