@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Uploads.Core.Hosting;
 using Uploads.Infra.Tests.Support;
@@ -49,21 +50,92 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
         Assert.Equal(defaults.QuarantineContainerName, (string?)parameters["quarantineContainerName"]!["defaultValue"]);
     }
 
+    /// <summary>The one CORS rule (docs/deploy.md states it; the browser page's Azurite CORS mirrors it), from the compiled JSON.</summary>
+    private JsonNode CorsRule()
+    {
+        var blobService = template.OfType("Microsoft.Storage/storageAccounts/blobServices")
+            .Single(s => s.Properties["cors"] is not null);
+        var rules = ArmExpression.Parse((string)blobService.Properties["cors"]!["corsRules"]!);
+
+        // corsRules: no rule when no origin is configured, else exactly one rule for the configured origins.
+        var condition = Assert.IsType<ArmCall>(rules);
+        Assert.True(condition.Is("if"), $"Unexpected corsRules: {rules}");
+        Assert.Equal("empty(parameters('corsAllowedOrigins'))", Text(condition.Arguments[0]));
+        Assert.Empty(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[1])));
+        return Assert.Single(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[2])))!;
+    }
+
+    private static string Text(ArmExpression expression) => expression switch
+    {
+        ArmCall call => $"{call.Name}({string.Join(", ", call.Arguments.Select(Text))})",
+        ArmString s => $"'{s.Value}'",
+        _ => expression.ToString()!,
+    };
+
     [Fact]
-    public void UploadsBlobService_Cors_AllowsBrowserPutWithBlobTypeHeaderFromConfiguredOrigins()
+    public void UploadsBlobService_Cors_NoRuleWithoutOrigins()
     {
         var blobService = template.OfType("Microsoft.Storage/storageAccounts/blobServices")
             .Single(s => s.Properties["cors"] is not null);
 
-        // corsRules: no rule when no origin is configured, else one rule for the configured origins.
-        Assert.StartsWith("[if(empty(parameters('corsAllowedOrigins'))", (string?)blobService.Properties["cors"]!["corsRules"], StringComparison.Ordinal);
-        var text = ArmEvaluator.Raw(blobService.Properties["cors"]);
-        Assert.Contains("'x-ms-blob-type'", text, StringComparison.Ordinal);
-        Assert.Contains("'PUT'", text, StringComparison.Ordinal);
-        Assert.Contains("'allowedOrigins', parameters('corsAllowedOrigins')", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("'*'", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("'GET'", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("'DELETE'", text, StringComparison.Ordinal);
+        Assert.StartsWith("[if(empty(parameters('corsAllowedOrigins')), createArray(), createArray(", (string?)blobService.Properties["cors"]!["corsRules"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UploadsBlobService_Cors_ExactlyTheBrowserUploadRule()
+    {
+        var rule = CorsRule();
+
+        Assert.Equal("[parameters('corsAllowedOrigins')]", (string?)rule["allowedOrigins"]);
+        // Put Blob, Put Block and Put Block List are all PUT; an upload URL cannot read, so no GET/HEAD.
+        Assert.Equal(["PUT"], Strings(rule["allowedMethods"]));
+        // The JS Storage SDK's preflight: content-type and its x-ms-* headers (x-ms-useragent among them).
+        Assert.Equal(["content-type", "content-md5", "x-ms-*"], Strings(rule["allowedHeaders"]));
+        Assert.Equal(["etag", "content-md5", "date", "x-ms-*"], Strings(rule["exposedHeaders"]));
+        Assert.Equal(3600L, (long)rule["maxAgeInSeconds"]!);
+    }
+
+    [Theory]
+    [InlineData("x-ms-useragent")]
+    [InlineData("x-ms-version")]
+    [InlineData("x-ms-client-request-id")]
+    [InlineData("x-ms-blob-type")]
+    [InlineData("x-ms-blob-content-type")]
+    [InlineData("x-ms-date")]
+    [InlineData("content-type")]
+    public void UploadsBlobService_Cors_PreflightHeadersOfTheJsStorageSdkAllowed(string header)
+    {
+        // Storage's matching: a literal header, or a prefix ending in '*' (at most two prefixed entries).
+        var allowed = Strings(CorsRule()["allowedHeaders"]);
+
+        Assert.Contains(allowed, a => a.EndsWith('*') ? header.StartsWith(a[..^1], StringComparison.OrdinalIgnoreCase) : string.Equals(a, header, StringComparison.OrdinalIgnoreCase));
+        Assert.True(allowed.Count(a => a.EndsWith('*')) <= 2);
+    }
+
+    [Theory]
+    [InlineData("etag")]
+    [InlineData("x-ms-request-id")]
+    [InlineData("x-ms-error-code")]
+    [InlineData("x-ms-version")]
+    [InlineData("x-ms-content-crc64")]
+    [InlineData("content-md5")]
+    public void UploadsBlobService_Cors_ResponseHeadersTheSdksReadExposed(string header)
+    {
+        var exposed = Strings(CorsRule()["exposedHeaders"]);
+
+        Assert.Contains(exposed, a => a.EndsWith('*') ? header.StartsWith(a[..^1], StringComparison.OrdinalIgnoreCase) : string.Equals(a, header, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static List<string> Strings(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
+
+    [Fact]
+    public void FunctionApp_MaximumInstanceCount_FlexBounds40To1000()
+    {
+        var parameter = template.Root["parameters"]!["maximumInstanceCount"]!;
+
+        Assert.Equal(40, (int)parameter["minValue"]!);
+        Assert.Equal(1000, (int)parameter["maxValue"]!);
+        Assert.InRange((int)parameter["defaultValue"]!, 40, 1000);
     }
 
     [Fact]
