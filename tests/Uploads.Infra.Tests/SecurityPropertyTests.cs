@@ -126,6 +126,21 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
         Assert.Contains(exposed, a => a.EndsWith('*') ? header.StartsWith(a[..^1], StringComparison.OrdinalIgnoreCase) : string.Equals(a, header, StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public void DeployDocs_CorsTable_StatesTheTemplatesRule()
+    {
+        // docs/deploy.md states the rule verbatim (the browser page's Azurite CORS is configured from it).
+        var rule = CorsRule();
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+
+        foreach (var field in new[] { "allowedMethods", "allowedHeaders", "exposedHeaders" })
+        {
+            Assert.Contains($"| `{field}` | {string.Join(", ", Strings(rule[field]).Select(v => $"`{v}`"))} |", docs, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"| `maxAgeInSeconds` | {(long)rule["maxAgeInSeconds"]!} |", docs, StringComparison.Ordinal);
+    }
+
     private static List<string> Strings(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
 
     [Fact]
