@@ -55,9 +55,10 @@ param deadLetterRetentionDays int = 14
 @description('Create an Event Grid custom topic that receives one event per verification verdict (Verification__EventGridTopicEndpoint).')
 param enableVerdictTopic bool = true
 
-@minValue(1)
+// Flex Consumption accepts 40 to 1000 (Learn: flex-consumption-plan, "Instance count limits").
+@minValue(40)
 @maxValue(1000)
-@description('Flex Consumption: the most instances the app scales out to (a cost ceiling).')
+@description('Flex Consumption: the most instances the app scales out to (a cost ceiling), 40 to 1000.')
 param maximumInstanceCount int = 40
 
 @allowed([
@@ -191,9 +192,9 @@ module api 'app/api.bicep' = {
     name: functionAppName
     planName: '${abbrs.webServerFarms}${resourceToken}'
     location: location
-    tags: union(tags, {
-      'azd-service-name': 'api'
-    })
+    tags: tags
+    // azd finds the service's target by this tag, and it must be on exactly one resource: the site.
+    serviceName: 'api'
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     hostStorageBlobEndpoint: hostStorage.outputs.blobEndpoint

@@ -4,7 +4,7 @@
 # offline infrastructure checks. Builds first with warnings as errors.
 #
 # Needs: the .NET 10 SDK, Node.js 20+ with npm, and Debian's python3-requests, python3-aiohttp, python3-azure
-# and shellcheck (.ci/run installs them on a fresh machine).
+# and shellcheck (.ci/run installs them on a fresh machine); PowerShell 7 is installed below if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,11 @@ results="${TEST_RESULTS:-TestResults}"
 
 if [ ! -x tests/tools/node_modules/.bin/azurite-blob ]; then
   npm ci --prefix tests/tools --no-audit --no-fund
+fi
+
+# PowerShell 7 (the NuGet dotnet tool) runs the Windows postdeploy hook in the infrastructure tests.
+if ! command -v pwsh >/dev/null 2>&1 && [ ! -x .tools/pwsh ]; then
+  dotnet tool install --tool-path .tools PowerShell --version 7.6.9
 fi
 
 # Warnings are errors (also set in Directory.Build.props). NU1603 is exempt: the package mirror lacks some exact

@@ -9,8 +9,11 @@ param planName string
 @description('Location of the resources.')
 param location string
 
-@description('Tags for the resources; azd finds the app by its azd-service-name tag.')
+@description('Tags for both resources (plan and site).')
 param tags object
+
+@description('azd service name (azure.yaml): tagged azd-service-name on the site only, since azd before 1.23.4 refuses a tag on two resources.')
+param serviceName string
 
 @description('Resource id of the app\'s user-assigned identity.')
 param identityId string
@@ -84,7 +87,9 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
 resource site 'Microsoft.Web/sites@2024-11-01' = {
   name: name
   location: location
-  tags: tags
+  tags: union(tags, {
+    'azd-service-name': serviceName
+  })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -138,6 +143,10 @@ var platformSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // .NET 10 isolated on Flex: FunctionsNetHost's placeholder specialization crashes with exit code 139 under
+  // normal load (Azure/azure-functions-dotnet-worker#3335, open); starting the worker without the placeholder
+  // avoids it, for a slower cold start. Remove once #3335 is fixed (docs/deploy.md).
+  WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED: '0'
 }
 
 // Settings the app's code reads (Uploads.Core.Hosting.AppSettings is the list; the infra tests hold this to it).

@@ -98,7 +98,7 @@ resource verdictTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = if (!em
 
 // Blob index tags are the one thing verification writes that Storage Blob Data Contributor lacks
 // (Set Blob Tags needs .../blobs/tags/write, otherwise only in Storage Blob Data Owner).
-// This custom role adds exactly that, at container scope, instead of Owner.
+// This custom role adds exactly that, on the uploads container only, instead of Owner.
 resource blobIndexTagsRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'uploads-blob-index-tags')
   properties: {
@@ -124,8 +124,9 @@ resource blobIndexTagsRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' 
 
 // ---- Host storage (AzureWebJobsStorage, identity-based) ----
 
-// The host keeps its keys, leases and the blob trigger's receipts in blobs, creates its containers,
-// and Flex Consumption reads the deployment package from a container of this account.
+// The host keeps its keys and leases in blobs and creates its containers (with the Event Grid source the
+// blob trigger writes no receipts: BlobListenerFactory, Storage extension);
+// Flex Consumption reads the deployment package from a container of this account.
 resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(hostStorage.id, appPrincipalId, roles.storageBlobDataOwner)
   scope: hostStorage
@@ -197,19 +198,12 @@ resource quarantineContainerContributor 'Microsoft.Authorization/roleAssignments
   }
 }
 
+// Verdict tags are written (Set Blob Tags) and read (Get Blob Tags) only on blobs of the uploads container.
+// Not on quarantine: the copy there carries metadata only (no x-ms-tags, and Copy Blob copies no tags), and
+// the status endpoint reads a quarantined blob's metadata, never its tags.
 resource uploadsContainerTags 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(uploadsStorage::blobService::uploads.id, appPrincipalId, blobIndexTagsRole.id)
   scope: uploadsStorage::blobService::uploads
-  properties: {
-    roleDefinitionId: blobIndexTagsRole.id
-    principalId: appPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource quarantineContainerTags 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::blobService::quarantine.id, appPrincipalId, blobIndexTagsRole.id)
-  scope: uploadsStorage::blobService::quarantine
   properties: {
     roleDefinitionId: blobIndexTagsRole.id
     principalId: appPrincipalId

@@ -64,7 +64,13 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
   parent: account
   name: 'default'
   properties: {
-    // Browser uploads: PUT (single shot and Put Block / Put Block List) with the x-ms-blob-type header.
+    // Browser uploads with an upload URL: Put Blob, or Put Block + Put Block List (the Azure JS Storage SDK's
+    // uploadData), all PUT. The preflight asks for PUT and the headers the page sends: content-type and the SDK's
+    // x-ms-* headers (x-ms-version, x-ms-client-request-id, x-ms-useragent, x-ms-blob-type, x-ms-blob-content-*),
+    // allowed through Storage's prefixed form. No GET/HEAD: an upload URL cannot read, so a read would be 403
+    // anyway. No OPTIONS: Storage matches a preflight's Access-Control-Request-Method, not OPTIONS itself.
+    // Exposed: what the SDKs read from a response (ETag, Content-MD5, Date, x-ms-request-id, x-ms-error-code...);
+    // Last-Modified and Content-Length are CORS-safelisted already.
     cors: {
       corsRules: empty(corsAllowedOrigins)
         ? []
@@ -73,21 +79,17 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
               allowedOrigins: corsAllowedOrigins
               allowedMethods: [
                 'PUT'
-                'OPTIONS'
               ]
               allowedHeaders: [
                 'content-type'
-                'content-length'
-                'x-ms-blob-type'
-                'x-ms-blob-content-type'
-                'x-ms-client-request-id'
-                'x-ms-date'
-                'x-ms-version'
+                'content-md5'
+                'x-ms-*'
               ]
               exposedHeaders: [
                 'etag'
-                'x-ms-request-id'
-                'x-ms-version'
+                'content-md5'
+                'date'
+                'x-ms-*'
               ]
               maxAgeInSeconds: 3600
             }

@@ -25,6 +25,7 @@ public sealed class AppSettingsTests(CompiledTemplate template)
         "AzureWebJobsStorage__clientId",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED",
     ];
 
     /// <summary>Settings that must never be set here: key-based connections, settings Flex Consumption rejects, local-only switches.</summary>
@@ -97,6 +98,17 @@ public sealed class AppSettingsTests(CompiledTemplate template)
         {
             Assert.Contains(setting, keys);
         }
+    }
+
+    [Fact]
+    public void AppSettings_DotnetIsolatedPlaceholder_Disabled()
+    {
+        // The workaround for FunctionsNetHost exit 139 on .NET 10 / Flex (azure-functions-dotnet-worker#3335): "0", not "1".
+        var (_, _, config) = Settings();
+
+        var text = ArmEvaluator.Raw(config.Resource["properties"]) + ArmEvaluator.Raw(config.Variables);
+
+        Assert.Contains("'WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED', '0'", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,10 +55,23 @@ public sealed partial class AzdConfigurationTests(CompiledTemplate template)
     [Fact]
     public void AzureYaml_ServiceName_MatchesTheAzdTagOnTheFunctionApp()
     {
-        var api = template.Module("api").Properties["parameters"]!["tags"]!["value"];
+        var api = template.Module("api").Properties["parameters"]!;
+        var site = template.Single("Microsoft.Web/sites");
 
-        Assert.Contains("'azd-service-name', 'api'", ArmEvaluator.Raw(api), StringComparison.Ordinal);
+        Assert.Equal("api", (string?)api["serviceName"]!["value"]);
+        Assert.Contains("'azd-service-name', parameters('serviceName')", ArmEvaluator.Raw(site.Resource["tags"]), StringComparison.Ordinal);
         Assert.Contains("services.api.host", ReadAzureYaml().Keys);
+    }
+
+    [Fact]
+    public void AzdServiceTag_OnlyOnTheSite_NotOnThePlan()
+    {
+        // azd before 1.23.4 refuses to deploy when two resources carry the service's tag (Azure/azure-dev#6674).
+        var tagged = template.Resources.Where(r => ArmEvaluator.Raw(r.Resource["tags"]).Contains("azd-service-name", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(["Microsoft.Web/sites"], tagged.Select(r => r.Type));
+        Assert.DoesNotContain("azd-service-name", ArmEvaluator.Raw(template.Single("Microsoft.Web/serverfarms").Resource["tags"]), StringComparison.Ordinal);
+        Assert.DoesNotContain("azd-service-name", ArmEvaluator.Raw(template.Module("api").Properties["parameters"]!["tags"]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,8 +88,10 @@ public sealed partial class AzdConfigurationTests(CompiledTemplate template)
     {
         var yaml = ReadAzureYaml();
 
-        Assert.Equal("sh", yaml["hooks.postdeploy.posix.shell"]);
-        Assert.Equal("pwsh", yaml["hooks.postdeploy.windows.shell"]);
+        // `kind` (sh, pwsh, ...) in azd's schema; `shell` is its older, deprecated spelling.
+        Assert.Equal("sh", yaml["hooks.postdeploy.posix.kind"]);
+        Assert.Equal("pwsh", yaml["hooks.postdeploy.windows.kind"]);
+        Assert.DoesNotContain(yaml.Keys, k => k.EndsWith(".shell", StringComparison.Ordinal));
         Assert.Equal("false", yaml["hooks.postdeploy.posix.continueOnError"]);
         foreach (var key in yaml.Keys.Where(k => k.StartsWith("hooks.", StringComparison.Ordinal) && k.EndsWith(".run", StringComparison.Ordinal)))
         {

@@ -45,6 +45,21 @@ public sealed class DeployDocsTests
         Assert.Contains("scripts/add-api-client.sh", docs, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("### Verified against")]
+    [InlineData("### Unverified offline")]
+    public void DeployDocs_SourceLists_PresentAndNotEmpty(string heading)
+    {
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+        var start = docs.IndexOf(heading, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"docs/deploy.md lacks '{heading}'.");
+
+        var section = docs[(start + heading.Length)..];
+        var next = section.IndexOf("\n#", StringComparison.Ordinal);
+        section = next < 0 ? section : section[..next];
+        Assert.True(section.Split('\n').Count(l => l.StartsWith("- ", StringComparison.Ordinal)) >= 3, $"'{heading}' lists fewer than 3 items.");
+    }
+
     [Fact]
     public void DeployDocs_EveryRequiredSetting_Listed()
     {

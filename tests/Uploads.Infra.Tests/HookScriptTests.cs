@@ -150,36 +150,171 @@ public sealed class HookScriptTests
         Assert.DoesNotContain("PUT", result.StandardOutput, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void PostDeploy_ValueThatWouldBreakTheJson_Refused()
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_ValueThatWouldBreakTheJson_Refused(string hook)
     {
         var environment = new Dictionary<string, string?>(HookEnvironment, StringComparer.Ordinal)
         {
             ["AZURE_UPLOADS_CONTAINER_NAME"] = "uploads\",\"x\":\"",
         };
 
-        var result = RunSh("scripts/post-deploy.sh", [], environment);
+        var result = RunHook(hook, environment);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("AZURE_UPLOADS_CONTAINER_NAME has unexpected characters", result.StandardError, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void PostDeployPowerShell_SameRequestShape_AsTheShellScript()
-    {
-        // pwsh is not installable here: compare the request the .ps1 builds with the shell script's, textually.
-        var powershell = Repo.ReadAllText("scripts", "post-deploy.ps1");
+    public static TheoryData<string> PostDeployHooks() => ["scripts/post-deploy.sh", "scripts/post-deploy.ps1"];
 
-        foreach (var expected in new[]
+    [Fact]
+    public void PostDeployPowerShell_DryRun_SameRequestAsTheShellScript()
+    {
+        var shell = RunHook("scripts/post-deploy.sh", HookEnvironment);
+        var powershell = RunHook("scripts/post-deploy.ps1", HookEnvironment);
+        Assert.True(powershell.ExitCode == 0, powershell.Combined);
+
+        var (shMethod, shUrl, shBody) = ParseRequest(shell.StandardOutput);
+        var (psMethod, psUrl, psBody) = ParseRequest(powershell.StandardOutput.ReplaceLineEndings("\n"));
+        Assert.Equal(shMethod, psMethod);
+        Assert.Equal(shUrl, psUrl);
+        Assert.True(JsonNode.DeepEquals(shBody, psBody), $"sh:\n{shBody}\npwsh:\n{psBody}");
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_EnvironmentNameWithUnderscoreAndParentheses_Accepted(string hook)
+    {
+        // azd environment names match ^[a-zA-Z0-9-\(\)_\.]{1,64}$; the resource group is rg-<env>.
+        var environment = new Dictionary<string, string?>(HookEnvironment, StringComparer.Ordinal)
         {
-            "Microsoft.Storage.BlobCreated", "/blobServices/default/containers/$($cfg.AZURE_UPLOADS_CONTAINER_NAME)/",
-            "/runtime/webhooks/blobs?functionName=Host.Functions.$($cfg.AZURE_BLOB_TRIGGER_FUNCTION_NAME)&code=$key",
-            "maxDeliveryAttempts = 30", "eventTimeToLiveInMinutes = 1440", "deadLetterWithResourceIdentity",
-            "endpointType = 'StorageBlob'", "$apiVersion = '2022-06-15'", "$subscriptionName = 'verify-upload-blob-created'",
-            "systemKeys.blobs_extension", "az rest --method put",
-        })
+            ["AZURE_RESOURCE_GROUP"] = "rg-my_env(2).x",
+            ["AZURE_UPLOADS_STORAGE_ACCOUNT_ID"] = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-my_env(2).x/providers/Microsoft.Storage/storageAccounts/stupabc",
+        };
+
+        var result = RunHook(hook, environment);
+
+        Assert.True(result.ExitCode == 0, result.Combined);
+        var (_, url, body) = ParseRequest(result.StandardOutput.ReplaceLineEndings("\n"));
+        Assert.StartsWith("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-my_env(2).x/providers/Microsoft.EventGrid/", url, StringComparison.Ordinal);
+        Assert.Equal(environment["AZURE_UPLOADS_STORAGE_ACCOUNT_ID"], (string?)body["properties"]!["deadLetterWithResourceIdentity"]!["deadLetterDestination"]!["properties"]!["resourceId"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_AcceptedThenSucceeded_WaitsForSucceededAndExitsZero(string hook)
+    {
+        using var az = new FakeAz(["Accepted", "Creating", "Succeeded"]);
+
+        var result = RunHook(hook, AgainstFakeAz(az));
+
+        Assert.True(result.ExitCode == 0, result.Combined);
+        Assert.Single(az.RestCalls("put"));
+        Assert.Equal(2, az.RestCalls("get").Count);
+        Assert.Contains("provisioningState Succeeded", result.StandardOutput, StringComparison.Ordinal);
+        // The real request: the key in the body (a private temporary file, removed afterwards), never on a command line.
+        var body = JsonNode.Parse(Assert.Single(az.Bodies))!;
+        Assert.EndsWith($"&code={FakeAz.BlobsExtensionKey}", (string?)body["properties"]!["destination"]!["properties"]!["endpointUrl"], StringComparison.Ordinal);
+        Assert.DoesNotContain(az.Calls, c => c.Contains(FakeAz.BlobsExtensionKey, StringComparison.Ordinal));
+        Assert.All(az.BodyPaths, p => Assert.False(File.Exists(p), $"{p} was left behind"));
+        // az is asked for the key of the azd environment's subscription, not whatever az has selected.
+        Assert.Contains(az.Calls, c => c.StartsWith("functionapp keys list --subscription 00000000-0000-0000-0000-000000000001 ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_AcceptedThenFailedEveryTime_FailsLoudlyWithAzuresAnswer(string hook)
+    {
+        using var az = new FakeAz(["Accepted", "Failed", "Accepted", "Failed", "Creating", "Failed"]);
+
+        var result = RunHook(hook, AgainstFakeAz(az));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(3, az.RestCalls("put").Count);
+        Assert.Contains("\"provisioningState\": \"Failed\"", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("failed 3 times", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("delivers BlobCreated events", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_FailedOnceThenSucceeded_RetriesThePut(string hook)
+    {
+        // A cold instance can miss the first validation handshake: the idempotent PUT is sent again.
+        using var az = new FakeAz(["Creating", "Failed", "Creating", "Succeeded"]);
+
+        var result = RunHook(hook, AgainstFakeAz(az));
+
+        Assert.True(result.ExitCode == 0, result.Combined);
+        Assert.Equal(2, az.RestCalls("put").Count);
+        Assert.Contains("provisioningState 'Failed'", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains(az.Calls, c => c == "sleep 20");
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_AwaitingManualAction_FailsWithoutRetrying(string hook)
+    {
+        using var az = new FakeAz(["Creating", "AwaitingManualAction"]);
+
+        var result = RunHook(hook, AgainstFakeAz(az));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Single(az.RestCalls("put"));
+        Assert.Contains("AwaitingManualAction", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("validation handshake", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_PutRejectedByAzure_ShowsAzuresError(string hook)
+    {
+        using var az = new FakeAz(["ERROR", "ERROR", "ERROR"]);
+
+        var result = RunHook(hook, AgainstFakeAz(az));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(3, az.RestCalls("put").Count);
+        Assert.Contains(FakeAz.AzureErrorMessage, result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(PostDeployHooks))]
+    public void PostDeploy_AzNotSignedIn_FailsAtOnceWithAzsMessage(string hook)
+    {
+        using var az = new FakeAz([], signedIn: false);
+
+        var result = RunHook(hook, AgainstFakeAz(az));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("az login", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain(az.Calls, c => c.StartsWith("functionapp", StringComparison.Ordinal) || c.StartsWith("rest", StringComparison.Ordinal) || c.StartsWith("sleep", StringComparison.Ordinal));
+    }
+
+    private static Dictionary<string, string?> AgainstFakeAz(FakeAz az)
+    {
+        var environment = new Dictionary<string, string?>(HookEnvironment, StringComparer.Ordinal)
         {
-            Assert.Contains(expected, powershell, StringComparison.Ordinal);
+            ["PATH"] = az.PathVariable,
+        };
+        environment.Remove("UPLOADS_HOOK_DRY_RUN");
+        return environment;
+    }
+
+    /// <summary>Runs a postdeploy hook as azd would: the .sh with sh, the .ps1 with pwsh (PowerShell 7).</summary>
+    private static ProcessResult RunHook(string hook, IReadOnlyDictionary<string, string?> environment) =>
+        hook.EndsWith(".ps1", StringComparison.Ordinal)
+            ? ProcessRunner.Run(Pwsh, ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", Repo.Path(hook)], environment, clearEnvironment: true)
+            : RunSh(hook, [], environment);
+
+    /// <summary>pwsh on PATH, or the PowerShell dotnet tool that scripts/test.sh installs into .tools/.</summary>
+    private static string Pwsh
+    {
+        get
+        {
+            var pwsh = ProcessRunner.Which("pwsh") ?? Repo.Path(".tools", "pwsh");
+            Assert.True(File.Exists(pwsh), "pwsh is not installed: scripts/test.sh installs it (dotnet tool install --tool-path .tools PowerShell).");
+            return pwsh;
         }
     }
 

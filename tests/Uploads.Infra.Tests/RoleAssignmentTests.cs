@@ -35,7 +35,6 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
         (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})", App),
         (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{quarantineContainerName}})", App),
         (BlobIndexTagsCustomRole, $"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})", App),
-        (BlobIndexTagsCustomRole, $"{Container}({{uploadsStorageName}}/default/{{quarantineContainerName}})", App),
         (StorageQueueDataContributor, $"{Queue}({{uploadsStorageName}}/default/{{poisonQueueName}})", App),
         (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", "{systemTopicPrincipalId}"),
         (MonitoringMetricsPublisher, "Microsoft.Insights/components({applicationInsightsName})", App),
@@ -84,6 +83,15 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
         // The app reads and writes blobs only in its two containers: no data role on the whole uploads account.
         string[] dataRoles = [StorageBlobDataOwner, StorageBlobDataContributor, StorageQueueDataContributor];
         Assert.DoesNotContain(Expected, e => e.Scope == $"{Account}({{uploadsStorageName}})" && dataRoles.Contains(e.Role));
+    }
+
+    [Fact]
+    public void CustomRole_BlobIndexTags_OnlyOnTheUploadsContainer()
+    {
+        // Verdict tags live on uploaded blobs only; the quarantine copy carries metadata (VerdictStore.QuarantineAsync).
+        Assert.Equal(
+            [$"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})"],
+            Expected.Where(e => e.Role == BlobIndexTagsCustomRole).Select(e => e.Scope));
     }
 
     [Fact]

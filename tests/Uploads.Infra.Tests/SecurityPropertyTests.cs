@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Uploads.Core.Hosting;
 using Uploads.Infra.Tests.Support;
@@ -49,21 +50,101 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
         Assert.Equal(defaults.QuarantineContainerName, (string?)parameters["quarantineContainerName"]!["defaultValue"]);
     }
 
+    /// <summary>The one CORS rule (docs/deploy.md states it; the browser page's Azurite CORS mirrors it), from the compiled JSON.</summary>
+    private JsonNode CorsRule()
+    {
+        var blobService = template.OfType("Microsoft.Storage/storageAccounts/blobServices")
+            .Single(s => s.Properties["cors"] is not null);
+        var rules = ArmExpression.Parse((string)blobService.Properties["cors"]!["corsRules"]!);
+
+        // corsRules: no rule when no origin is configured, else exactly one rule for the configured origins.
+        var condition = Assert.IsType<ArmCall>(rules);
+        Assert.True(condition.Is("if"), $"Unexpected corsRules: {rules}");
+        Assert.Equal("empty(parameters('corsAllowedOrigins'))", Text(condition.Arguments[0]));
+        Assert.Empty(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[1])));
+        return Assert.Single(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[2])))!;
+    }
+
+    private static string Text(ArmExpression expression) => expression switch
+    {
+        ArmCall call => $"{call.Name}({string.Join(", ", call.Arguments.Select(Text))})",
+        ArmString s => $"'{s.Value}'",
+        _ => expression.ToString()!,
+    };
+
     [Fact]
-    public void UploadsBlobService_Cors_AllowsBrowserPutWithBlobTypeHeaderFromConfiguredOrigins()
+    public void UploadsBlobService_Cors_NoRuleWithoutOrigins()
     {
         var blobService = template.OfType("Microsoft.Storage/storageAccounts/blobServices")
             .Single(s => s.Properties["cors"] is not null);
 
-        // corsRules: no rule when no origin is configured, else one rule for the configured origins.
-        Assert.StartsWith("[if(empty(parameters('corsAllowedOrigins'))", (string?)blobService.Properties["cors"]!["corsRules"], StringComparison.Ordinal);
-        var text = ArmEvaluator.Raw(blobService.Properties["cors"]);
-        Assert.Contains("'x-ms-blob-type'", text, StringComparison.Ordinal);
-        Assert.Contains("'PUT'", text, StringComparison.Ordinal);
-        Assert.Contains("'allowedOrigins', parameters('corsAllowedOrigins')", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("'*'", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("'GET'", text, StringComparison.Ordinal);
-        Assert.DoesNotContain("'DELETE'", text, StringComparison.Ordinal);
+        Assert.StartsWith("[if(empty(parameters('corsAllowedOrigins')), createArray(), createArray(", (string?)blobService.Properties["cors"]!["corsRules"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UploadsBlobService_Cors_ExactlyTheBrowserUploadRule()
+    {
+        var rule = CorsRule();
+
+        Assert.Equal("[parameters('corsAllowedOrigins')]", (string?)rule["allowedOrigins"]);
+        // Put Blob, Put Block and Put Block List are all PUT; an upload URL cannot read, so no GET/HEAD.
+        Assert.Equal(["PUT"], Strings(rule["allowedMethods"]));
+        // The JS Storage SDK's preflight: content-type and its x-ms-* headers (x-ms-useragent among them).
+        Assert.Equal(["content-type", "content-md5", "x-ms-*"], Strings(rule["allowedHeaders"]));
+        Assert.Equal(["etag", "content-md5", "date", "x-ms-*"], Strings(rule["exposedHeaders"]));
+        Assert.Equal(3600L, (long)rule["maxAgeInSeconds"]!);
+    }
+
+    [Theory]
+    // The JS Storage SDK's preflight (request headers it sends from a browser)...
+    [InlineData("allowedHeaders", "x-ms-useragent")]
+    [InlineData("allowedHeaders", "x-ms-version")]
+    [InlineData("allowedHeaders", "x-ms-client-request-id")]
+    [InlineData("allowedHeaders", "x-ms-blob-type")]
+    [InlineData("allowedHeaders", "x-ms-blob-content-type")]
+    [InlineData("allowedHeaders", "x-ms-date")]
+    [InlineData("allowedHeaders", "content-type")]
+    // ...and the response headers the SDKs read.
+    [InlineData("exposedHeaders", "etag")]
+    [InlineData("exposedHeaders", "x-ms-request-id")]
+    [InlineData("exposedHeaders", "x-ms-error-code")]
+    [InlineData("exposedHeaders", "x-ms-version")]
+    [InlineData("exposedHeaders", "x-ms-content-crc64")]
+    [InlineData("exposedHeaders", "content-md5")]
+    public void UploadsBlobService_Cors_HeadersOfTheJsStorageSdkCovered(string field, string header)
+    {
+        // Storage's matching: a literal header, or a prefix ending in '*' (at most two prefixed entries per list).
+        var entries = Strings(CorsRule()[field]);
+
+        Assert.Contains(entries, e => e.EndsWith('*') ? header.StartsWith(e[..^1], StringComparison.OrdinalIgnoreCase) : string.Equals(e, header, StringComparison.OrdinalIgnoreCase));
+        Assert.True(entries.Count(e => e.EndsWith('*')) <= 2);
+    }
+
+    [Fact]
+    public void DeployDocs_CorsTable_StatesTheTemplatesRule()
+    {
+        // docs/deploy.md states the rule verbatim (the browser page's Azurite CORS is configured from it).
+        var rule = CorsRule();
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+
+        foreach (var field in new[] { "allowedMethods", "allowedHeaders", "exposedHeaders" })
+        {
+            Assert.Contains($"| `{field}` | {string.Join(", ", Strings(rule[field]).Select(v => $"`{v}`"))} |", docs, StringComparison.Ordinal);
+        }
+
+        Assert.Contains($"| `maxAgeInSeconds` | {(long)rule["maxAgeInSeconds"]!} |", docs, StringComparison.Ordinal);
+    }
+
+    private static List<string> Strings(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
+
+    [Fact]
+    public void FunctionApp_MaximumInstanceCount_FlexBounds40To1000()
+    {
+        var parameter = template.Root["parameters"]!["maximumInstanceCount"]!;
+
+        Assert.Equal(40, (int)parameter["minValue"]!);
+        Assert.Equal(1000, (int)parameter["maxValue"]!);
+        Assert.InRange((int)parameter["defaultValue"]!, 40, 1000);
     }
 
     [Fact]

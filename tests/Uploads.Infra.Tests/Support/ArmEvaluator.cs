@@ -38,6 +38,24 @@ internal static class ArmEvaluator
         _ => throw new NotSupportedException($"The tests cannot evaluate this expression: {expression}"),
     };
 
+    /// <summary>
+    /// The JSON value a literal expression builds (createObject, createArray, strings, numbers, bools);
+    /// parameters('x') stays as the text "[parameters('x')]".
+    /// </summary>
+    public static JsonNode? ToJson(ArmExpression expression) => expression switch
+    {
+        ArmString s => JsonValue.Create(s.Value),
+        ArmNumber n => JsonValue.Create(n.Value),
+        ArmCall { Name: "true", Arguments.Count: 0 } => JsonValue.Create(true),
+        ArmCall { Name: "false", Arguments.Count: 0 } => JsonValue.Create(false),
+        ArmCall { Name: "parameters", Arguments.Count: 1 } call => JsonValue.Create($"[parameters('{Literal(call.Arguments[0])}')]"),
+        ArmCall { Name: "createArray" } call => new JsonArray([.. call.Arguments.Select(ToJson)]),
+        ArmCall { Name: "createObject" } call when call.Arguments.Count % 2 == 0 => new JsonObject(
+            Enumerable.Range(0, call.Arguments.Count / 2)
+                .Select(i => KeyValuePair.Create(Literal(call.Arguments[2 * i]), ToJson(call.Arguments[(2 * i) + 1])))),
+        _ => throw new NotSupportedException($"The tests cannot evaluate this expression to JSON: {expression}"),
+    };
+
     /// <summary>JSON text of a node with quotes left readable (the default encoder writes ' as \u0027).</summary>
     public static string Raw(JsonNode? node) =>
         node?.ToJsonString(RawOptions) ?? "null";
