@@ -38,6 +38,26 @@ public sealed class StreamingSnifferTests
         }
     }
 
+    private static readonly string ActiveDirectory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "active-content", "files");
+
+    public static TheoryData<string> ActiveFiles() =>
+        [.. File.ReadAllLines(Path.Combine(ActiveDirectory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+
+    [Theory]
+    [MemberData(nameof(ActiveFiles))]
+    public async Task Complete_ActiveContentFileInChunks_SameVerdictAsRandomAccess(string file)
+    {
+        var content = await File.ReadAllBytesAsync(Path.Combine(ActiveDirectory, file));
+        var expected = await ContentSniffer.SniffAsync((range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(content.AsMemory((int)range.Offset, range.Length)), content.Length);
+
+        foreach (var chunk in new[] { 1000, 16 * 1024, 1024 * 1024 })
+        {
+            var streamed = Stream(content, chunk);
+            Assert.Equal(expected.MediaType, streamed.MediaType);
+            Assert.Equal(expected.Refusal, streamed.Refusal);
+        }
+    }
+
     private static SniffOutcome.Detected StreamUnaligned(byte[] content, int first, int chunk)
     {
         var sniffer = new StreamingSniffer();
