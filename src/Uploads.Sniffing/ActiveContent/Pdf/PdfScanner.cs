@@ -77,7 +77,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
 
         if (_unverifiable is { } reason)
         {
-            return new(MediaTypes.Pdf, $"The PDF could not be checked for active content within the bounds: {reason}. Re-save or print it to a new PDF and upload that.");
+            return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", reason);
         }
 
         var findings = _analysis.Findings();
@@ -87,14 +87,10 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
         }
         else if (_damaged is { } damaged)
         {
-            return new(MediaTypes.Pdf, $"The PDF could not be checked for active content: {damaged}. Re-save or print it to a new PDF and upload that.") { ActiveContent = findings };
+            return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", damaged, findings);
         }
 
-        var refused = findings.Find(f => (allowed & f.Kind) == 0);
-        return new(MediaTypes.Pdf, refused is null ? null : $"{refused.Reason}. Documents that run code, reach outside themselves or carry other files are refused.")
-        {
-            ActiveContent = findings,
-        };
+        return ActiveContentVerdict.Decide(MediaTypes.Pdf, findings, allowed);
     }
 
     private void Append(ReadOnlySpan<byte> data)
