@@ -20,6 +20,12 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// <summary>How much of the end is kept: a ZIP's end record, comment and largest accepted central directory.</summary>
     public const int TailBytes = ContentSniffer.ZipTailBytes + ContentSniffer.MaxZipDirectoryBytes;
 
+    /// <summary>
+    /// A ZIP (DOCX) is kept whole up to this size: its parts are checked for active content once the central
+    /// directory at the end says where they are, and by then they have gone by.
+    /// </summary>
+    public const int MaxKeptArchiveBytes = 16 * 1024 * 1024;
+
     private const string Unverifiable = "The file could not be verified from a single pass; upload it through a presigned URL instead.";
 
     private readonly byte[] _head = new byte[ContentSniffer.HeadBytes];
@@ -35,6 +41,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     private bool _evaluated;
     private bool _waitForEnd;
     private ActiveContentScanner? _scanner;
+    private bool _keepArchive;
 
     /// <summary>
     /// The type decision, once reached (possibly before the stream ends). For a scanned format (PDF) it carries no
@@ -61,7 +68,13 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
             data[..(int)Math.Min(data.Length, _head.Length - start)].CopyTo(_head.AsSpan((int)start));
         }
 
+        if (start == 0)
+        {
+            _keepArchive = data.StartsWith("PK\x03\x04"u8);
+        }
+
         Capture(start, data);
+        KeepArchive(start, data);
         if (_ring is not null)
         {
             AppendToRing(start, data);
@@ -220,6 +233,27 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
         _captured.Add((from, kept));
         _capturedBytes += kept.Length;
         _keptUpTo = _position;
+    }
+
+    /// <summary>Keeps every byte of a ZIP past the head, up to <see cref="MaxKeptArchiveBytes"/>.</summary>
+    private void KeepArchive(long start, ReadOnlySpan<byte> data)
+    {
+        var end = start + data.Length;
+        if (!_keepArchive || end <= _head.Length)
+        {
+            return;
+        }
+
+        var from = Math.Max(start, _head.Length);
+        if (end > MaxKeptArchiveBytes)
+        {
+            // Too large to keep whole: the tail window and the ranges asked for must do.
+            _keepArchive = false;
+            return;
+        }
+
+        _captured.Add((from, data[(int)(from - start)..].ToArray()));
+        _keptUpTo = Math.Max(_keptUpTo, end);
     }
 
     private void Capture(long start, ReadOnlySpan<byte> data)
