@@ -123,3 +123,26 @@ public sealed class ActiveContentTests
         }
     }
 }
+
+/// <summary>Inputs the fuzzer once broke the scanner with, kept so that they stay fixed (tests/fixtures/active-content/regressions).</summary>
+public sealed class ActiveContentRegressionTests
+{
+    public static TheoryData<string> Files() =>
+        [.. Directory.GetFiles(Path.Combine(ActiveCorpus.Directory, "..", "regressions")).Select(Path.GetFileName).OfType<string>()];
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void ScanCore_FuzzRegression_DecidesWithoutThrowing(string file)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(ActiveCorpus.Directory, "..", "regressions", file));
+        var input = new SniffInput(bytes.Length);
+        input.Add(0, bytes);
+
+        var detected = Assert.IsType<SniffOutcome.Detected>(ContentSniffer.EvaluateCore(input));
+        var scanner = ActiveContentScanner.For(detected, ActiveContentKinds.None);
+        Assert.NotNull(scanner);
+        scanner.WriteCore(bytes);
+
+        Assert.NotNull(scanner.CompleteCore().Refusal);
+    }
+}

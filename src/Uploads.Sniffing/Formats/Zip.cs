@@ -262,7 +262,7 @@ internal static class Zip
             result = buffer.AsSpan(0, length).ToArray();
             return true;
         }
-        catch (InvalidDataException)
+        catch (Exception exception) when (exception is InvalidDataException or IOException)
         {
             return false;
         }

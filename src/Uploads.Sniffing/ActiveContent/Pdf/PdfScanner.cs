@@ -562,7 +562,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
         {
             using var source = new MemoryStream(bytes, writable: false);
             using Stream inflater = raw ? new DeflateStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
-            var buffer = new byte[64 * 1024];
+            var buffer = new byte[Math.Min(64 * 1024, cap + 1)];
             int read;
             while ((read = inflater.Read(buffer, 0, buffer.Length)) > 0)
             {
@@ -579,7 +579,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
                 }
             }
         }
-        catch (InvalidDataException)
+        catch (Exception exception) when (exception is InvalidDataException or IOException)
         {
             if (!probe)
             {
