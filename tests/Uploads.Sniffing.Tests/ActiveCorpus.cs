@@ -5,7 +5,7 @@ namespace Uploads.Sniffing.Tests;
 /// <summary>The committed active-content corpus (tests/fixtures/active-content/files, made by its generate.sh) and its manifest.</summary>
 public static class ActiveCorpus
 {
-    public static string Directory { get; } = Find();
+    public static string Directory { get; } = Corpus.FindFixture(Path.Combine("tests", "fixtures", "active-content", "files"));
 
     public static IReadOnlyList<Entry> Entries { get; } = Load();
 
@@ -22,20 +22,6 @@ public static class ActiveCorpus
         }
 
         return data;
-    }
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "active-content", "files");
-            if (File.Exists(Path.Combine(candidate, "manifest.tsv")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/fixtures/active-content/files not found");
     }
 
     private static List<Entry> Load() =>
