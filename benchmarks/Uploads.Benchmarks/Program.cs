@@ -11,6 +11,8 @@ const string Usage = """
                               [--count 100000] [--parallel 1,2,4] [--repeat 3] [--mode OAuthHttps|SharedKey]
       --verification-bytes    bytes and requests one verification reads from storage, blobs from 1 KB to 1 GB
                               [--sizes 1024,...] [--kinds mp4,pdf,...] [--mode OAuthHttps|SharedKey]
+      --active-content-cost   bytes, range reads, CPU and allocations of the active-content checks (PDF, DOCX at 1/10/100 MB, SVG)
+                              in process [--sizes 1048576,...] [--repeat 3]
       --scaled-files <dir>    writes the scaled files --verification-bytes uploads [--size N], to check them with other tools
     Through the real app: the BUILT worker (dotnet build -c Release src/Uploads.Functions) run by the host emulator
     (in this process; the worker is a process of its own, and the one whose CPU and memory are reported), against
@@ -46,6 +48,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await StatusLatency.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--verification-bytes":
         return await VerificationBytes.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--active-content-cost":
+        return await ActiveContentCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":
         return await VerificationBytes.WriteFilesAsync(args[1], new Args(args)).ConfigureAwait(false);
     case "--help" or "-h":

@@ -51,6 +51,9 @@ param quarantineContainerName string
 @description('Endpoint of the verdict custom topic; empty when verdict events are off.')
 param verdictTopicEndpoint string
 
+@description('Active-content categories accepted (comma-separated, e.g. PdfFormScripts); empty refuses them all. See docs/sniffing.md.')
+param allowedActiveContent string = ''
+
 @description('Key Vault that holds the API key hashes.')
 param keyVaultName string
 
@@ -153,6 +156,7 @@ var platformSettings = {
 var appCodeSettings = {
   Uploads__ContainerName: uploadsContainerName
   Uploads__QuarantineContainerName: quarantineContainerName
+  Uploads__AllowedActiveContent: allowedActiveContent
   UploadStorage__blobServiceUri: uploadsBlobEndpoint
   UploadStorage__queueServiceUri: uploadsQueueEndpoint
   UploadStorage__credential: 'managedidentity'

@@ -85,14 +85,67 @@ public static class ContentSniffer
     /// A source that returns fewer bytes than asked (the file shrank) or a budget exhausted gives a refusal.
     /// Exceptions of <paramref name="readRange"/> propagate.
     /// </summary>
+    public static ValueTask<SniffOutcome.Detected> SniffAsync(
+        Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
+        long totalLength,
+        CancellationToken cancellationToken = default) =>
+        SniffAsync(readRange, totalLength, ActiveContentKinds.None, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, CancellationToken)"/>,
+    /// allowing the active-content categories in <paramref name="allowedActiveContent"/>. A format whose active content
+    /// may lie anywhere (PDF) is then read whole, front to back, in ranges of <see cref="ActiveContentScanner.ChunkBytes"/>
+    /// (a separate budget: at most <see cref="ActiveContentScanner.MaxScanBytes"/>).
+    /// </summary>
     public static async ValueTask<SniffOutcome.Detected> SniffAsync(
         Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
         long totalLength,
+        ActiveContentKinds allowedActiveContent,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(readRange);
         ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
-        var input = new SniffInput(totalLength);
+        var input = new SniffInput(totalLength) { AllowedActiveContent = allowedActiveContent };
+        var detected = await DetectAsync(readRange, input, cancellationToken).ConfigureAwait(false);
+        if (ActiveContentScanner.For(detected, allowedActiveContent) is not { } scanner)
+        {
+            return detected;
+        }
+
+        if (totalLength > ActiveContentScanner.MaxScanBytes)
+        {
+            return new(detected.MediaType, $"The file is too large to be checked for active content (over {ActiveContentScanner.MaxScanBytes / 1024 / 1024} MiB).");
+        }
+
+        // The head is held already; the rest is read in order.
+        var held = input.ContiguousLength(0, (int)Math.Min(totalLength, HeadBytes));
+        if (held > 0 && input.TryGet(new ByteRange(0, held), out var head))
+        {
+            scanner.Write(head.Span);
+        }
+
+        for (long offset = held; offset < totalLength;)
+        {
+            var length = (int)Math.Min(ActiveContentScanner.ChunkBytes, totalLength - offset);
+            var data = await readRange(new ByteRange(offset, length), cancellationToken).ConfigureAwait(false);
+            if (data.Length < length)
+            {
+                return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file changed or could not be read while it was being checked.");
+            }
+
+            scanner.Write(data.Span[..length]);
+            offset += length;
+        }
+
+        return scanner.Complete();
+    }
+
+    private static async ValueTask<SniffOutcome.Detected> DetectAsync(
+        Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
+        SniffInput input,
+        CancellationToken cancellationToken)
+    {
+        var totalLength = input.TotalLength!.Value;
         long bytesRead = 0;
         for (var round = 0; round <= MaxRounds; round++)
         {

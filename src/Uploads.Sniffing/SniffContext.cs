@@ -14,6 +14,9 @@ internal sealed class SniffContext
         Head = head;
     }
 
+    /// <summary>The active-content categories the caller allows.</summary>
+    public ActiveContentKinds AllowedActiveContent => _input.AllowedActiveContent;
+
     /// <summary>The file length, null while streaming.</summary>
     public long? Total { get; }
 

@@ -27,6 +27,9 @@ public sealed class SniffInput
         }
     }
 
+    /// <summary>The active-content categories this deployment allows (<see cref="ActiveContentKinds"/>); none by default.</summary>
+    public ActiveContentKinds AllowedActiveContent { get; init; }
+
     /// <summary>The number of bytes held (overlaps counted twice).</summary>
     public long BytesHeld { get; private set; }
 

@@ -25,6 +25,12 @@ public abstract record SniffOutcome
     /// </summary>
     public sealed record Detected(string MediaType, string? Refusal) : SniffOutcome
     {
+        /// <summary>
+        /// Everything active found (allowed categories included), in the order found; <see cref="Refusal"/> names the
+        /// first that is not allowed.
+        /// </summary>
+        public IReadOnlyList<ActiveContentFinding> ActiveContent { get; init; } = [];
+
         /// <summary>True when the file may be accepted as <see cref="MediaType"/> (no refusal).</summary>
         public bool IsAcceptable => Refusal is null;
     }

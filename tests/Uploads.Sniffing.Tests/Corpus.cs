@@ -5,7 +5,7 @@ namespace Uploads.Sniffing.Tests;
 /// <summary>The committed fixture corpus (tests/fixtures/corpus) and its manifest.</summary>
 internal static class Corpus
 {
-    public static string Directory { get; } = Find();
+    public static string Directory { get; } = FindFixture(Path.Combine("tests", "fixtures", "corpus"));
 
     public static IReadOnlyList<Entry> Entries { get; } = Load();
 
@@ -34,18 +34,19 @@ internal static class Corpus
             },
             bytes.Length);
 
-    private static string Find()
+    /// <summary>The fixture directory <paramref name="relative"/> (holding a manifest.tsv) above the test's output directory.</summary>
+    internal static string FindFixture(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "corpus");
+            var candidate = Path.Combine(dir.FullName, relative);
             if (File.Exists(Path.Combine(candidate, "manifest.tsv")))
             {
                 return candidate;
             }
         }
 
-        throw new DirectoryNotFoundException("tests/fixtures/corpus not found");
+        throw new DirectoryNotFoundException($"{relative} not found");
     }
 
     private static List<Entry> Load() =>

@@ -44,8 +44,44 @@ public sealed class FuzzTests
         }
     }
 
-    /// <summary>The random-access loop of SniffAsync, without the safety net, asserting every request.</summary>
-    private static void Drive(byte[] bytes)
+    /// <summary>
+    /// The active-content parsers (PDF tokenizer and object streams, DOCX parts and fields, OLE2 directories, SVG
+    /// references) under the same mutations, seeded from the active-content corpus: no exception, a verdict, and
+    /// bounded memory (allocations per mutant stay under a fixed budget, whatever a mutated length or a bomb says).
+    /// The scanner is fed in random chunk sizes, as a stream would.
+    /// </summary>
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    [InlineData(13)]
+    [InlineData(14)]
+    public void ScanCore_MutatedActiveContentCorpus_NeverThrowsStaysBounded(int seed)
+    {
+        const long AllocationBudget = 512L * 1024 * 1024;
+        var random = new Random(seed);
+        var seeds = ActiveCorpus.Entries.Select(e => ActiveCorpus.Read(e.File)).Select(b => b.Length > MaxSeedBytes ? b[..MaxSeedBytes] : b).ToArray();
+        for (var i = 0; i < Iterations / 8; i++)
+        {
+            var mutant = Mutate(seeds[random.Next(seeds.Length)], seeds, random);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                Drive(mutant, 1 + random.Next(64 * 1024));
+            }
+            catch (Exception exception) when (exception is not Xunit.Sdk.XunitException)
+            {
+                var path = Path.Combine(Path.GetTempPath(), $"scan-crash-{seed}-{i}.bin");
+                File.WriteAllBytes(path, mutant);
+                Assert.Fail($"iteration {i}: {exception.GetType().Name}: {exception.Message} (input saved to {path})\n{exception.StackTrace}");
+            }
+
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated < AllocationBudget, $"iteration {i}: {allocated} bytes allocated for a {mutant.Length}-byte input");
+        }
+    }
+
+    /// <summary>The random-access loop of SniffAsync, without the safety net, asserting every request; then the scanner the verdict needs.</summary>
+    private static void Drive(byte[] bytes, int scanChunk = ActiveContentScanner.ChunkBytes)
     {
         var input = new SniffInput(bytes.Length);
         for (var round = 0; round <= ContentSniffer.MaxRounds * 4; round++)
@@ -54,6 +90,16 @@ public sealed class FuzzTests
             if (outcome is SniffOutcome.Detected detected)
             {
                 Assert.False(string.IsNullOrEmpty(detected.MediaType));
+                if (ActiveContentScanner.For(detected, ActiveContentKinds.None) is { } scanner)
+                {
+                    for (var at = 0; at < bytes.Length; at += scanChunk)
+                    {
+                        scanner.WriteCore(bytes.AsSpan(at, Math.Min(scanChunk, bytes.Length - at)));
+                    }
+
+                    Assert.False(string.IsNullOrEmpty(scanner.CompleteCore().MediaType));
+                }
+
                 return;
             }
 

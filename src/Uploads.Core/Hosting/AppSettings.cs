@@ -18,6 +18,7 @@ public static class AppSettings
         "Uploads__AllowHttpUploadUrls",
         "Uploads__DelegationKeyLifetime",
         "Uploads__CreateContainers",
+        "Uploads__AllowedActiveContent",
         "Verification__EventGridTopicEndpoint",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Uploads.Sniffing;
 
 namespace Uploads.Core.Hosting;
 
@@ -42,6 +43,36 @@ public sealed class UploadOptions
     /// in Azure the template creates them and the app's identity has no right to create containers.
     /// </summary>
     public bool CreateContainers { get; set; }
+
+    /// <summary>
+    /// Active-content categories this deployment accepts, comma-separated <see cref="ActiveContentKinds"/> names
+    /// (for example <c>PdfFormScripts</c> for fillable PDFs whose fields calculate and validate with JavaScript).
+    /// Empty (the default): every category is refused. Files that cannot be checked within the bounds are refused
+    /// whatever is allowed. Validated at start-up (<see cref="UploadOptionsValidator"/>); see docs/sniffing.md.
+    /// </summary>
+    public string AllowedActiveContent { get; set; } = string.Empty;
+
+    /// <summary><see cref="AllowedActiveContent"/> parsed (unknown names are refused at start-up, never here).</summary>
+    public ActiveContentKinds AllowedActiveContentKinds => TryParseActiveContent(AllowedActiveContent, out var kinds, out _) ? kinds : ActiveContentKinds.None;
+
+    /// <summary>Parses comma-separated category names; <paramref name="unknown"/> names the first that is not one.</summary>
+    public static bool TryParseActiveContent(string? value, out ActiveContentKinds kinds, out string? unknown)
+    {
+        kinds = ActiveContentKinds.None;
+        unknown = null;
+        foreach (var part in (value ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<ActiveContentKinds>(part, ignoreCase: true, out var kind) || !Enum.IsDefined(kind) || char.IsAsciiDigit(part[0]) || part[0] == '-')
+            {
+                unknown = part;
+                return false;
+            }
+
+            kinds |= kind;
+        }
+
+        return true;
+    }
 
     /// <summary>Validity of a cached user-delegation key (Azure allows at most 7 days).</summary>
     [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00", ErrorMessage = "Uploads:DelegationKeyLifetime must be between 10 minutes and 7 days.")]

@@ -180,7 +180,7 @@ public sealed partial class DirectUploadService(
                 type = resolution.Type!;
                 blobPath = BlobPath.Create(client.Id, fileName);
                 writer = new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes);
-                sniffer = new StreamingSniffer();
+                sniffer = new StreamingSniffer(_options.AllowedActiveContentKinds);
                 var refusal = await CopyCheckedAsync(section.Body, writer, sniffer, fileName, section.ContentType, cancellationToken).ConfigureAwait(false);
                 if (refusal is not null)
                 {

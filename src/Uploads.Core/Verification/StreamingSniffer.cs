@@ -11,11 +11,20 @@ namespace Uploads.Core.Verification;
 /// middle of a file larger than the window) makes the file unverifiable, and it is refused. The same bounds as the
 /// random-access path apply: at most <see cref="ContentSniffer.MaxRounds"/> evaluations and
 /// <see cref="ContentSniffer.MaxTotalReadBytes"/> bytes captured.
+/// Formats whose active content may lie anywhere (PDF) are then fed, as they stream, to the sniffer's
+/// <see cref="ActiveContentScanner"/> (the same scanner <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, CancellationToken)"/>
+/// drives with range reads), and <see cref="Complete"/> gives its verdict.
 /// </summary>
-public sealed class StreamingSniffer : IDisposable
+public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = ActiveContentKinds.None) : IDisposable
 {
     /// <summary>How much of the end is kept: a ZIP's end record, comment and largest accepted central directory.</summary>
     public const int TailBytes = ContentSniffer.ZipTailBytes + ContentSniffer.MaxZipDirectoryBytes;
+
+    /// <summary>
+    /// A ZIP (DOCX) is kept whole up to this size: its parts are checked for active content once the central
+    /// directory at the end says where they are, and by then they have gone by.
+    /// </summary>
+    public const int MaxKeptArchiveBytes = 16 * 1024 * 1024;
 
     private const string Unverifiable = "The file could not be verified from a single pass; upload it through a presigned URL instead.";
 
@@ -31,8 +40,13 @@ public sealed class StreamingSniffer : IDisposable
     private bool _pendingComplete;
     private bool _evaluated;
     private bool _waitForEnd;
+    private ActiveContentScanner? _scanner;
+    private bool _keepArchive;
 
-    /// <summary>The decision, once reached (possibly before the stream ends).</summary>
+    /// <summary>
+    /// The type decision, once reached (possibly before the stream ends). For a scanned format (PDF) it carries no
+    /// active-content finding yet: <see cref="Complete"/> gives the final verdict.
+    /// </summary>
     public SniffOutcome.Detected? Result { get; private set; }
 
     /// <summary>Bytes seen so far.</summary>
@@ -43,6 +57,7 @@ public sealed class StreamingSniffer : IDisposable
     {
         if (Result is not null || data.IsEmpty)
         {
+            _scanner?.Write(data);
             _position += data.Length;
             return;
         }
@@ -53,7 +68,13 @@ public sealed class StreamingSniffer : IDisposable
             data[..(int)Math.Min(data.Length, _head.Length - start)].CopyTo(_head.AsSpan((int)start));
         }
 
+        if (start == 0)
+        {
+            _keepArchive = data.StartsWith("PK\x03\x04"u8);
+        }
+
         Capture(start, data);
+        KeepArchive(start, data);
         if (_ring is not null)
         {
             AppendToRing(start, data);
@@ -70,6 +91,7 @@ public sealed class StreamingSniffer : IDisposable
                 if (ContentSniffer.Evaluate(HeadOnly()) is SniffOutcome.Detected detected)
                 {
                     Result = detected;
+                    StartScan(start, data);
                     return;
                 }
 
@@ -78,6 +100,7 @@ public sealed class StreamingSniffer : IDisposable
             }
 
             Evaluate(totalLength: null);
+            StartScan(start, data);
         }
     }
 
@@ -87,9 +110,44 @@ public sealed class StreamingSniffer : IDisposable
         if (Result is null)
         {
             Evaluate(_position);
+            StartScan(_position, []);
+        }
+
+        if (_scanner is { } scanner)
+        {
+            _scanner = null;
+            Result = scanner.Complete();
         }
 
         return Result ?? new SniffOutcome.Detected("application/octet-stream", Unverifiable);
+    }
+
+    /// <summary>
+    /// Once the type is decided: a format that is scanned whole gets its scanner, fed what has gone by (the head,
+    /// then the rest of the chunk <paramref name="data"/> that started at <paramref name="start"/>).
+    /// </summary>
+    private void StartScan(long start, ReadOnlySpan<byte> data)
+    {
+        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent) is not { } scanner)
+        {
+            return;
+        }
+
+        if (start > _head.Length)
+        {
+            // Decided after bytes that were not kept went by: the scan cannot start at the beginning.
+            Result = new SniffOutcome.Detected(Result.MediaType, Unverifiable);
+            return;
+        }
+
+        var headPart = (int)Math.Min(_position, _head.Length);
+        scanner.Write(_head.AsSpan(0, headPart));
+        if (_position > headPart)
+        {
+            scanner.Write(data[(int)(headPart - start)..]);
+        }
+
+        _scanner = scanner;
     }
 
     private long RingStart => Math.Max(0, _position - TailBytes);
@@ -175,6 +233,27 @@ public sealed class StreamingSniffer : IDisposable
         _captured.Add((from, kept));
         _capturedBytes += kept.Length;
         _keptUpTo = _position;
+    }
+
+    /// <summary>Keeps every byte of a ZIP past the head, up to <see cref="MaxKeptArchiveBytes"/>.</summary>
+    private void KeepArchive(long start, ReadOnlySpan<byte> data)
+    {
+        var end = start + data.Length;
+        if (!_keepArchive || end <= _head.Length)
+        {
+            return;
+        }
+
+        var from = Math.Max(start, _head.Length);
+        if (end > MaxKeptArchiveBytes)
+        {
+            // Too large to keep whole: the tail window and the ranges asked for must do.
+            _keepArchive = false;
+            return;
+        }
+
+        _captured.Add((from, data[(int)(from - start)..].ToArray()));
+        _keptUpTo = Math.Max(_keptUpTo, end);
     }
 
     private void Capture(long start, ReadOnlySpan<byte> data)

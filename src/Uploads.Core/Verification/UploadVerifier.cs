@@ -3,6 +3,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Uploads.Core.Hosting;
 using Uploads.Core.Policy;
 using Uploads.Sniffing;
 
@@ -17,7 +19,7 @@ namespace Uploads.Core.Verification;
 /// Idempotent: a blob already verified for its current content, or no longer there, is left as it is, so duplicate,
 /// late and out-of-order events change nothing.
 /// </summary>
-public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<UploadVerifier> logger)
+public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<UploadOptions> options, ILogger<UploadVerifier> logger)
 {
     /// <summary>Largest size of any category: a bigger blob is refused without reading it.</summary>
     private static readonly long LargestLimit = Enum.GetValues<ContentCategory>().Max(UploadPolicy.MaxBytes);
@@ -69,6 +71,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, ILogger<Upload
                     return data;
                 },
                 properties.ContentLength,
+                options.Value.AllowedActiveContentKinds,
                 cancellationToken).ConfigureAwait(false);
             var fileName = blobPath[(blobPath.LastIndexOf('/') + 1)..];
             var decision = VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);

@@ -93,8 +93,9 @@ internal static class Markup
             return held.Length >= ContentSniffer.MaxSvgBytes ? tooLarge : context.Need(held.Length, ContentSniffer.MaxRangeBytes);
         }
 
-        var refusal = SvgScanner.FindActiveContent(held);
-        return new SniffOutcome.Detected(MediaTypes.Svg, refusal);
+        var findings = new List<ActiveContentFinding>();
+        var refusal = SvgScanner.FindActiveContent(held, context.AllowedActiveContent, findings);
+        return findings.Count == 0 ? new SniffOutcome.Detected(MediaTypes.Svg, refusal) : new SniffOutcome.Detected(MediaTypes.Svg, refusal) { ActiveContent = findings };
     }
 
     /// <summary>The root element's local name and namespace, or null when the held bytes do not reach it or are not XML.</summary>

@@ -17,42 +17,9 @@ internal static class Ole2
     public static SniffOutcome Detect(SniffContext context)
     {
         var head = context.Head.Span;
-        if (head.Length < 512)
+        if (!TryReadDirectory(context, out var entries, out var file, out var failed))
         {
-            return SniffContext.Detected(MediaTypes.Ole2);
-        }
-
-        var major = SniffContext.U16LE(head, 0x1A);
-        var shift = SniffContext.U16LE(head, 0x1E);
-        if (SniffContext.U16LE(head, 0x1C) != 0xFFFE || !((major == 3 && shift == 9) || (major == 4 && shift == 12)))
-        {
-            return SniffContext.Detected(MediaTypes.Ole2);
-        }
-
-        var file = new CompoundFile(context, head, 1 << shift);
-        var entries = new List<Entry>();
-        var sector = SniffContext.U32LE(head, 0x30);
-        for (var i = 0; i < MaxDirectorySectors && sector < MaxRegularSector; i++)
-        {
-            if (!file.TryReadSector(sector, out var bytes, out var missing))
-            {
-                return missing ?? SniffContext.Detected(MediaTypes.Ole2);
-            }
-
-            for (var at = 0; at + 128 <= bytes.Length; at += 128)
-            {
-                entries.Add(Entry.Parse(bytes.Span.Slice(at, 128), major));
-            }
-
-            if (!file.TryNext(sector, out sector, out missing))
-            {
-                return missing ?? SniffContext.Detected(MediaTypes.Ole2);
-            }
-        }
-
-        if (entries.Count == 0 || entries[0].Type != 5)
-        {
-            return SniffContext.Detected(MediaTypes.Ole2);
+            return failed ?? SniffContext.Detected(MediaTypes.Ole2);
         }
 
         var root = RootChildren(entries);
@@ -98,7 +65,53 @@ internal static class Ole2
         }
 
         var ident = SniffContext.U16LE(fib.Span, 0);
-        return ident is 0xA5EC or 0xA5DC ? SniffContext.Detected(MediaTypes.MsWord) : SniffContext.Detected(MediaTypes.Ole2);
+        return ident is 0xA5EC or 0xA5DC ? ActiveContent.Office.OleScanner.Check(context, entries) : SniffContext.Detected(MediaTypes.Ole2);
+    }
+
+    /// <summary>
+    /// The directory of a compound file whose header is at offset 0 of <paramref name="context"/>: every entry, in
+    /// directory order (entry 0 is the root). False: <paramref name="failed"/> is the range needed, or null when
+    /// the file is no valid compound file.
+    /// </summary>
+    internal static bool TryReadDirectory(SniffContext context, out List<Entry> entries, out CompoundFile file, out SniffOutcome? failed)
+    {
+        entries = [];
+        file = null!;
+        failed = null;
+        var head = context.Head.Span;
+        if (head.Length < 512)
+        {
+            return false;
+        }
+
+        var major = SniffContext.U16LE(head, 0x1A);
+        var shift = SniffContext.U16LE(head, 0x1E);
+        if (SniffContext.U16LE(head, 0x1C) != 0xFFFE || !((major == 3 && shift == 9) || (major == 4 && shift == 12)))
+        {
+            return false;
+        }
+
+        file = new CompoundFile(context, head, 1 << shift);
+        var sector = SniffContext.U32LE(head, 0x30);
+        for (var i = 0; i < MaxDirectorySectors && sector < MaxRegularSector; i++)
+        {
+            if (!file.TryReadSector(sector, out var bytes, out failed))
+            {
+                return false;
+            }
+
+            for (var at = 0; at + 128 <= bytes.Length; at += 128)
+            {
+                entries.Add(Entry.Parse(bytes.Span.Slice(at, 128), major));
+            }
+
+            if (!file.TryNext(sector, out sector, out failed))
+            {
+                return false;
+            }
+        }
+
+        return entries.Count > 0 && entries[0].Type == 5;
     }
 
     /// <summary>The entries of the root storage: the red-black tree under the root's child, walked without recursion.</summary>
@@ -125,7 +138,7 @@ internal static class Ole2
         return result;
     }
 
-    private readonly record struct Entry(string Name, byte Type, uint Left, uint Right, uint Child, uint Start, ulong Size)
+    internal readonly record struct Entry(string Name, byte Type, uint Left, uint Right, uint Child, uint Start, ulong Size)
     {
         public static Entry Parse(ReadOnlySpan<byte> raw, int major)
         {
@@ -137,7 +150,7 @@ internal static class Ole2
     }
 
     /// <summary>Sector reads and FAT lookups over the held bytes, asking for what is missing.</summary>
-    private sealed class CompoundFile(SniffContext context, ReadOnlySpan<byte> header, int sectorSize)
+    internal sealed class CompoundFile(SniffContext context, ReadOnlySpan<byte> header, int sectorSize)
     {
         private readonly uint[] _headerDifat = ReadHeaderDifat(header);
         private readonly uint _firstDifatSector = SniffContext.U32LE(header, 0x44);

@@ -97,7 +97,7 @@ internal static class Zip
 
         var directory = directoryMemory.Span;
         Central? contentTypes = null;
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var names = new Dictionary<string, Central>(StringComparer.OrdinalIgnoreCase);
         var position = 0;
         for (long n = 0; n < entryCount && position < directory.Length; n++)
         {
@@ -106,7 +106,7 @@ internal static class Zip
                 return Damaged("its central directory is malformed");
             }
 
-            if (!names.Add(entry.Name))
+            if (!names.TryAdd(entry.Name, entry))
             {
                 return Damaged($"it holds two entries named '{Printable(entry.Name)}'");
             }
@@ -125,51 +125,11 @@ internal static class Zip
         return ReadContentTypes(context, types, names);
     }
 
-    private static SniffOutcome ReadContentTypes(SniffContext context, Central entry, HashSet<string> names)
+    private static SniffOutcome ReadContentTypes(SniffContext context, Central entry, Dictionary<string, Central> names)
     {
-        if ((entry.Flags & 1) != 0)
+        if (!TryReadEntry(context, entry, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out var failed))
         {
-            return Damaged("its [Content_Types].xml is encrypted");
-        }
-
-        if (entry.CompressedSize > MaxContentTypesBytes || entry.UncompressedSize > MaxContentTypesBytes)
-        {
-            return Damaged("its [Content_Types].xml is implausibly large");
-        }
-
-        var prefetch = (int)Math.Min(ContentSniffer.MaxRangeBytes, 30 + entry.Name.Length + 1024 + entry.CompressedSize);
-        if (!context.TryRead(entry.LocalHeaderOffset, 30, out var localMemory, out var missing, prefetch))
-        {
-            return missing ?? Damaged("its [Content_Types].xml entry lies outside the file");
-        }
-
-        var local = localMemory.Span;
-        if (!local.StartsWith("PK\x03\x04"u8))
-        {
-            return Damaged("the local header of [Content_Types].xml is missing");
-        }
-
-        var dataStart = entry.LocalHeaderOffset + 30 + SniffContext.U16LE(local, 26) + SniffContext.U16LE(local, 28);
-        if (!context.TryRead(dataStart, (int)entry.CompressedSize, out var data, out missing, 0))
-        {
-            return missing ?? Damaged("its [Content_Types].xml entry is truncated");
-        }
-
-        byte[] xml;
-        switch (entry.Method)
-        {
-            case 0:
-                xml = data.ToArray();
-                break;
-            case 8:
-                if (!TryInflate(data, (int)entry.UncompressedSize, out xml))
-                {
-                    return Damaged("its [Content_Types].xml cannot be decompressed");
-                }
-
-                break;
-            default:
-                return Damaged($"its [Content_Types].xml uses unsupported compression method {entry.Method}");
+            return failed;
         }
 
         if (!TryReadTypes(xml, out var overrides, out var macros))
@@ -203,23 +163,86 @@ internal static class Zip
                 return SniffContext.Detected(detected);
             }
 
-            if (!names.Contains(part.TrimStart('/')))
+            if (!names.ContainsKey(part.TrimStart('/')))
             {
                 return new SniffOutcome.Detected(MediaTypes.Docx, $"The document's main part '{Printable(part)}' is missing from the archive.");
             }
 
-            return macros
-                ? new SniffOutcome.Detected(MediaTypes.Docx, "The document contains macros (a VBA project); save it as a macro-free .docx.")
-                : SniffContext.Detected(MediaTypes.Docx);
+            return ActiveContent.Office.DocxScanner.Check(context, names, part.TrimStart('/'), macros);
         }
 
         return SniffContext.Detected(MediaTypes.Zip);
     }
 
-    private static bool TryInflate(ReadOnlyMemory<byte> compressed, int expected, out byte[] result)
+    /// <summary>
+    /// Reads and inflates one entry (stored or deflated) through its local header, in ranges of at most
+    /// <see cref="ContentSniffer.MaxRangeBytes"/> (prefetching the next megabyte, where the following parts usually are).
+    /// False: <paramref name="failed"/> is the range needed, or a refusal (encrypted, oversized, damaged).
+    /// </summary>
+    internal static bool TryReadEntry(SniffContext context, Central entry, int maxCompressed, int maxInflated, out byte[] content, out SniffOutcome failed)
+    {
+        content = [];
+        failed = null!;
+        var what = Printable(entry.Name);
+        if ((entry.Flags & 1) != 0)
+        {
+            failed = Damaged($"its {what} is encrypted");
+            return false;
+        }
+
+        if (entry.CompressedSize > maxCompressed || entry.UncompressedSize > maxInflated)
+        {
+            failed = Damaged($"its {what} is larger than can be checked");
+            return false;
+        }
+
+        if (!context.TryRead(entry.LocalHeaderOffset, 30, out var localMemory, out var missing, ContentSniffer.MaxRangeBytes))
+        {
+            failed = missing ?? Damaged($"its {what} entry lies outside the file");
+            return false;
+        }
+
+        var local = localMemory.Span;
+        if (!local.StartsWith("PK\x03\x04"u8))
+        {
+            failed = Damaged($"the local header of {what} is missing");
+            return false;
+        }
+
+        var dataStart = entry.LocalHeaderOffset + 30 + SniffContext.U16LE(local, 26) + SniffContext.U16LE(local, 28);
+        var data = new byte[entry.CompressedSize];
+        for (var at = 0; at < data.Length; at += ContentSniffer.MaxRangeBytes)
+        {
+            var length = Math.Min(ContentSniffer.MaxRangeBytes, data.Length - at);
+            if (!context.TryRead(dataStart + at, length, out var piece, out missing, ContentSniffer.MaxRangeBytes))
+            {
+                failed = missing ?? Damaged($"its {what} entry is truncated");
+                return false;
+            }
+
+            piece.Span.CopyTo(data.AsSpan(at));
+        }
+
+        switch (entry.Method)
+        {
+            case 0:
+                content = data;
+                return true;
+            case 8 when TryInflate(data, (int)entry.UncompressedSize, maxInflated, out content):
+                return true;
+            case 8:
+                failed = Damaged($"its {what} cannot be decompressed within the bounds");
+                return false;
+            default:
+                failed = Damaged($"its {what} uses unsupported compression method {entry.Method}");
+                return false;
+        }
+    }
+
+    private static bool TryInflate(ReadOnlyMemory<byte> compressed, int expected, int max, out byte[] result)
     {
         result = [];
-        var buffer = new byte[Math.Min(MaxContentTypesBytes, Math.Max(expected, 0)) + 1];
+        var buffer = new byte[Math.Min(max, Math.Max(expected, 0)) + 1];
         try
         {
             using var stream = new DeflateStream(new MemoryStream(compressed.ToArray(), writable: false), CompressionMode.Decompress);
@@ -230,15 +253,16 @@ internal static class Zip
                 length += read;
             }
 
-            if (length > MaxContentTypesBytes)
+            if (length > max || length > expected)
             {
+                // More than the central directory declared, or than the bound: a bomb or a lie.
                 return false;
             }
 
             result = buffer.AsSpan(0, length).ToArray();
             return true;
         }
-        catch (InvalidDataException)
+        catch (Exception exception) when (exception is InvalidDataException or IOException)
         {
             return false;
         }
@@ -315,9 +339,9 @@ internal static class Zip
         return SniffContext.Detected(Encoding.ASCII.GetString(value));
     }
 
-    private static SniffOutcome.Detected Damaged(string reason) => new(MediaTypes.Zip, $"The ZIP archive is damaged or hostile: {reason}.");
+    internal static SniffOutcome.Detected Damaged(string reason) => new(MediaTypes.Zip, $"The ZIP archive is damaged or hostile: {reason}.");
 
-    private static string Printable(string name)
+    internal static string Printable(string name)
     {
         var builder = new StringBuilder(Math.Min(name.Length, 80));
         foreach (var c in name.AsSpan(0, Math.Min(name.Length, 80)))
@@ -328,7 +352,7 @@ internal static class Zip
         return builder.ToString();
     }
 
-    private readonly record struct Central(string Name, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset)
+    internal readonly record struct Central(string Name, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset)
     {
         public static bool TryParse(ReadOnlySpan<byte> directory, ref int position, out Central entry)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Hosting;
+using Uploads.Sniffing;
 
 namespace Uploads.Core.Tests.Hosting;
 
@@ -34,6 +35,8 @@ public sealed class StartupValidationTests
     [InlineData("Uploads:UrlLifetime", "2.00:00:00", "UrlLifetime")]
     [InlineData("Uploads:DirectUploadMaxBytes", "0", "DirectUploadMaxBytes")]
     [InlineData("Uploads:DelegationKeyLifetime", "8.00:00:00", "DelegationKeyLifetime")]
+    [InlineData("Uploads:AllowedActiveContent", "PdfFormScripts,Macros", "'Macros' is not an active-content category")]
+    [InlineData("Uploads:AllowedActiveContent", "3", "'3' is not an active-content category")]
     [InlineData("ApiKeys:Clients:acme", "plaintext-key", "SHA-256")]
     [InlineData("ApiKeys:Clients:ACME", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ACME")]
     public void ValidateUploadsConfiguration_BadSetting_ThrowsNamingIt(string key, string value, string named)
@@ -43,6 +46,19 @@ public sealed class StartupValidationTests
         var error = Assert.Throws<OptionsValidationException>(provider.ValidateUploadsConfiguration);
 
         Assert.Contains(named, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", ActiveContentKinds.None)]
+    [InlineData("PdfFormScripts", ActiveContentKinds.PdfFormScripts)]
+    [InlineData(" pdfformscripts , SvgExternalReferences ", ActiveContentKinds.PdfFormScripts | ActiveContentKinds.SvgExternalReferences)]
+    public void ValidateUploadsConfiguration_AllowedActiveContent_BoundAsCategories(string value, ActiveContentKinds expected)
+    {
+        using var provider = Build(new() { ["Uploads:AllowedActiveContent"] = value });
+
+        provider.ValidateUploadsConfiguration();
+
+        Assert.Equal(expected, provider.GetRequiredService<IOptions<UploadOptions>>().Value.AllowedActiveContentKinds);
     }
 
     [Fact]

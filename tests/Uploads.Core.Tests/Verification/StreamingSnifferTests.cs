@@ -27,7 +27,13 @@ public sealed class StreamingSnifferTests
     [MemberData(nameof(CorpusFiles))]
     public async Task Complete_CorpusFileInChunks_SameVerdictAsRandomAccess(string file)
     {
-        var content = await File.ReadAllBytesAsync(Path.Combine(CorpusDirectory, file));
+        await AssertStreamedAsRandomAccessAsync(Path.Combine(CorpusDirectory, file), sameReason: false);
+    }
+
+    /// <summary>Streamed in chunks of 1000 B, 16 KiB and 1 MiB, the file gets the random-access verdict (and, with <paramref name="sameReason"/>, the same refusal text).</summary>
+    private static async Task AssertStreamedAsRandomAccessAsync(string path, bool sameReason)
+    {
+        var content = await File.ReadAllBytesAsync(path);
         var expected = await ContentSniffer.SniffAsync((range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(content.AsMemory((int)range.Offset, range.Length)), content.Length);
 
         foreach (var chunk in new[] { 1000, 16 * 1024, 1024 * 1024 })
@@ -35,7 +41,23 @@ public sealed class StreamingSnifferTests
             var streamed = Stream(content, chunk);
             Assert.Equal(expected.MediaType, streamed.MediaType);
             Assert.Equal(expected.Refusal is null, streamed.Refusal is null);
+            if (sameReason)
+            {
+                Assert.Equal(expected.Refusal, streamed.Refusal);
+            }
         }
+    }
+
+    private static readonly string ActiveDirectory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "active-content", "files");
+
+    public static TheoryData<string> ActiveFiles() =>
+        [.. File.ReadAllLines(Path.Combine(ActiveDirectory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+
+    [Theory]
+    [MemberData(nameof(ActiveFiles))]
+    public async Task Complete_ActiveContentFileInChunks_SameVerdictAsRandomAccess(string file)
+    {
+        await AssertStreamedAsRandomAccessAsync(Path.Combine(ActiveDirectory, file), sameReason: true);
     }
 
     private static SniffOutcome.Detected StreamUnaligned(byte[] content, int first, int chunk)
@@ -135,8 +157,8 @@ public sealed class StreamingSnifferTests
     [Fact]
     public void Complete_ZipWhoseTypeDeclarationWentByUnkept_RefusedAsUnverifiable()
     {
-        // A DOCX-like ZIP with [Content_Types].xml in the middle of a file larger than the kept tail: the only
-        // verdict a single pass can give is "could not verify".
+        // A DOCX-like ZIP with [Content_Types].xml in the middle of a file larger than what is kept of an archive
+        // (and than the tail): the only verdict a single pass can give is "could not verify".
         using var buffer = new MemoryStream();
         using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
         {
@@ -144,7 +166,10 @@ public sealed class StreamingSnifferTests
             Random.Shared.NextBytes(filler);
             using (var entry = zip.CreateEntry("word/media/a.bin", System.IO.Compression.CompressionLevel.NoCompression).Open())
             {
-                entry.Write(filler);
+                for (var written = 0; written <= StreamingSniffer.MaxKeptArchiveBytes; written += filler.Length)
+                {
+                    entry.Write(filler);
+                }
             }
 
             using (var writer = new StreamWriter(zip.CreateEntry("[Content_Types].xml").Open()))
@@ -166,5 +191,63 @@ public sealed class StreamingSnifferTests
         var verdict = Stream(buffer.ToArray(), 64 * 1024);
 
         Assert.NotNull(verdict.Refusal);
+    }
+}
+
+/// <summary>A DOCX larger than the tail window: its parts have gone by when the central directory tells where they are.</summary>
+public sealed class StreamingSnifferArchiveTests
+{
+    private static byte[] Docx(string documentXml, int mediaBytes)
+    {
+        using var output = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            void Add(string name, byte[] content, System.IO.Compression.CompressionLevel level = System.IO.Compression.CompressionLevel.Optimal)
+            {
+                using var stream = archive.CreateEntry(name, level).Open();
+                stream.Write(content);
+            }
+
+            Add("[Content_Types].xml", System.Text.Encoding.UTF8.GetBytes("<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>"));
+            Add("word/document.xml", System.Text.Encoding.UTF8.GetBytes($"<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{documentXml}</w:body></w:document>"));
+            var media = new byte[mediaBytes];
+            new Random(7).NextBytes(media);
+            Add("word/media/image1.jpeg", media, System.IO.Compression.CompressionLevel.NoCompression);
+        }
+
+        return output.ToArray();
+    }
+
+    private static SniffOutcome.Detected Stream(byte[] content)
+    {
+        using var sniffer = new StreamingSniffer();
+        for (var offset = 0; offset < content.Length; offset += 16 * 1024)
+        {
+            sniffer.Observe(content.AsSpan(offset, Math.Min(16 * 1024, content.Length - offset)));
+        }
+
+        return sniffer.Complete();
+    }
+
+    [Fact]
+    public void Complete_DocxWithDdeFieldBeforeThreeMegabytesOfMedia_RefusedForTheField()
+    {
+        var docx = Docx("<w:p><w:fldSimple w:instr=\" DDEAUTO cmd.exe &quot;/k calc&quot; \"/></w:p>", 3 * 1024 * 1024);
+
+        var detected = Stream(docx);
+
+        Assert.Equal(MediaTypes.Docx, detected.MediaType);
+        Assert.Contains("DDEAUTO field", detected.Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Complete_CleanDocxBeforeThreeMegabytesOfMedia_Accepted()
+    {
+        var docx = Docx("<w:p><w:r><w:t>Report</w:t></w:r></w:p>", 3 * 1024 * 1024);
+
+        var detected = Stream(docx);
+
+        Assert.Equal(MediaTypes.Docx, detected.MediaType);
+        Assert.Null(detected.Refusal);
     }
 }

@@ -1,0 +1,87 @@
+using Uploads.Sniffing.ActiveContent.Pdf;
+
+namespace Uploads.Sniffing;
+
+/// <summary>One thing found that makes a file active; <paramref name="Reason"/> says what, in words a person can act on.</summary>
+public sealed record ActiveContentFinding(ActiveContentKinds Kind, string Reason);
+
+/// <summary>
+/// The second stage for formats whose active content may sit anywhere in the file (PDF): once
+/// <see cref="ContentSniffer.Evaluate"/> has decided the type, the whole file is fed through, front to back, in one
+/// pass and bounded memory (never held whole). Both loops drive it: <see cref="ContentSniffer.SniffAsync"/> with
+/// sequential range reads of <see cref="ChunkBytes"/>, and a streaming caller with the bytes as they arrive.
+/// Formats whose active content is found by random access (DOCX parts, OLE2 storages, SVG) are checked inside
+/// <see cref="ContentSniffer.Evaluate"/> itself and need no scanner.
+/// </summary>
+public abstract class ActiveContentScanner
+{
+    /// <summary>The range size <see cref="ContentSniffer.SniffAsync"/> reads a scanned file in.</summary>
+    public const int ChunkBytes = 4 * 1024 * 1024;
+
+    /// <summary>The most a scanner reads; a larger file is refused as unverifiable (no allowed type is larger).</summary>
+    public const long MaxScanBytes = 128L * 1024 * 1024;
+
+    private bool _failed;
+
+    private protected ActiveContentScanner()
+    {
+    }
+
+    /// <summary>Bytes written so far.</summary>
+    public long Position { get; private set; }
+
+    /// <summary>The scanner <paramref name="detected"/> needs, or null (not a scanned format, or already refused).</summary>
+    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed)
+    {
+        ArgumentNullException.ThrowIfNull(detected);
+        return detected is { MediaType: MediaTypes.Pdf, Refusal: null } ? new PdfScanner(allowed) : null;
+    }
+
+    /// <summary>Feeds the next bytes of the file, in order from offset 0. Never throws on content.</summary>
+    public void Write(ReadOnlySpan<byte> data)
+    {
+        if (_failed)
+        {
+            return;
+        }
+
+        try
+        {
+            WriteCore(data);
+        }
+#pragma warning disable CA1031 // As in ContentSniffer.Evaluate: a bug on hostile input refuses the file (fuzz tests call WriteCore).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            _failed = true;
+        }
+        finally
+        {
+            Position += data.Length;
+        }
+    }
+
+    /// <summary>The file has ended: the verdict (the scanned type, refused when a finding is not allowed). Never throws on content.</summary>
+    public SniffOutcome.Detected Complete()
+    {
+        if (!_failed)
+        {
+            try
+            {
+                return CompleteCore();
+            }
+#pragma warning disable CA1031 // See Write.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file could not be analysed.");
+    }
+
+    /// <summary>The scan without the safety net (fuzzing calls it so that a bug shows). <see cref="Position"/> is the offset of <paramref name="data"/>.</summary>
+    internal abstract void WriteCore(ReadOnlySpan<byte> data);
+
+    internal abstract SniffOutcome.Detected CompleteCore();
+}

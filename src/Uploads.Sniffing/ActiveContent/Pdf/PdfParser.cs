@@ -1,0 +1,406 @@
+using System.Text;
+
+namespace Uploads.Sniffing.ActiveContent.Pdf;
+
+/// <summary>
+/// A lenient PDF tokenizer and value parser (ISO 32000-2 §7.2–7.3) over a span: comments, literal strings (nested
+/// parentheses, escapes), hex strings, names with <c>#xx</c> escapes, numbers, references (<c>n g R</c>), arrays and
+/// dictionaries. It never fails: a stray delimiter is skipped, and <c>endobj</c>/<c>stream</c> end an unclosed
+/// container, as readers repair. <see cref="HitEnd"/> tells that the data ended inside a value (the caller waits for
+/// more bytes, or accepts what was parsed at the end of the file). Strings are skipped, never interpreted: text that
+/// mentions <c>/JavaScript</c> is a string, not a name.
+/// </summary>
+internal ref struct PdfParser
+{
+    public const int MaxDepth = 64;
+
+    private readonly ReadOnlySpan<byte> _data;
+
+    public PdfParser(ReadOnlySpan<byte> data, int position)
+    {
+        _data = data;
+        Position = position;
+    }
+
+    public int Position { get; private set; }
+
+    /// <summary>The data ended inside a value or right after it (a longer token, or more of the value, may follow).</summary>
+    public bool HitEnd { get; private set; }
+
+    /// <summary>Containers nested deeper than <see cref="MaxDepth"/> were met (the value is incomplete).</summary>
+    public bool TooDeep { get; private set; }
+
+    public static bool IsWhiteSpace(byte b) => b is 0 or 9 or 10 or 12 or 13 or 32;
+
+    public static bool IsDelimiter(byte b) => b is (byte)'(' or (byte)')' or (byte)'<' or (byte)'>' or (byte)'[' or (byte)']' or (byte)'{' or (byte)'}' or (byte)'/' or (byte)'%';
+
+    public static bool IsRegular(byte b) => !IsWhiteSpace(b) && !IsDelimiter(b);
+
+    /// <summary>Skips white space and comments; false when the data ended.</summary>
+    public bool SkipSpace()
+    {
+        while (Position < _data.Length)
+        {
+            var b = _data[Position];
+            if (IsWhiteSpace(b))
+            {
+                Position++;
+            }
+            else if (b == '%')
+            {
+                while (Position < _data.Length && _data[Position] is not ((byte)'\r' or (byte)'\n'))
+                {
+                    Position++;
+                }
+            }
+            else
+            {
+                return true;
+            }
+        }
+
+        HitEnd = true;
+        return false;
+    }
+
+    /// <summary>The next value, or null at the end of the data.</summary>
+    public PdfValue? ParseValue() => ParseValue(0);
+
+    /// <summary>Peeks at the keyword that follows (after white space and comments), without consuming it.</summary>
+    public string? PeekKeyword()
+    {
+        if (!SkipSpace())
+        {
+            return null;
+        }
+
+        var end = Position;
+        while (end < _data.Length && IsRegular(_data[end]) && end - Position < 16)
+        {
+            end++;
+        }
+
+        if (end == _data.Length)
+        {
+            HitEnd = true;
+        }
+
+        return end > Position ? Encoding.ASCII.GetString(_data[Position..end]) : null;
+    }
+
+    public void Skip(int count) => Position = Math.Min(_data.Length, Position + count);
+
+    private PdfValue? ParseValue(int depth)
+    {
+        if (!SkipSpace())
+        {
+            return null;
+        }
+
+        var b = _data[Position];
+        switch (b)
+        {
+            case (byte)'/':
+                Position++;
+                return PdfValue.Name(ReadName());
+            case (byte)'<' when Position + 1 < _data.Length && _data[Position + 1] == '<':
+                Position += 2;
+                return ParseDictionary(depth);
+            case (byte)'<':
+                if (Position + 1 >= _data.Length)
+                {
+                    HitEnd = true;
+                    Position++;
+                    return PdfValue.Other;
+                }
+
+                SkipHexString();
+                return PdfValue.Other;
+            case (byte)'(':
+                SkipLiteralString();
+                return PdfValue.Other;
+            case (byte)'[':
+                Position++;
+                return ParseArray(depth);
+            case (byte)')' or (byte)'>' or (byte)']' or (byte)'{' or (byte)'}':
+                // Stray: skipped, as readers do.
+                Position++;
+                return PdfValue.Other;
+            default:
+                return ParseNumberOrKeyword();
+        }
+    }
+
+    private PdfValue ParseDictionary(int depth)
+    {
+        var entries = new List<KeyValuePair<string, PdfValue>>();
+        if (depth >= MaxDepth)
+        {
+            TooDeep = true;
+        }
+
+        while (SkipSpace())
+        {
+            var b = _data[Position];
+            if (b == '>')
+            {
+                if (Position + 1 >= _data.Length)
+                {
+                    HitEnd = true;
+                    Position++;
+                    break;
+                }
+
+                Position += _data[Position + 1] == '>' ? 2 : 1;
+                return PdfValue.Dictionary(entries);
+            }
+
+            if (b != '/')
+            {
+                // Not a key: a keyword that ends the object ends the dictionary too; anything else is skipped.
+                if (IsObjectEnd())
+                {
+                    return PdfValue.Dictionary(entries);
+                }
+
+                _ = depth < MaxDepth ? ParseValue(depth + 1) : SkipOne();
+                continue;
+            }
+
+            Position++;
+            var key = ReadName();
+            if (depth >= MaxDepth)
+            {
+                SkipOne();
+                continue;
+            }
+
+            if (SkipSpace() && _data[Position] == '>' )
+            {
+                // A key without a value: ignored.
+                continue;
+            }
+
+            if (IsObjectEnd())
+            {
+                return PdfValue.Dictionary(entries);
+            }
+
+            var value = ParseValue(depth + 1);
+            if (value is null)
+            {
+                break;
+            }
+
+            entries.Add(new(key, value));
+        }
+
+        return PdfValue.Dictionary(entries);
+    }
+
+    private PdfValue ParseArray(int depth)
+    {
+        var items = new List<PdfValue>();
+        if (depth >= MaxDepth)
+        {
+            TooDeep = true;
+        }
+
+        while (SkipSpace())
+        {
+            if (_data[Position] == ']')
+            {
+                Position++;
+                return PdfValue.Array(items);
+            }
+
+            if (IsObjectEnd())
+            {
+                return PdfValue.Array(items);
+            }
+
+            var value = depth < MaxDepth ? ParseValue(depth + 1) : SkipOne();
+            if (value is null)
+            {
+                break;
+            }
+
+            items.Add(value);
+        }
+
+        return PdfValue.Array(items);
+    }
+
+    /// <summary>Skips one byte-level token without building anything (past the depth bound).</summary>
+    private PdfValue SkipOne()
+    {
+        Position++;
+        return PdfValue.Other;
+    }
+
+    private bool IsObjectEnd()
+    {
+        var rest = _data[Position..];
+        return StartsWithKeyword(rest, "endobj"u8) || StartsWithKeyword(rest, "stream"u8) || StartsWithKeyword(rest, "endstream"u8) || StartsWithKeyword(rest, "obj"u8);
+    }
+
+    private static bool StartsWithKeyword(ReadOnlySpan<byte> rest, ReadOnlySpan<byte> keyword) =>
+        rest.StartsWith(keyword) && (rest.Length == keyword.Length || !IsRegular(rest[keyword.Length]));
+
+    private PdfValue ParseNumberOrKeyword()
+    {
+        var start = Position;
+        while (Position < _data.Length && IsRegular(_data[Position]))
+        {
+            Position++;
+        }
+
+        if (Position == _data.Length)
+        {
+            HitEnd = true;
+        }
+
+        var token = _data[start..Position];
+        if (!TryInteger(token, out var number))
+        {
+            return token.Length > 0 && char.IsAsciiLetter((char)token[0]) ? PdfValue.Keyword(Encoding.ASCII.GetString(token[..Math.Min(token.Length, 32)])) : PdfValue.Other;
+        }
+
+        // "n g R" is a reference: look ahead without consuming unless it matches.
+        var save = Position;
+        var hitEnd = HitEnd;
+        if (number >= 0 && SkipSpace())
+        {
+            var genStart = Position;
+            while (Position < _data.Length && char.IsAsciiDigit((char)_data[Position]))
+            {
+                Position++;
+            }
+
+            if (Position > genStart && Position < _data.Length && IsWhiteSpace(_data[Position]) && SkipSpace()
+                && _data[Position] == 'R' && (Position + 1 == _data.Length || !IsRegular(_data[Position + 1])))
+            {
+                if (Position + 1 == _data.Length)
+                {
+                    HitEnd = true;
+                }
+
+                Position++;
+                return PdfValue.Reference(number);
+            }
+        }
+
+        // Not a reference (yet): the data may have ended inside the look-ahead.
+        HitEnd = hitEnd || Position >= _data.Length;
+        Position = save;
+        return PdfValue.Integer(number);
+    }
+
+    private static bool TryInteger(ReadOnlySpan<byte> token, out long value)
+    {
+        value = 0;
+        var negative = false;
+        var i = 0;
+        if (token.Length > 0 && token[0] is (byte)'+' or (byte)'-')
+        {
+            negative = token[0] == '-';
+            i = 1;
+        }
+
+        if (i == token.Length || token.Length - i > 15)
+        {
+            return false;
+        }
+
+        for (; i < token.Length; i++)
+        {
+            if (!char.IsAsciiDigit((char)token[i]))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (token[i] - '0');
+        }
+
+        value = negative ? -value : value;
+        return true;
+    }
+
+    /// <summary>A name's characters after the slash, with <c>#xx</c> escapes decoded (ISO 32000 §7.3.5).</summary>
+    private string ReadName()
+    {
+        var bytes = new List<byte>();
+        while (Position < _data.Length && IsRegular(_data[Position]))
+        {
+            var b = _data[Position];
+            if (b == '#' && Position + 2 < _data.Length && IsHex(_data[Position + 1]) && IsHex(_data[Position + 2]))
+            {
+                bytes.Add((byte)((Hex(_data[Position + 1]) << 4) | Hex(_data[Position + 2])));
+                Position += 3;
+                continue;
+            }
+
+            if (b == '#' && Position + 2 >= _data.Length)
+            {
+                HitEnd = true;
+            }
+
+            if (bytes.Count < 256)
+            {
+                bytes.Add(b);
+            }
+
+            Position++;
+        }
+
+        if (Position == _data.Length)
+        {
+            HitEnd = true;
+        }
+
+        return Encoding.Latin1.GetString(bytes.ToArray());
+    }
+
+    private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
+
+    private static int Hex(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
+
+    private void SkipHexString()
+    {
+        Position++;
+        while (Position < _data.Length)
+        {
+            if (_data[Position++] == '>')
+            {
+                return;
+            }
+        }
+
+        HitEnd = true;
+    }
+
+    private void SkipLiteralString()
+    {
+        Position++;
+        var depth = 1;
+        while (Position < _data.Length)
+        {
+            var b = _data[Position++];
+            if (b == '\\')
+            {
+                Position++;
+            }
+            else if (b == '(')
+            {
+                depth++;
+            }
+            else if (b == ')' && --depth == 0)
+            {
+                return;
+            }
+        }
+
+        Position = _data.Length;
+        HitEnd = true;
+    }
+}

@@ -1,0 +1,597 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace Uploads.Sniffing.ActiveContent.Pdf;
+
+/// <summary>
+/// Scans a whole PDF, front to back, for active content (docs/sniffing.md, "PDF"). Every indirect object header
+/// (<c>n g obj</c>) anywhere in the file is found and its value parsed, whatever the cross-reference tables say:
+/// objects of every incremental update, objects the xref hides in another stream's data, and objects outside the
+/// first and last kilobytes all count, and a damaged or lying xref (classic table or stream) changes nothing.
+/// <c>trailer</c> dictionaries are parsed for <c>/Encrypt</c>. Object streams (<c>/Type /ObjStm</c>, FlateDecode)
+/// are decompressed, bounded, and their objects parsed the same way. Streams that may hold an XFA form are
+/// inflated just enough to tell, and an XFA form is checked for <c>&lt;script&gt;</c>.
+/// Memory is bounded by the largest object or stream it must hold (<see cref="MaxObjectBytes"/>,
+/// <see cref="MaxStreamBytes"/>), not by the file.
+/// </summary>
+internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScanner
+{
+    public const int MaxObjectBytes = 4 * 1024 * 1024;
+    public const int MaxStreamBytes = 16 * 1024 * 1024;
+    public const int MaxInflatedStreamBytes = 64 * 1024 * 1024;
+    public const long MaxInflatedTotalBytes = 256L * 1024 * 1024;
+    public const int MaxInflateRatio = 100;
+    public const int MaxObjectStreamObjects = 100_000;
+    private const int XfaProbeBytes = 16 * 1024;
+    private const int HeaderLookBack = 40;
+
+    private static readonly System.Buffers.SearchValues<byte> NameEnds = System.Buffers.SearchValues.Create(" \t\r\n>/"u8);
+
+    private readonly PdfAnalysis _analysis = new();
+    private byte[] _buffer = [];
+    private long _bufferOffset;
+    private int _count;
+    private long _scanPosition;
+    private long _retryAt;
+    private long _objHit = -1;
+    private long _objSearched;
+    private long _trailerHit = -1;
+    private long _trailerSearched;
+    private long _inflatedTotal;
+    private string? _unverifiable;
+    private string? _damaged;
+
+    private long End => _bufferOffset + _count;
+
+    internal override void WriteCore(ReadOnlySpan<byte> data)
+    {
+        if (_unverifiable is not null || data.IsEmpty)
+        {
+            return;
+        }
+
+        if (Position + data.Length > MaxScanBytes)
+        {
+            _unverifiable = $"it is larger than {MaxScanBytes / 1024 / 1024} MiB";
+            return;
+        }
+
+        Append(data);
+        if (End >= _retryAt)
+        {
+            Process(final: false);
+        }
+    }
+
+    internal override SniffOutcome.Detected CompleteCore()
+    {
+        if (_unverifiable is null)
+        {
+            Process(final: true);
+        }
+
+        if (_unverifiable is null && _analysis.TooManyEdges)
+        {
+            _unverifiable = "it has too many action references";
+        }
+
+        if (_unverifiable is { } reason)
+        {
+            return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", reason);
+        }
+
+        var findings = _analysis.Findings();
+        if (_analysis.Encrypted)
+        {
+            findings.Insert(0, new(ActiveContentKinds.PdfEncrypted, "PDF is encrypted, so its scripts and attachments cannot be checked; remove the encryption (for example qpdf --decrypt in.pdf out.pdf) and upload it again"));
+        }
+        else if (_damaged is { } damaged)
+        {
+            return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", damaged, findings);
+        }
+
+        return ActiveContentVerdict.Decide(MediaTypes.Pdf, findings, allowed);
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (_count + data.Length > _buffer.Length)
+        {
+            Compact();
+            if (_count + data.Length > _buffer.Length)
+            {
+                Array.Resize(ref _buffer, Math.Max(_count + data.Length, Math.Min(2 * _buffer.Length, _count + data.Length + ChunkBytes)));
+            }
+        }
+
+        data.CopyTo(_buffer.AsSpan(_count));
+        _count += data.Length;
+    }
+
+    /// <summary>Drops the bytes no pending parse can need (all before the scan position, less a header's look-back).</summary>
+    private void Compact()
+    {
+        var keepFrom = Math.Max(_bufferOffset, _scanPosition - HeaderLookBack);
+        var drop = (int)Math.Min(keepFrom - _bufferOffset, _count);
+        if (drop <= 0)
+        {
+            return;
+        }
+
+        Buffer.BlockCopy(_buffer, drop, _buffer, 0, _count - drop);
+        _count -= drop;
+        _bufferOffset += drop;
+    }
+
+    private void Process(bool final)
+    {
+        while (_unverifiable is null)
+        {
+            var objHit = NextHit("obj"u8, ref _objHit, ref _objSearched);
+            var trailerHit = NextHit("trailer"u8, ref _trailerHit, ref _trailerSearched);
+            if (objHit < 0 && trailerHit < 0)
+            {
+                _scanPosition = Math.Max(_scanPosition, End - 8);
+                return;
+            }
+
+            var waiting = trailerHit >= 0 && (objHit < 0 || trailerHit < objHit)
+                ? !Trailer(trailerHit, final)
+                : !Object(objHit, final);
+            if (waiting)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The next occurrence of <paramref name="pattern"/> at or after the scan position (file offset), or -1; searches each byte once.</summary>
+    private long NextHit(ReadOnlySpan<byte> pattern, ref long hit, ref long searched)
+    {
+        if (hit >= _scanPosition)
+        {
+            return hit;
+        }
+
+        var from = Math.Max(_scanPosition, searched);
+        if (from >= End)
+        {
+            return -1;
+        }
+
+        var at = _buffer.AsSpan((int)(from - _bufferOffset), (int)(End - from)).IndexOf(pattern);
+        if (at >= 0)
+        {
+            hit = from + at;
+            return hit;
+        }
+
+        hit = -1;
+        searched = Math.Max(from, End - pattern.Length + 1);
+        return -1;
+    }
+
+    private ReadOnlySpan<byte> Data => _buffer.AsSpan(0, _count);
+
+    private int Relative(long offset) => (int)(offset - _bufferOffset);
+
+    /// <summary>False when the parse must wait for more bytes.</summary>
+    private bool Trailer(long hit, bool final)
+    {
+        var start = Relative(hit) + 7;
+        if (start < _count && PdfParser.IsRegular(Data[start]))
+        {
+            _scanPosition = hit + 7;
+            return true;
+        }
+
+        var parser = new PdfParser(Data, start);
+        var value = parser.ParseValue();
+        if (parser.HitEnd && !final)
+        {
+            return Wait(hit);
+        }
+
+        if (value is { Kind: PdfKind.Dictionary })
+        {
+            _analysis.Examine(value, -1);
+        }
+
+        _scanPosition = Math.Max(hit + 7, _bufferOffset + parser.Position);
+        return true;
+    }
+
+    private bool Object(long hit, bool final)
+    {
+        var at = Relative(hit);
+        if (!TryHeader(at, out var objectNumber) || (at + 3 < _count && PdfParser.IsRegular(Data[at + 3])))
+        {
+            _scanPosition = hit + 3;
+            return true;
+        }
+
+        if (at + 3 >= _count && !final)
+        {
+            return Wait(hit);
+        }
+
+        var parser = new PdfParser(Data, at + 3);
+        var value = parser.ParseValue();
+        var keyword = value is null ? null : parser.PeekKeyword();
+        if (parser.HitEnd && !final)
+        {
+            return Wait(hit);
+        }
+
+        if (parser.TooDeep)
+        {
+            _unverifiable = $"object {objectNumber} nests deeper than {PdfParser.MaxDepth} levels";
+            return true;
+        }
+
+        if (value is not null)
+        {
+            _analysis.Examine(value, objectNumber);
+        }
+
+        if (keyword == "stream" && value is { Kind: PdfKind.Dictionary })
+        {
+            parser.Skip(6);
+            var dataStart = parser.Position;
+            if (dataStart < _count && Data[dataStart] == '\r')
+            {
+                dataStart++;
+            }
+
+            if (dataStart < _count && Data[dataStart] == '\n')
+            {
+                dataStart++;
+            }
+
+            if (!Stream(value, objectNumber, hit, dataStart, final))
+            {
+                return false;
+            }
+
+            // The stream's data is searched too: a reader that follows the xref finds objects placed inside it.
+            _scanPosition = _bufferOffset + dataStart;
+            return true;
+        }
+
+        _scanPosition = Math.Max(hit + 3, _bufferOffset + parser.Position);
+        return true;
+    }
+
+    /// <summary><c>n g</c> before <c>obj</c> at <paramref name="at"/>: the generation, white space, the object number, and a token boundary.</summary>
+    private bool TryHeader(int at, out long objectNumber)
+    {
+        objectNumber = -1;
+        var data = Data;
+        var i = at - 1;
+        while (i >= 0 && PdfParser.IsWhiteSpace(data[i]) && at - i < HeaderLookBack / 2)
+        {
+            i--;
+        }
+
+        var genEnd = i;
+        while (i >= 0 && char.IsAsciiDigit((char)data[i]) && genEnd - i < 6)
+        {
+            i--;
+        }
+
+        if (i == genEnd || i < 0 || !PdfParser.IsWhiteSpace(data[i]))
+        {
+            return false;
+        }
+
+        while (i >= 0 && PdfParser.IsWhiteSpace(data[i]) && at - i < HeaderLookBack)
+        {
+            i--;
+        }
+
+        var numberEnd = i;
+        long value = 0;
+        long scale = 1;
+        while (i >= 0 && char.IsAsciiDigit((char)data[i]) && numberEnd - i < 10)
+        {
+            value += (data[i] - '0') * scale;
+            scale *= 10;
+            i--;
+        }
+
+        if (i == numberEnd || (i >= 0 && PdfParser.IsRegular(data[i])))
+        {
+            return false;
+        }
+
+        objectNumber = value;
+        return true;
+    }
+
+    /// <summary>Waits for more bytes before parsing what starts at <paramref name="start"/> again (twice as many each time: linear work).</summary>
+    private bool Wait(long start, long? needEnd = null)
+    {
+        var pending = End - start;
+        if (pending > MaxObjectBytes + MaxStreamBytes)
+        {
+            _unverifiable = "an object or stream is too large to check";
+            return true;
+        }
+
+        _scanPosition = Math.Min(_scanPosition, start);
+        _retryAt = needEnd ?? (End + Math.Max(64 * 1024, pending));
+        return false;
+    }
+
+    /// <summary>Decompresses the streams whose content matters (object streams; possible XFA forms). False: wait for more bytes.</summary>
+    private bool Stream(PdfValue dictionary, long objectNumber, long hit, int dataStart, bool final)
+    {
+        var isObjectStream = dictionary.NameIs("Type", "ObjStm");
+        if (!isObjectStream && !MayBeXfa(dictionary))
+        {
+            return true;
+        }
+
+        var filter = Filter(dictionary);
+        if (filter is null)
+        {
+            if (isObjectStream)
+            {
+                _unverifiable = $"object stream {objectNumber} uses an encoding the checker does not read";
+            }
+
+            return true;
+        }
+
+        var available = _count - dataStart;
+        if (!isObjectStream)
+        {
+            // Enough of a stream to tell whether it is an XFA packet.
+            var probe = (int)Math.Min(XfaProbeBytes, dictionary.Get("Length") is { Kind: PdfKind.Integer, Number: > 0 and var l } ? l : XfaProbeBytes);
+            if (available < probe && !final)
+            {
+                return Wait(hit, _bufferOffset + dataStart + probe);
+            }
+
+            var head = Data.Slice(dataStart, Math.Min(available, probe));
+            var text = filter == "FlateDecode" ? Inflate(head, 4096, probe: true) : head.ToArray();
+            if (text is null || !LooksLikeXfa(text))
+            {
+                return true;
+            }
+        }
+
+        if (!TryStreamEnd(dictionary, dataStart, final, out var length, out var waitFor))
+        {
+            if (_unverifiable is null && available > MaxStreamBytes)
+            {
+                _unverifiable = $"stream {objectNumber} is larger than {MaxStreamBytes / 1024 / 1024} MiB";
+                return true;
+            }
+
+            return _unverifiable is not null || Wait(hit, waitFor);
+        }
+
+        if (length > MaxStreamBytes)
+        {
+            _unverifiable = $"stream {objectNumber} is larger than {MaxStreamBytes / 1024 / 1024} MiB";
+            return true;
+        }
+
+        var raw = Data.Slice(dataStart, length);
+        var content = filter == "FlateDecode" ? Inflate(raw, MaxInflatedStreamBytes, probe: false) : raw.ToArray();
+        if (content is null)
+        {
+            _damaged ??= $"stream {objectNumber} cannot be decompressed";
+            return true;
+        }
+
+        if (isObjectStream)
+        {
+            ObjectStream(dictionary, objectNumber, content);
+        }
+        else if (XfaHasScript(content))
+        {
+            _analysis.Add(ActiveContentKinds.PdfFormScripts, "PDF's XFA form runs scripts (<script> in the XFA template)");
+        }
+
+        return true;
+    }
+
+    /// <summary>The stream's data length from a direct <c>/Length</c> that ends at <c>endstream</c>, else up to the next <c>endstream</c>.</summary>
+    private bool TryStreamEnd(PdfValue dictionary, int dataStart, bool final, out int length, out long? waitFor)
+    {
+        length = 0;
+        waitFor = null;
+        var data = Data;
+        if (dictionary.Get("Length") is { Kind: PdfKind.Integer, Number: >= 0 and <= MaxStreamBytes } declared)
+        {
+            var end = dataStart + declared.Number;
+            if (end + 11 > _count && !final)
+            {
+                waitFor = _bufferOffset + end + 11;
+                return false;
+            }
+
+            var after = (int)Math.Min(end, _count);
+            while (after < _count && after < end + 2 && PdfParser.IsWhiteSpace(data[after]))
+            {
+                after++;
+            }
+
+            if (end <= _count && data[after..].StartsWith("endstream"u8))
+            {
+                length = (int)declared.Number;
+                return true;
+            }
+        }
+
+        var search = data[dataStart..];
+        var at = search.IndexOf("endstream"u8);
+        if (at < 0)
+        {
+            if (!final)
+            {
+                return false;
+            }
+
+            at = search.Length;
+        }
+
+        while (at > 0 && search[at - 1] is (byte)'\r' or (byte)'\n')
+        {
+            at--;
+        }
+
+        length = at;
+        return true;
+    }
+
+    private void ObjectStream(PdfValue dictionary, long streamNumber, byte[] content)
+    {
+        var count = dictionary.Get("N") is { Kind: PdfKind.Integer, Number: >= 0 } n ? n.Number : 0;
+        var first = dictionary.Get("First") is { Kind: PdfKind.Integer, Number: >= 0 } f ? f.Number : 0;
+        if (count > MaxObjectStreamObjects || first > content.Length)
+        {
+            _unverifiable = $"object stream {streamNumber} declares {count} objects";
+            return;
+        }
+
+        var header = new PdfParser(content.AsSpan(0, (int)first), 0);
+        for (var i = 0; i < count; i++)
+        {
+            var number = header.ParseValue();
+            var offset = header.ParseValue();
+            if (number is not { Kind: PdfKind.Integer } || offset is not { Kind: PdfKind.Integer, Number: >= 0 })
+            {
+                break;
+            }
+
+            var at = first + offset.Number;
+            if (at >= content.Length)
+            {
+                continue;
+            }
+
+            var parser = new PdfParser(content, (int)at);
+            var value = parser.ParseValue();
+            if (parser.TooDeep)
+            {
+                _unverifiable = $"object {number.Number} nests deeper than {PdfParser.MaxDepth} levels";
+                return;
+            }
+
+            if (value is not null)
+            {
+                _analysis.Examine(value, number.Number);
+            }
+        }
+    }
+
+    /// <summary>The one filter the checker decodes (FlateDecode, without a predictor), "" for none, null for anything else.</summary>
+    private static string? Filter(PdfValue dictionary)
+    {
+        var filter = dictionary.Get("Filter");
+        if (filter is { Kind: PdfKind.Array, Items: { Count: 1 } items })
+        {
+            filter = items[0];
+        }
+
+        var parameters = dictionary.Get("DecodeParms");
+        if (parameters is { Kind: PdfKind.Array, Items: { Count: 1 } parameterItems })
+        {
+            parameters = parameterItems[0];
+        }
+
+        if (parameters is { Kind: PdfKind.Dictionary } && parameters.Get("Predictor") is { Kind: PdfKind.Integer, Number: > 1 })
+        {
+            return null;
+        }
+
+        return filter switch
+        {
+            null or { Kind: PdfKind.Array, Items.Count: 0 } => "",
+            { Kind: PdfKind.Name, Text: "FlateDecode" or "Fl" } => "FlateDecode",
+            _ => null,
+        };
+    }
+
+    /// <summary>Streams that may be an XFA packet: no <c>/Type</c> or <c>/Subtype</c> (images, fonts, forms, metadata and files all have one).</summary>
+    private static bool MayBeXfa(PdfValue dictionary) => !dictionary.Has("Subtype") && !dictionary.Has("Type") && !dictionary.Has("Length1");
+
+    private static bool LooksLikeXfa(byte[] text)
+    {
+        var span = text.AsSpan();
+        return span.IndexOf("xfa.org/schema"u8) >= 0 || span.IndexOf("<xdp:xdp"u8) >= 0 || span.IndexOf("<template"u8) >= 0;
+    }
+
+    private static bool XfaHasScript(byte[] xml)
+    {
+        var span = xml.AsSpan();
+        int at;
+        while ((at = span.IndexOf("<"u8)) >= 0)
+        {
+            span = span[(at + 1)..];
+            var colon = span.IndexOf((byte)':');
+            var nameEnd = span.IndexOfAny(NameEnds);
+            if (nameEnd < 0)
+            {
+                break;
+            }
+
+            var name = colon >= 0 && colon < nameEnd ? span[(colon + 1)..nameEnd] : span[..nameEnd];
+            if (name.SequenceEqual("script"u8) && span[nameEnd] != '/')
+            {
+                // <script ...>code</script>: a script with a body (an empty element runs nothing).
+                var close = span.IndexOf((byte)'>');
+                return close > 0 && span[close - 1] != '/';
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Inflates zlib (or raw deflate) data, bounded by <paramref name="limit"/>, the ratio and the file's total; null when damaged or a bomb. A probe keeps what it got.</summary>
+    private byte[]? Inflate(ReadOnlySpan<byte> compressed, int limit, bool probe)
+    {
+        var cap = probe ? limit : (int)Math.Min(limit, Math.Min(MaxInflatedTotalBytes - _inflatedTotal, (1024L * 1024) + ((long)compressed.Length * MaxInflateRatio)));
+        var bytes = compressed.ToArray();
+        var raw = bytes.Length < 2 || (((bytes[0] << 8) | bytes[1]) % 31 != 0) || (bytes[0] & 0x0F) != 8;
+        using var output = new MemoryStream();
+        try
+        {
+            using var source = new MemoryStream(bytes, writable: false);
+            using Stream inflater = raw ? new DeflateStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
+            var buffer = new byte[Math.Min(64 * 1024, cap + 1)];
+            int read;
+            while ((read = inflater.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                output.Write(buffer, 0, read);
+                if (output.Length > cap)
+                {
+                    if (probe)
+                    {
+                        break;
+                    }
+
+                    _unverifiable = $"a compressed stream inflates to more than {cap} bytes (a decompression bomb?)";
+                    return null;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is InvalidDataException or IOException)
+        {
+            if (!probe)
+            {
+                return null;
+            }
+        }
+
+        if (!probe)
+        {
+            _inflatedTotal += output.Length;
+        }
+
+        return output.ToArray();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using Azure.Storage.Blobs;
+using Uploads.Core.Security;
+using Uploads.Core.Uploads;
+using Uploads.Core.Verification;
+using Uploads.Integration.Tests.Support;
+using Uploads.Testing;
+
+namespace Uploads.Integration.Tests.Verification;
+
+/// <summary>
+/// Every file of the active-content corpus (tests/fixtures/active-content) gets its manifest verdict through both
+/// paths against real Azurite: a presigned upload checked by the verifier (range reads) is verified or quarantined
+/// with the reason; a direct upload (one pass over the stream) is stored verified or answered 415 with the same reason.
+/// </summary>
+public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) : IClassFixture<AzuriteOAuthFixture>, IAsyncLifetime
+{
+    private static readonly ApiClient Client = new("acme");
+    private static readonly string Directory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "active-content", "files");
+    private UploadsServices _services = null!;
+
+    public static TheoryData<string> Files() =>
+        [.. File.ReadAllLines(Path.Combine(Directory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+
+    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(fixture.Azurite);
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private BlobContainerClient Uploads => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
+
+    private BlobContainerClient Quarantine => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("quarantine");
+
+    private static (string File, string Type, bool Refused, string? Reason) Entry(string file)
+    {
+        var fields = File.ReadAllLines(Path.Combine(Directory, "manifest.tsv")).Select(l => l.Split('\t')).Single(f => f[0] == file);
+        return (fields[0], fields[1], fields[2] == "yes", fields[4] == "-" ? null : fields[4]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task VerifyAsync_PresignedActiveContentFile_VerdictAndReasonAsManifest(string file)
+    {
+        var entry = Entry(file);
+        var content = await File.ReadAllBytesAsync(Path.Combine(Directory, file));
+        var url = await _services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest("upload" + Path.GetExtension(file), entry.Type, null), CancellationToken.None);
+        Assert.Null(url.Problem);
+        using (var http = fixture.Azurite.CreateHttpClient())
+        using (var request = new HttpRequestMessage(HttpMethod.Put, url.Value!.UploadUrl) { Content = new ByteArrayContent(content) })
+        {
+            request.Headers.Add("x-ms-blob-type", "BlockBlob");
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var blobPath = url.Value.BlobPath;
+        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+
+        Assert.True(result.Decided);
+        if (!entry.Refused)
+        {
+            Assert.Equal(UploadState.Verified, result.Status!.Status);
+            Assert.True(result.BytesRead >= content.Length, $"read {result.BytesRead} of {content.Length} bytes");
+            return;
+        }
+
+        Assert.Equal(UploadState.Rejected, result.Status!.Status);
+        Assert.Contains(entry.Reason!, result.Status.Reason, StringComparison.Ordinal);
+        Assert.False((await Uploads.GetBlobClient(blobPath).ExistsAsync()).Value);
+        var quarantined = Quarantine.GetBlobClient(blobPath);
+        Assert.Equal(content, (await quarantined.DownloadContentAsync()).Value.Content.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task DirectUpload_ActiveContentFile_VerdictAndReasonAsManifest(string file)
+    {
+        var entry = Entry(file);
+        var content = await File.ReadAllBytesAsync(Path.Combine(Directory, file));
+        var (body, type, length) = await Multipart.FileAsync("upload" + Path.GetExtension(file), content);
+
+        var outcome = await _services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
+
+        if (!entry.Refused)
+        {
+            Assert.Null(outcome.Problem);
+            var status = await _services.Get<UploadVerifier>().VerifyAsync(outcome.Value!.BlobPath, CancellationToken.None);
+            Assert.Equal(UploadState.Verified, status.Status!.Status);
+            return;
+        }
+
+        Assert.Equal(415, outcome.Problem!.Status);
+        Assert.Contains(entry.Reason!, outcome.Problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectUpload_FormScriptsAllowedByTheDeployment_FormScriptStoredOpenActionStillRefused()
+    {
+        await using var services = await UploadsServices.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["Uploads:AllowedActiveContent"] = "PdfFormScripts" });
+        var form = await File.ReadAllBytesAsync(Path.Combine(Directory, "pdf-js-form-field.pdf"));
+        var open = await File.ReadAllBytesAsync(Path.Combine(Directory, "pdf-js-openaction.pdf"));
+
+        var (formBody, formType, formLength) = await Multipart.FileAsync("form.pdf", form);
+        var stored = await services.Get<DirectUploadService>().UploadAsync(Client, formType, formLength, formBody, CancellationToken.None);
+        var (openBody, openType, openLength) = await Multipart.FileAsync("open.pdf", open);
+        var refused = await services.Get<DirectUploadService>().UploadAsync(Client, openType, openLength, openBody, CancellationToken.None);
+
+        Assert.Null(stored.Problem);
+        Assert.Equal(415, refused.Problem!.Status);
+        Assert.Contains("(/OpenAction)", refused.Problem.Detail, StringComparison.Ordinal);
+    }
+}
