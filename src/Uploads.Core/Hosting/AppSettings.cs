@@ -19,6 +19,10 @@ public static class AppSettings
         "Uploads__DelegationKeyLifetime",
         "Uploads__CreateContainers",
         "Verification__EventGridTopicEndpoint",
+        "Verification__ReconcileSchedule",
+        "Verification__ReconcileGracePeriod",
+        "Verification__ReconcileConcurrency",
+        "Verification__DeadLetterContainerName",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",
         "UploadStorage__serviceUri",
@@ -33,6 +37,7 @@ public static class AppSettings
     [
         "Uploads__ContainerName",
         "Uploads__QuarantineContainerName",
+        "Verification__ReconcileSchedule",
         "UploadStorage__blobServiceUri",
         "UploadStorage__queueServiceUri",
         "UploadStorage__credential",

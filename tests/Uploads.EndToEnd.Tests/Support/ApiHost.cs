@@ -56,12 +56,21 @@ public class ApiHost : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _azurite = await AzuriteInstance.StartAsync(_mode);
-        _app = await FunctionsApp.StartAsync(_azurite, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [$"ApiKeys__Clients__{ClientId}"] = ApiKeyMinter.HashOf(ApiKey),
             [$"ApiKeys__Clients__{OtherClientId}"] = ApiKeyMinter.HashOf(OtherApiKey),
-        });
+        };
+        foreach (var (name, value) in ExtraSettings)
+        {
+            settings[name] = value;
+        }
+
+        _app = await FunctionsApp.StartAsync(_azurite, settings);
     }
+
+    /// <summary>App settings a derived host adds to (or, with a null value, removes from) the standard ones.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     public virtual async Task DisposeAsync()
     {
@@ -84,4 +93,26 @@ public sealed class SharedKeyApiHost : ApiHost
         : base(AzuriteMode.SharedKey)
     {
     }
+}
+
+/// <summary>
+/// The same, with the reconciliation timer every <see cref="Interval"/> and a grace period of <see cref="Grace"/>
+/// (seconds, where Azure uses minutes), and Event Grid's dead-letter container read: nothing posts events to it.
+/// </summary>
+public sealed class ReconcilingApiHost : ApiHost
+{
+    public const string DeadLetterContainer = "eventgrid-deadletter";
+
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(3);
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>
+    {
+        ["Verification__ReconcileSchedule"] = "*/2 * * * * *",
+        ["Verification__ReconcileGracePeriod"] = "00:00:03",
+        ["Verification__DeadLetterContainerName"] = DeadLetterContainer,
+    };
+
+    public BlobContainerClient DeadLetters => Azurite.CreateServiceClient().GetBlobContainerClient(DeadLetterContainer);
 }
