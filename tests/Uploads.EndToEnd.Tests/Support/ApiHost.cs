@@ -70,6 +70,7 @@ public class ApiHost : IAsyncLifetime
     }
 
     /// <summary>App settings a derived host adds to (or, with a null value, removes from) the standard ones.</summary>
+    /// <remarks>Read once, after Azurite has started.</remarks>
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     public virtual async Task DisposeAsync()
@@ -115,4 +116,37 @@ public sealed class ReconcilingApiHost : ApiHost
     };
 
     public BlobContainerClient DeadLetters => Azurite.CreateServiceClient().GetBlobContainerClient(DeadLetterContainer);
+}
+
+/// <summary>
+/// The same, with the app's storage connection through a <see cref="TcpRelay"/> that tests use to inject faults
+/// (the test's own clients reach Azurite directly, so they see what storage really holds).
+/// </summary>
+public sealed class FaultyStorageApiHost : ApiHost
+{
+    private TcpRelay? _relay;
+
+    public TcpRelay Relay => _relay ?? throw new InvalidOperationException("Not started.");
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings
+    {
+        get
+        {
+            _relay = new TcpRelay(Azurite.Port);
+            _relay.Up();
+            return new Dictionary<string, string?>
+            {
+                ["UploadStorage__blobServiceUri"] = new UriBuilder(Azurite.BlobServiceUri) { Port = _relay.Port }.Uri.ToString(),
+            };
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync();
+        }
+    }
 }
