@@ -144,20 +144,20 @@ public sealed partial class UploadReconciler(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2101, EventName = "ReconciliationPass", Level = LogLevel.Information,
+        [LoggerMessage(EventId = 2111, EventName = "ReconciliationPass", Level = LogLevel.Information,
             Message = "Reconciliation: {Scanned} uploads listed in {ListCalls} calls; {AlreadyVerified} verified before, {WithinGrace} within the grace period; {Verified} verified and {Rejected} rejected now, {Undecided} left undecided, {Failed} failed; {DeadLetterFiles} dead-letter files naming {DeadLetterEvents} uploads")]
         public static partial void PassCompleted(ILogger logger, int scanned, int listCalls, int alreadyVerified, int withinGrace, int verified, int rejected, int undecided, int failed, int deadLetterFiles, int deadLetterEvents);
 
-        [LoggerMessage(EventId = 2102, EventName = "Reconciled", Level = LogLevel.Warning, Message = "{BlobPath} had no verdict past the grace period (its event never came): now {Status}")]
+        [LoggerMessage(EventId = 2112, EventName = "Reconciled", Level = LogLevel.Warning, Message = "{BlobPath} had no verdict past the grace period (its event never came): now {Status}")]
         public static partial void Reconciled(ILogger logger, string blobPath, UploadState status);
 
-        [LoggerMessage(EventId = 2103, EventName = "ReconcileFailed", Level = LogLevel.Warning, Message = "Verifying {BlobPath} in the reconciliation pass failed; it stays pending until the next pass")]
+        [LoggerMessage(EventId = 2113, EventName = "ReconcileFailed", Level = LogLevel.Warning, Message = "Verifying {BlobPath} in the reconciliation pass failed; it stays pending until the next pass")]
         public static partial void VerifyFailed(ILogger logger, Exception exception, string blobPath);
 
-        [LoggerMessage(EventId = 2104, EventName = "DeadLetterUnreadable", Level = LogLevel.Warning, Message = "Dead-letter file {Name} holds no Event Grid events this app can read; it is left for the container's retention rule")]
+        [LoggerMessage(EventId = 2114, EventName = "DeadLetterUnreadable", Level = LogLevel.Warning, Message = "Dead-letter file {Name} holds no Event Grid events this app can read; it is left for the container's retention rule")]
         public static partial void DeadLetterUnreadable(ILogger logger, string name);
 
-        [LoggerMessage(EventId = 2105, EventName = "DeadLetterHandled", Level = LogLevel.Information, Message = "Dead-letter file {Name} handled ({Count} uploads verified) and deleted")]
+        [LoggerMessage(EventId = 2115, EventName = "DeadLetterHandled", Level = LogLevel.Information, Message = "Dead-letter file {Name} handled ({Count} uploads verified) and deleted")]
         public static partial void DeadLetterHandled(ILogger logger, string name, int count);
     }
 }
