@@ -11,6 +11,8 @@ const string Usage = """
                               [--count 100000] [--parallel 1,2,4] [--repeat 3] [--mode OAuthHttps|SharedKey]
       --verification-bytes    bytes and requests one verification reads from storage, blobs from 1 KB to 1 GB
                               [--sizes 1024,...] [--kinds mp4,pdf,...] [--mode OAuthHttps|SharedKey]
+      --reconcile-cost        storage requests and time of one reconciliation pass over N blobs with P pending:
+                              List Blobs calls per 10,000 blobs [--blobs 10000] [--pending 100]
       --scaled-files <dir>    writes the scaled files --verification-bytes uploads [--size N], to check them with other tools
     Through the real app: the BUILT worker (dotnet build -c Release src/Uploads.Functions) run by the host emulator
     (in this process; the worker is a process of its own, and the one whose CPU and memory are reported), against
@@ -42,6 +44,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await UrlHttpThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--verification-bytes":
         return await VerificationBytes.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--reconcile-cost":
+        return await ReconcileCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":
         return await VerificationBytes.WriteFilesAsync(args[1], new Args(args)).ConfigureAwait(false);
     case "--help" or "-h":
