@@ -19,22 +19,6 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
 {
     private static readonly TimeSpan Bound = ReconcilingApiHost.Grace + ReconcilingApiHost.Interval + TimeSpan.FromSeconds(30);
 
-    private static string CorpusFile(string name) => Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", name);
-
-    private async Task<string> PresignedUploadAsync(string corpusFile, string fileName, string contentType)
-    {
-        using var api = host.CreateClient();
-        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
-        Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
-        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
-        using var storage = host.Azurite.CreateHttpClient();
-        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(await File.ReadAllBytesAsync(CorpusFile(corpusFile))) };
-        put.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var putResponse = await storage.SendAsync(put);
-        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
-        return url.GetProperty("blobPath").GetString()!;
-    }
-
     private static async Task<IDictionary<string, string>?> VerdictTagsWithinAsync(BlobClient blob, TimeSpan bound)
     {
         var deadline = DateTime.UtcNow + bound;
@@ -72,7 +56,7 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
     public async Task Timer_PresignedUploadWithoutEventOrStatusCall_VerifiedWithinGracePlusInterval()
     {
         var invocationsBefore = host.App.Emulator.TimerInvocations;
-        var blobPath = await PresignedUploadAsync("video-h264.mp4", "recording.mp4", "video/mp4");
+        var blobPath = await host.PresignedUploadAsync("video-h264.mp4", "recording.mp4", "video/mp4");
         var blob = host.Uploads.GetBlobClient(blobPath);
         var uploadedAt = (await blob.GetPropertiesAsync()).Value.LastModified;
 
@@ -88,7 +72,7 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
     [Fact]
     public async Task Timer_PresignedUploadThatLiesAboutItsType_QuarantinedWithoutEvent()
     {
-        var blobPath = await PresignedUploadAsync("document.pdf", "holiday.jpg", "image/jpeg");
+        var blobPath = await host.PresignedUploadAsync("document.pdf", "holiday.jpg", "image/jpeg");
 
         Assert.True(await GoneWithinAsync(host.Uploads.GetBlobClient(blobPath), Bound), "moved out of the uploads container");
         var quarantined = (await host.Quarantine.GetBlobClient(blobPath).GetPropertiesAsync()).Value;
@@ -98,7 +82,7 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
     [Fact]
     public async Task Timer_DeadLetteredBlobCreatedEvent_BlobVerifiedAndDeadLetterFileDeleted()
     {
-        var blobPath = await PresignedUploadAsync("document.pdf", "contract.pdf", "application/pdf");
+        var blobPath = await host.PresignedUploadAsync("document.pdf", "contract.pdf", "application/pdf");
         var blob = host.Uploads.GetBlobClient(blobPath);
         await host.DeadLetters.CreateIfNotExistsAsync();
         var file = host.DeadLetters.GetBlobClient($"uploads-topic/verify-upload/{DateTime.UtcNow:yyyy/MM/dd/HH}/{Guid.NewGuid()}.json");

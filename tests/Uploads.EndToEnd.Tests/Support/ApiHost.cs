@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using Uploads.Core.Security;
 using Uploads.HostEmulator.Worker;
@@ -45,6 +48,22 @@ public class ApiHost : IAsyncLifetime
     public BlobContainerClient Uploads => Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
 
     public BlobContainerClient Quarantine => Azurite.CreateServiceClient().GetBlobContainerClient("quarantine");
+
+    /// <summary>A presigned upload as the guide's client makes it: ask for a URL, PUT a corpus file to it; returns the blobPath.</summary>
+    public async Task<string> PresignedUploadAsync(string corpusFile, string fileName, string contentType)
+    {
+        using var api = CreateClient();
+        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
+        Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
+        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
+        using var storage = Azurite.CreateHttpClient();
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", corpusFile));
+        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
+        put.Headers.Add("x-ms-blob-type", "BlockBlob");
+        using var putResponse = await storage.SendAsync(put);
+        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
+        return url.GetProperty("blobPath").GetString()!;
+    }
 
     public HttpClient CreateClient(string? apiKey = null)
     {
