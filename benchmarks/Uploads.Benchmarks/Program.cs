@@ -23,6 +23,8 @@ const string Usage = """
                               worker (and the emulator's own 404, the worker's 401) [--count 5000] [--warmup-seconds 10]
       --url-http-throughput   upload URLs/s over HTTP from C concurrent loops for a fixed time
                               [--concurrency 1,4,16] [--seconds 10] [--warmup-seconds 3] [--jit-warmup-seconds 10]
+      --url-wrk               the URL endpoint under Debian's wrk (apt-get install wrk): requests/s, p50/p99/p99.9,
+                              errors, worker RSS [--connections 16] [--seconds 10] [--mode OAuthHttps|SharedKey]
       --direct-load           concurrent 10 MB direct uploads: MB/s, latency, worker peak RSS, vs. SDK straight to Azurite
                               [--sizes 10000000,10485760] [--concurrency 20] [--rounds 5] [--worker-gc server|workstation]
     Every mode stops by itself (bounded in count and time) and sends traffic to 127.0.0.1 only.
@@ -42,6 +44,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await HttpOverhead.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--url-http-throughput":
         return await UrlHttpThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--url-wrk":
+        return await UrlWrk.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--verification-bytes":
         return await VerificationBytes.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--reconcile-cost":
