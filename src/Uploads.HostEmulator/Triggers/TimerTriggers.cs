@@ -25,6 +25,8 @@ internal sealed partial class TimerTriggers : IAsyncDisposable
 {
     public const string TriggerType = "timerTrigger";
 
+    private static readonly TimeSpan MaxWait = TimeSpan.FromDays(1);
+
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly FunctionInvoker _invoker;
@@ -89,10 +91,11 @@ internal sealed partial class TimerTriggers : IAsyncDisposable
             while (!stop.IsCancellationRequested)
             {
                 var next = schedule.Next(_time.GetUtcNow());
-                var wait = next - _time.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+
+                // A yearly or monthly schedule is further away than Task.Delay accepts (about 49 days): wait in days.
+                for (var wait = next - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = next - _time.GetUtcNow())
                 {
-                    await Task.Delay(wait, _time, stop).ConfigureAwait(false);
+                    await Task.Delay(wait < MaxWait ? wait : MaxWait, _time, stop).ConfigureAwait(false);
                 }
 
                 await InvokeAsync(function, new TimerStatus(last, next, _time.GetUtcNow()), useMonitor, stop).ConfigureAwait(false);
