@@ -206,6 +206,7 @@ module api 'app/api.bicep' = {
     uploadsQueueEndpoint: uploadsStorage.outputs.queueEndpoint
     uploadsContainerName: uploadsContainerName
     quarantineContainerName: quarantineContainerName
+    deadLetterContainerName: deadLetterContainerName
     verdictTopicEndpoint: enableVerdictTopic ? verdictTopic!.outputs.endpoint : ''
     keyVaultName: vault.outputs.name
     apiClientIds: filter(map(split(apiClientIds, ','), c => trim(c)), c => !empty(c))

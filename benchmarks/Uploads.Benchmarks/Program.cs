@@ -13,6 +13,8 @@ const string Usage = """
                               [--sizes 1024,...] [--kinds mp4,pdf,...] [--mode OAuthHttps|SharedKey]
       --active-content-cost   bytes, range reads, CPU and allocations of the active-content checks (PDF, DOCX at 1/10/100 MB, SVG)
                               in process [--sizes 1048576,...] [--repeat 3]
+      --reconcile-cost        storage requests and time of one reconciliation pass over N blobs with P pending:
+                              List Blobs calls per 10,000 blobs [--blobs 10000] [--pending 100]
       --scaled-files <dir>    writes the scaled files --verification-bytes uploads [--size N], to check them with other tools
     Through the real app: the BUILT worker (dotnet build -c Release src/Uploads.Functions) run by the host emulator
     (in this process; the worker is a process of its own, and the one whose CPU and memory are reported), against
@@ -25,6 +27,8 @@ const string Usage = """
                               [--concurrency 1,4,16] [--seconds 10] [--warmup-seconds 3] [--jit-warmup-seconds 10]
       --status-latency        GET status per path state (verified, rejected, missing, pending): storage requests per call
                               and sequential latency through emulator + worker, OAuthHttps [--count 2000] [--warmup-seconds 5] [--pending 200]
+      --url-wrk               the URL endpoint under Debian's wrk (apt-get install wrk): requests/s, p50/p99/p99.9,
+                              errors, worker RSS [--connections 16] [--seconds 10] [--mode OAuthHttps|SharedKey]
       --direct-load           concurrent 10 MB direct uploads: MB/s, latency, worker peak RSS, vs. SDK straight to Azurite
                               [--sizes 10000000,10485760] [--concurrency 20] [--rounds 5] [--worker-gc server|workstation]
     Every mode stops by itself (bounded in count and time) and sends traffic to 127.0.0.1 only.
@@ -50,6 +54,10 @@ switch (args.Length > 0 ? args[0] : "")
         return await VerificationBytes.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--active-content-cost":
         return await ActiveContentCost.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--url-wrk":
+        return await UrlWrk.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--reconcile-cost":
+        return await ReconcileCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":
         return await VerificationBytes.WriteFilesAsync(args[1], new Args(args)).ConfigureAwait(false);
     case "--help" or "-h":

@@ -48,6 +48,9 @@ param uploadsContainerName string
 @description('Container that receives files that failed verification.')
 param quarantineContainerName string
 
+@description('Container that receives undeliverable Event Grid events; the reconciliation pass reads and clears it.')
+param deadLetterContainerName string
+
 @description('Endpoint of the verdict custom topic; empty when verdict events are off.')
 param verdictTopicEndpoint string
 
@@ -157,6 +160,9 @@ var appCodeSettings = {
   Uploads__ContainerName: uploadsContainerName
   Uploads__QuarantineContainerName: quarantineContainerName
   Uploads__AllowedActiveContent: allowedActiveContent
+  // Every 5 minutes: uploads whose BlobCreated event never came are verified within grace (5 min) + 5 min.
+  Verification__ReconcileSchedule: '0 */5 * * * *'
+  Verification__DeadLetterContainerName: deadLetterContainerName
   UploadStorage__blobServiceUri: uploadsBlobEndpoint
   UploadStorage__queueServiceUri: uploadsQueueEndpoint
   UploadStorage__credential: 'managedidentity'

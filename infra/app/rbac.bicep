@@ -233,6 +233,17 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
+// The reconciliation pass reads dead-lettered BlobCreated events and deletes each file it has handled.
+resource deadLetterReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(uploadsStorage::blobService::deadLetter.id, appPrincipalId, roles.storageBlobDataContributor)
+  scope: uploadsStorage::blobService::deadLetter
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // ---- Monitoring, secrets, events ----
 
 // Application Insights has local authentication off: telemetry is accepted only from Entra identities with this role.

@@ -22,7 +22,7 @@ namespace Uploads.HostEmulator;
 /// Plays the Azure Functions host for one built isolated worker: a gRPC server for the worker's
 /// <c>EventStream</c> (StartStream → WorkerInitRequest → FunctionsMetadataRequest → FunctionLoadRequest per
 /// function → invocations, RpcLog relayed), the worker process itself, and an HTTP front that routes requests to
-/// HTTP-triggered functions and serves the Blob trigger's Event Grid webhook. Optionally the platform's
+/// HTTP-triggered functions and serves the Blob trigger's Event Grid webhook; timer triggers run on their schedules. Optionally the platform's
 /// managed-identity endpoint. If the worker exits or its stream breaks, <see cref="Completion"/> completes with a
 /// non-zero code and the front stops answering; disposing stops and kills everything.
 /// </summary>
@@ -40,6 +40,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
     private WorkerChannel? _channel;
     private HttpFunctionForwarder? _forwarder;
     private ManagedIdentityEndpoint? _identity;
+    private TimerTriggers? _timers;
     private string? _trustBundle;
     private int _stopping;
 
@@ -68,6 +69,9 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
 
     /// <summary>Tokens the managed-identity endpoint has handed out.</summary>
     public int ManagedIdentityTokensIssued => _identity?.TokensIssued ?? 0;
+
+    /// <summary>Timer-trigger invocations started so far.</summary>
+    public int TimerInvocations => _timers?.Invocations ?? 0;
 
     /// <summary>0 after an orderly stop; non-zero when the worker died or its stream broke.</summary>
     public Task<int> Completion => _completion.Task;
@@ -153,6 +157,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
 
         var invoker = new FunctionInvoker(_channel, Functions);
         await StartFrontAsync(invoker, workerHttpUri, appDirectory, cancellationToken).ConfigureAwait(false);
+        _timers = TimerTriggers.Start(invoker, new AppSettingResolver(_options.Settings), TimeProvider.System, _loggerFactory.CreateLogger("Host.Triggers.Timer"));
         Log.Ready(_logger, BaseAddress, Functions.Count, _worker.Id);
         foreach (var route in HttpRoutes)
         {
@@ -323,6 +328,11 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopping, 1) != 0)
         {
             return;
+        }
+
+        if (_timers is not null)
+        {
+            await _timers.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_channel is not null && _worker is not null && !_worker.Exited.IsCompleted)

@@ -37,6 +37,7 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
         (BlobIndexTagsCustomRole, $"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})", App),
         (StorageQueueDataContributor, $"{Queue}({{uploadsStorageName}}/default/{{poisonQueueName}})", App),
         (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", "{systemTopicPrincipalId}"),
+        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", App),
         (MonitoringMetricsPublisher, "Microsoft.Insights/components({applicationInsightsName})", App),
         (KeyVaultSecretsUser, "Microsoft.KeyVault/vaults({keyVaultName})", App),
         (EventGridDataSender, "Microsoft.EventGrid/topics({verdictTopicName})", App),

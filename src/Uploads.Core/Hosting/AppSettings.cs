@@ -20,6 +20,10 @@ public static class AppSettings
         "Uploads__CreateContainers",
         "Uploads__AllowedActiveContent",
         "Verification__EventGridTopicEndpoint",
+        "Verification__ReconcileSchedule",
+        "Verification__ReconcileGracePeriod",
+        "Verification__ReconcileConcurrency",
+        "Verification__DeadLetterContainerName",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",
         "UploadStorage__serviceUri",
@@ -34,6 +38,7 @@ public static class AppSettings
     [
         "Uploads__ContainerName",
         "Uploads__QuarantineContainerName",
+        "Verification__ReconcileSchedule",
         "UploadStorage__blobServiceUri",
         "UploadStorage__queueServiceUri",
         "UploadStorage__credential",

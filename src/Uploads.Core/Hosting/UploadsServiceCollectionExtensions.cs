@@ -22,7 +22,7 @@ public static class UploadsServiceCollectionExtensions
 
         services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName)).ValidateOnStart();
-        services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>());
 
@@ -49,6 +49,7 @@ public static class UploadsServiceCollectionExtensions
         services.TryAddSingleton<VerdictStore>();
         services.TryAddSingleton<UploadVerifier>();
         services.TryAddSingleton<UploadStatusService>();
+        services.TryAddSingleton<UploadReconciler>();
         services.TryAddSingleton(_ => new EventGridPublisherClientOptions());
         services.TryAddSingleton<IVerdictPublisher>(sp =>
             sp.GetRequiredService<IOptions<VerificationOptions>>().Value.EventGridTopicEndpoint is { } endpoint

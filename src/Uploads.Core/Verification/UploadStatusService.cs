@@ -6,9 +6,11 @@ namespace Uploads.Core.Verification;
 
 /// <summary>
 /// <c>GET /api/integrations/uploads/status?blobPath=…</c>: the verdict for one of the client's own paths. A verified
-/// or rejected path costs at most two storage reads and writes nothing. A blob still pending is verified on the spot,
-/// so the flow converges where Event Grid is late or absent (local runs); a rejection is answered at once and its
-/// move to quarantine finishes in the background (and in the Blob trigger), so a GET never waits for a copy.
+/// or rejected path costs at most two storage reads and writes nothing. A blob still pending is verified on the spot:
+/// no upload depends on it (the reconciliation pass verifies every upload whose event never came), but a client that
+/// asks right after uploading gets its verdict in that round trip instead of after the grace period (docs/reliability.md).
+/// A rejection is answered at once and its move to quarantine finishes in the background (and in the Blob trigger),
+/// so a GET never waits for a copy.
 /// </summary>
 public sealed class UploadStatusService(UploadVerifier verifier)
 {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -24,6 +25,8 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
     /// <summary>Largest size of any category: a bigger blob is refused without reading it.</summary>
     private static readonly long LargestLimit = Enum.GetValues<ContentCategory>().Max(UploadPolicy.MaxBytes);
 
+    private readonly ConcurrentDictionary<string, Lazy<Task<VerificationResult>>> _inFlight = new(StringComparer.Ordinal);
+
     /// <param name="blobPath">The path in the uploads container.</param>
     /// <param name="quarantineInBackground">
     /// Answer a rejection at once and move the content to quarantine afterwards (the status endpoint: a GET never
@@ -32,6 +35,31 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
     public async Task<VerificationResult> VerifyAsync(string blobPath, CancellationToken cancellationToken, bool quarantineInBackground = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(blobPath);
+
+        // One check per path at a time in this instance: a duplicate delivery (Event Grid is at-least-once, the
+        // reconciliation pass and status calls overlap with it) waits for the check under way and takes its outcome,
+        // instead of racing it between the header write and the verdict tags and publishing a second event.
+        var mine = new Lazy<Task<VerificationResult>>(() => VerifyOnceAsync(blobPath, quarantineInBackground, cancellationToken));
+        var flight = _inFlight.GetOrAdd(blobPath, mine);
+        if (!ReferenceEquals(flight, mine))
+        {
+            Log.JoinedCheck(logger, blobPath);
+            var joined = await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return joined with { Decided = false, BytesRead = 0 };
+        }
+
+        try
+        {
+            return await mine.Value.ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<VerificationResult>>>(blobPath, mine));
+        }
+    }
+
+    private async Task<VerificationResult> VerifyOnceAsync(string blobPath, bool quarantineInBackground, CancellationToken cancellationToken)
+    {
         var (current, properties) = await verdicts.ReadAsync(blobPath, cancellationToken).ConfigureAwait(false);
         if (properties is null || current is not { Status: UploadState.Pending })
         {
@@ -191,6 +219,9 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
 
         [LoggerMessage(EventId = 2007, EventName = "Archived", Level = LogLevel.Warning, Message = "{BlobPath} was moved to the archive tier by its uploader; it is reported rejected and left unverified")]
         public static partial void Archived(ILogger logger, string blobPath);
+
+        [LoggerMessage(EventId = 2009, EventName = "JoinedCheck", Level = LogLevel.Debug, Message = "{BlobPath} is being checked already; this delivery takes that check's outcome")]
+        public static partial void JoinedCheck(ILogger logger, string blobPath);
 
         [LoggerMessage(EventId = 2006, EventName = "BackgroundQuarantineFailed", Level = LogLevel.Warning, Message = "Moving {BlobPath} to quarantine after a status check failed; the Blob trigger or the next check retries")]
         public static partial void BackgroundQuarantineFailed(ILogger logger, Exception exception, string blobPath);

@@ -1,13 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Uploads.Core.Verification;
 
-/// <summary>Post-upload verification. Bound from the <c>Verification</c> section.</summary>
+/// <summary>Post-upload verification and its reconciliation pass. Bound from the <c>Verification</c> section and validated at start-up.</summary>
 public sealed class VerificationOptions
 {
     public const string SectionName = "Verification";
+
+    /// <summary>The app setting that holds the reconciliation timer's schedule, as the timer binding names it.</summary>
+    public const string ReconcileScheduleSetting = "Verification:ReconcileSchedule";
 
     /// <summary>
     /// Event Grid custom topic endpoint that receives one event per verdict; unset, no events are published.
     /// Authenticated with the app's identity (role <c>EventGrid Data Sender</c>), never with a topic key.
     /// </summary>
     public Uri? EventGridTopicEndpoint { get; set; }
+
+    /// <summary>
+    /// NCRONTAB schedule (<c>{second} {minute} {hour} {day} {month} {day-of-week}</c>) of the reconciliation pass that
+    /// verifies every upload still without a verdict. Read by the host, which resolves the timer binding's
+    /// <c>%Verification:ReconcileSchedule%</c> (the function does not load without it: the template sets it); checked
+    /// here only for its shape.
+    /// </summary>
+    [RegularExpression(@"^\s*\S+(\s+\S+){4,5}\s*$", ErrorMessage = "Verification:ReconcileSchedule must be an NCRONTAB schedule of six fields, such as \"0 */5 * * * *\".")]
+    public string? ReconcileSchedule { get; set; }
+
+    /// <summary>
+    /// How old an upload without a verdict must be before the reconciliation pass verifies it: the time its
+    /// <c>BlobCreated</c> event normally takes to arrive (Event Grid retries within seconds to minutes).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Verification:ReconcileGracePeriod must be between 0 and 1 day.")]
+    public TimeSpan ReconcileGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many uploads the reconciliation pass verifies at once.</summary>
+    [Range(1, 64, ErrorMessage = "Verification:ReconcileConcurrency must be between 1 and 64.")]
+    public int ReconcileConcurrency { get; set; } = 4;
+
+    /// <summary>
+    /// The container Event Grid dead-letters undeliverable <c>BlobCreated</c> events to; the reconciliation pass
+    /// verifies the blobs they name and deletes each dead-letter file it has handled. Unset, dead letters are not read.
+    /// </summary>
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Verification:DeadLetterContainerName must be a valid blob container name.")]
+    public string? DeadLetterContainerName { get; set; }
 }

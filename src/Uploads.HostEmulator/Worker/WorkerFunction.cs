@@ -27,6 +27,19 @@ internal sealed record FunctionBinding(string Name, string Type, string Directio
             ? found.Value.GetString()
             : null;
 
+    /// <summary>A boolean property, written as JSON true/false or as a string; null when absent.</summary>
+    public bool? GetBoolean(string property)
+    {
+        var value = Raw.EnumerateObject().FirstOrDefault(p => p.Name.Equals(property, StringComparison.OrdinalIgnoreCase)).Value;
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String when bool.TryParse(value.GetString(), out var parsed) => parsed,
+            _ => null,
+        };
+    }
+
     public IReadOnlyList<string> GetStrings(string property) =>
         Raw.EnumerateObject().FirstOrDefault(p => p.Name.Equals(property, StringComparison.OrdinalIgnoreCase)) is { Value.ValueKind: JsonValueKind.Array } found
             ? [.. found.Value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)]

@@ -37,6 +37,10 @@ public sealed class StartupValidationTests
     [InlineData("Uploads:DelegationKeyLifetime", "8.00:00:00", "DelegationKeyLifetime")]
     [InlineData("Uploads:AllowedActiveContent", "PdfFormScripts,Macros", "'Macros' is not an active-content category")]
     [InlineData("Uploads:AllowedActiveContent", "3", "'3' is not an active-content category")]
+    [InlineData("Verification:ReconcileSchedule", "every 5 minutes", "ReconcileSchedule")]
+    [InlineData("Verification:ReconcileGracePeriod", "2.00:00:00", "ReconcileGracePeriod")]
+    [InlineData("Verification:ReconcileConcurrency", "0", "ReconcileConcurrency")]
+    [InlineData("Verification:DeadLetterContainerName", "Dead_Letters", "DeadLetterContainerName")]
     [InlineData("ApiKeys:Clients:acme", "plaintext-key", "SHA-256")]
     [InlineData("ApiKeys:Clients:ACME", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ACME")]
     public void ValidateUploadsConfiguration_BadSetting_ThrowsNamingIt(string key, string value, string named)

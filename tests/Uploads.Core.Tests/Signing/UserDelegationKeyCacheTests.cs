@@ -112,4 +112,37 @@ public sealed class UserDelegationKeyCacheTests
 
         Assert.Equal("a2V5", key.Value);
     }
+
+    [Fact]
+    public async Task GetAsync_RefreshFailingPastHalfLife_OldKeyServesWhileItCoversUrlsThenStorageUnavailable()
+    {
+        using var cache = CreateCache();
+        var first = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
+        var refreshes = 0;
+        _service
+            .Setup(s => s.GetUserDelegationKeyAsync(It.IsAny<DateTimeOffset?>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Callback(() => Interlocked.Increment(ref refreshes))
+            .ThrowsAsync(new RequestFailedException(503, "The server is busy.", "ServerBusy", null));
+
+        // From the half-life (12 h) until the key no longer covers a one-hour URL (23 h), every refresh fails: URLs
+        // are still signed with the old key, and the background refresh is retried once a minute, not per request.
+        var steps = 0;
+        for (var minute = (12 * 60) + 1; minute <= 23 * 60; minute += 7, steps++)
+        {
+            _time.SetUtcNow(first.SignedStartsOn.AddMinutes(5).AddMinutes(minute));
+            Assert.Same(first, await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None));
+        }
+
+        for (var i = 0; i < 200 && Volatile.Read(ref refreshes) == 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.InRange(Volatile.Read(ref refreshes), 1, steps);
+
+        // Past that, a URL would outlive the key: the caller gets the storage error, which the app answers 503.
+        _time.SetUtcNow(first.SignedStartsOn.AddMinutes(5).AddHours(23.5));
+        var error = await Assert.ThrowsAsync<RequestFailedException>(async () => await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None));
+        Assert.True(UploadsStartup.IsStorageUnavailable(error));
+    }
 }

@@ -13,19 +13,6 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 
     private static string CorpusFile(string name) => Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", name);
 
-    private async Task<string> PresignedUploadAsync(string corpusFile, string fileName, string contentType)
-    {
-        using var api = host.CreateClient();
-        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
-        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
-        using var storage = host.Azurite.CreateHttpClient();
-        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(await File.ReadAllBytesAsync(CorpusFile(corpusFile))) };
-        put.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var putResponse = await storage.SendAsync(put);
-        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
-        return url.GetProperty("blobPath").GetString()!;
-    }
-
     private async Task<(HttpStatusCode Status, JsonElement Body)> StatusAsync(string? blobPath, string? apiKey = null)
     {
         using var api = host.CreateClient(apiKey);
@@ -36,7 +23,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public async Task Get_PresignedUploadOfRealFile_Verified()
     {
-        var blobPath = await PresignedUploadAsync("video-h264.mp4", "meeting-recording.mp4", "video/mp4");
+        var blobPath = await host.PresignedUploadAsync("video-h264.mp4", "meeting-recording.mp4", "video/mp4");
 
         var (status, body) = await StatusAsync(blobPath);
 
@@ -51,7 +38,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public async Task Get_UploadThatLiesAboutItsType_RejectedWithReasonAndQuarantined()
     {
-        var blobPath = await PresignedUploadAsync("document.pdf", "holiday.jpg", "image/jpeg");
+        var blobPath = await host.PresignedUploadAsync("document.pdf", "holiday.jpg", "image/jpeg");
 
         var (status, body) = await StatusAsync(blobPath);
 
@@ -90,7 +77,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public async Task Get_AnotherClientsPath_404LikeAMissingOne()
     {
-        var blobPath = await PresignedUploadAsync("document.pdf", "report.pdf", "application/pdf");
+        var blobPath = await host.PresignedUploadAsync("document.pdf", "report.pdf", "application/pdf");
 
         var (status, body) = await StatusAsync(blobPath, host.OtherApiKey);
 

@@ -52,10 +52,23 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_Functions_ExactlyTheFourOfTheService()
+    public void Metadata_ReconcileUploads_TimerOnTheScheduleSettingWithMonitor()
+    {
+        var trigger = Trigger(Function("ReconcileUploads"));
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        // The schedule is the app setting the template and the local settings set, so that Azure and local runs differ only there.
+        Assert.Equal("%Verification:ReconcileSchedule%", trigger.GetProperty("schedule").GetString());
+        // The host records its schedule status (useMonitor, true when absent); no pass at every cold start.
+        Assert.False(trigger.TryGetProperty("useMonitor", out var useMonitor) && !useMonitor.GetBoolean());
+        Assert.False(trigger.TryGetProperty("runOnStartup", out var runOnStartup) && runOnStartup.GetBoolean());
+    }
+
+    [Fact]
+    public void Metadata_Functions_ExactlyTheFiveOfTheService()
     {
         Assert.Equal(
-            ["CreateUploadUrl", "DirectUpload", "GetUploadStatus", "VerifyUpload"],
+            ["CreateUploadUrl", "DirectUpload", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
             Functions.Value.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using Uploads.Core.Security;
 using Uploads.HostEmulator.Worker;
@@ -46,6 +49,22 @@ public class ApiHost : IAsyncLifetime
 
     public BlobContainerClient Quarantine => Azurite.CreateServiceClient().GetBlobContainerClient("quarantine");
 
+    /// <summary>A presigned upload as the guide's client makes it: ask for a URL, PUT a corpus file to it; returns the blobPath.</summary>
+    public async Task<string> PresignedUploadAsync(string corpusFile, string fileName, string contentType)
+    {
+        using var api = CreateClient();
+        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
+        Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
+        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
+        using var storage = Azurite.CreateHttpClient();
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", corpusFile));
+        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
+        put.Headers.Add("x-ms-blob-type", "BlockBlob");
+        using var putResponse = await storage.SendAsync(put);
+        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
+        return url.GetProperty("blobPath").GetString()!;
+    }
+
     public HttpClient CreateClient(string? apiKey = null)
     {
         var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
@@ -56,12 +75,22 @@ public class ApiHost : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _azurite = await AzuriteInstance.StartAsync(_mode);
-        _app = await FunctionsApp.StartAsync(_azurite, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [$"ApiKeys__Clients__{ClientId}"] = ApiKeyMinter.HashOf(ApiKey),
             [$"ApiKeys__Clients__{OtherClientId}"] = ApiKeyMinter.HashOf(OtherApiKey),
-        });
+        };
+        foreach (var (name, value) in ExtraSettings)
+        {
+            settings[name] = value;
+        }
+
+        _app = await FunctionsApp.StartAsync(_azurite, settings);
     }
+
+    /// <summary>App settings a derived host adds to (or, with a null value, removes from) the standard ones.</summary>
+    /// <remarks>Read once, after Azurite has started.</remarks>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     public virtual async Task DisposeAsync()
     {
@@ -83,5 +112,60 @@ public sealed class SharedKeyApiHost : ApiHost
     public SharedKeyApiHost()
         : base(AzuriteMode.SharedKey)
     {
+    }
+}
+
+/// <summary>
+/// The same, with the reconciliation timer every <see cref="Interval"/> and a grace period of <see cref="Grace"/>
+/// (seconds, where Azure uses minutes), and Event Grid's dead-letter container read: nothing posts events to it.
+/// </summary>
+public sealed class ReconcilingApiHost : ApiHost
+{
+    public const string DeadLetterContainer = "eventgrid-deadletter";
+
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(3);
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>
+    {
+        ["Verification__ReconcileSchedule"] = "*/2 * * * * *",
+        ["Verification__ReconcileGracePeriod"] = "00:00:03",
+        ["Verification__DeadLetterContainerName"] = DeadLetterContainer,
+    };
+
+    public BlobContainerClient DeadLetters => Azurite.CreateServiceClient().GetBlobContainerClient(DeadLetterContainer);
+}
+
+/// <summary>
+/// The same, with the app's storage connection through a <see cref="TcpRelay"/> that tests use to inject faults
+/// (the test's own clients reach Azurite directly, so they see what storage really holds).
+/// </summary>
+public sealed class FaultyStorageApiHost : ApiHost
+{
+    private TcpRelay? _relay;
+
+    public TcpRelay Relay => _relay ?? throw new InvalidOperationException("Not started.");
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings
+    {
+        get
+        {
+            _relay = new TcpRelay(Azurite.Port);
+            _relay.Up();
+            return new Dictionary<string, string?>
+            {
+                ["UploadStorage__blobServiceUri"] = new UriBuilder(Azurite.BlobServiceUri) { Port = _relay.Port }.Uri.ToString(),
+            };
+        }
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_relay is not null)
+        {
+            await _relay.DisposeAsync();
+        }
     }
 }

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
+
+namespace Uploads.EndToEnd.Tests.Reliability;
+
+/// <summary>
+/// Storage faults between the built worker and Azurite, injected by the relay on the app's storage connection: what
+/// a client sees, and what storage holds afterwards (read straight from Azurite). Each test heals the relay.
+/// </summary>
+public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture<FaultyStorageApiHost>, IDisposable
+{
+    private const string DirectRoute = "/api/integrations/uploads/direct";
+
+    public void Dispose() => host.Relay.Heal();
+
+    private static byte[] Pdf(int length)
+    {
+        var bytes = new byte[length];
+        Random.Shared.NextBytes(bytes);
+        "%PDF-1.7\n"u8.CopyTo(bytes);
+        return bytes;
+    }
+
+    private async Task<List<string>> CommittedAsync(string prefix)
+    {
+        var names = new List<string>();
+        await foreach (var blob in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
+        {
+            names.Add(blob.Name);
+        }
+
+        return names;
+    }
+
+    private static async Task AssertRetryableProblemAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(response.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), "Retry-After in seconds");
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("service_unavailable", problem.GetProperty("code").GetString());
+        Assert.DoesNotContain("   at ", problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DirectUpload_ConnectionsResetMidUpload_503RetryAfterNoCommittedBlobThenRetrySucceeds()
+    {
+        using var api = host.CreateClient();
+        var before = await CommittedAsync(ApiHost.ClientId + "/");
+        var file = Pdf(6 * 1024 * 1024);
+
+        // The first block (4 MiB) is on its way when every connection to storage starts being reset.
+        host.Relay.ResetAfter(1024 * 1024);
+        using (var failed = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(file), "file", "reset.pdf" } }))
+        {
+            await AssertRetryableProblemAsync(failed);
+        }
+
+        Assert.Equal(before, await CommittedAsync(ApiHost.ClientId + "/"));
+
+        host.Relay.Heal();
+        using var retried = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(file), "file", "reset.pdf" } });
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        var blobPath = (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("blobPath").GetString()!;
+        Assert.Equal([.. before.Append(blobPath).Order(StringComparer.Ordinal)], (await CommittedAsync(ApiHost.ClientId + "/")).Order(StringComparer.Ordinal));
+        Assert.Equal(file.Length, (await host.Uploads.GetBlobClient(blobPath).GetPropertiesAsync()).Value.ContentLength);
+    }
+
+    [Fact]
+    public async Task UploadUrl_StorageStalledAndSlow_UrlsKeepFlowingFromTheCachedKey()
+    {
+        using var api = host.CreateClient();
+        using (var warm = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "warm.pdf", contentType = "application/pdf" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        host.Relay.Latency = TimeSpan.FromSeconds(5);
+        host.Relay.Fault = RelayFault.BlackHole;
+        var upstream = host.Relay.UpstreamBytes;
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = $"report-{i}.pdf", contentType = "application/pdf" });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // Not one byte went to storage: issuing a URL is local work with the cached user-delegation key.
+        Assert.Equal(upstream, host.Relay.UpstreamBytes);
+    }
+
+    [Fact]
+    public async Task Status_StorageResetting_503RetryAfterThenAnswersWhenHealed()
+    {
+        using var api = host.CreateClient();
+        using var direct = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(Pdf(10_000)), "file", "status.pdf" } });
+        Assert.Equal(HttpStatusCode.Created, direct.StatusCode);
+        var location = direct.Headers.Location!;
+
+        host.Relay.Fault = RelayFault.Reset;
+        using (var failed = await api.GetAsync(location))
+        {
+            await AssertRetryableProblemAsync(failed);
+        }
+
+        host.Relay.Heal();
+        using var answered = await api.GetAsync(location);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal("verified", (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+}
