@@ -150,6 +150,27 @@ public sealed class UploadUrlEndpointTests(ApiHost host) : IClassFixture<ApiHost
         using var http = host.CreateClient();
         using var response = await http.GetAsync(Route);
 
+        // The host routes on path and method together: no 405, and the host's own empty body (README, status codes).
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/integrations/uploads/status?blobPath=acme%2Fnone%2Fa.pdf", null, HttpStatusCode.NotFound)]
+    [InlineData("GET", "/api/integrations/uploads/status", null, HttpStatusCode.BadRequest)]
+    [InlineData("POST", "/api/integrations/uploads/url", "{\"filename\": ", HttpStatusCode.BadRequest)]
+    [InlineData("POST", "/api/integrations/uploads/direct", "not multipart", HttpStatusCode.BadRequest)]
+    public async Task Send_RefusedByTheApp_ProblemJsonBody(string method, string path, string? json, HttpStatusCode expected)
+    {
+        using var http = host.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await http.SendAsync(request);
+
+        await ProblemAsync(response, expected);
     }
 }
