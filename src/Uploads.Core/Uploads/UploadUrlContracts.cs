@@ -1,10 +1,15 @@
 namespace Uploads.Core.Uploads;
 
-/// <summary>Body of <c>POST /api/integrations/uploads/url</c>.</summary>
+/// <summary>
+/// Body of <c>POST /api/integrations/uploads/url</c>: either a new upload (<paramref name="Filename"/>,
+/// <paramref name="ContentType"/>, optional <paramref name="SizeBytes"/>) or the renewal of an unfinished one
+/// (<paramref name="BlobPath"/> alone).
+/// </summary>
 /// <param name="Filename">The file's plain name; it becomes the last segment of the blob path.</param>
 /// <param name="ContentType">One of the allowed MIME types.</param>
 /// <param name="SizeBytes">Optional: the file's size, checked against its category's limit before a URL is issued.</param>
-public sealed record UploadUrlRequest(string? Filename, string? ContentType, long? SizeBytes);
+/// <param name="BlobPath">A path issued earlier to the same client: a fresh URL for it, while its upload is unfinished.</param>
+public sealed record UploadUrlRequest(string? Filename, string? ContentType, long? SizeBytes, string? BlobPath = null);
 
 /// <summary>Answer of <c>POST /api/integrations/uploads/url</c>.</summary>
 /// <param name="UploadUrl">User-delegation SAS URL for exactly one blob: PUT the file there.</param>
