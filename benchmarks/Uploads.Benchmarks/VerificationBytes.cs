@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Blobs;
 using Uploads.Benchmarks.Support;
-using Uploads.Core.Policy;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;

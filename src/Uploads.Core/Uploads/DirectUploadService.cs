@@ -1,6 +1,6 @@
-using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -11,6 +11,7 @@ using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Uploads;
 

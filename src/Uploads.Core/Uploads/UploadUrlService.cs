@@ -1,6 +1,6 @@
-using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Hosting;
@@ -10,6 +10,7 @@ using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Uploads;
 
@@ -63,7 +64,7 @@ public sealed partial class UploadUrlService(
         }
 
         var type = resolution.Type!;
-        if (FileNameRules.ExtensionOf(request.Filename).Length == 0)
+        if (UploadPolicy.ExtensionOf(request.Filename).Length == 0)
         {
             // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
             // is what binds the upload to the declared type when it is verified.

@@ -1,9 +1,9 @@
-using Azure;
-using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Azure.Storage.Blobs;
+using Azure;
 using Microsoft.Extensions.Logging;
-using Uploads.Core.Policy;
+using Uploads.Policy;
 using Uploads.Sniffing;
 
 namespace Uploads.Core.Verification;
