@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Azure.Storage.Blobs;
 using Uploads.Benchmarks.Support;
 using Uploads.Core.Verification;
 using Uploads.Policy;

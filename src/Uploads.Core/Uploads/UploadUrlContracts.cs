@@ -15,7 +15,14 @@ public sealed record UploadUrlRequest(string? Filename, string? ContentType, lon
 /// <param name="UploadUrl">User-delegation SAS URL for exactly one blob: PUT the file there.</param>
 /// <param name="BlobPath">The blob's path in the uploads container; submit it later.</param>
 /// <param name="ExpiresAt">When the URL stops working (UTC, ISO 8601); the same instant as the SAS expiry.</param>
-public sealed record UploadUrlResponse(Uri UploadUrl, string BlobPath, DateTime ExpiresAt);
+/// <param name="StagedBlocks">
+/// Renewals only: the blocks storage holds uncommitted at the path, in the order staged, so a resuming client sends
+/// only the others (the URL itself cannot read the block list: it has no Read permission).
+/// </param>
+public sealed record UploadUrlResponse(Uri UploadUrl, string BlobPath, DateTime ExpiresAt, IReadOnlyList<StagedBlock>? StagedBlocks = null);
+
+/// <summary>An uncommitted block of a resumable upload: its id (base64, as staged) and size.</summary>
+public sealed record StagedBlock(string Id, long SizeBytes);
 
 /// <summary>Answer of <c>POST /api/integrations/uploads/direct</c>.</summary>
 public sealed record DirectUploadResponse(string BlobPath, long SizeBytes, string ContentType);

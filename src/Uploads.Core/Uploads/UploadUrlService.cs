@@ -1,6 +1,6 @@
+using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Hosting;
@@ -133,25 +133,29 @@ public sealed partial class UploadUrlService(
             case UploadState.Rejected:
                 return new UploadProblem(409, "upload_rejected", "The upload was rejected.",
                     $"The file at this path failed verification ({status.Reason}) and was quarantined. Request a new URL and upload a file that matches its type.");
-            case null when !await HasStagedBlocksAsync(blobPath, cancellationToken).ConfigureAwait(false):
-                return UploadProblem.NotFound($"Nothing was uploaded to \"{blobPath}\" yet, so there is nothing to resume. Request a new URL with filename and contentType.");
+        }
+
+        var staged = await StagedBlocksAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        if (status is null && staged.Count == 0)
+        {
+            return UploadProblem.NotFound($"Nothing was uploaded to \"{blobPath}\" yet, so there is nothing to resume. Request a new URL with filename and contentType.");
         }
 
         var response = await SignAsync(blobPath, now, Min(now + _options.UrlLifetime, closesAt), cancellationToken).ConfigureAwait(false);
         Log.UrlRenewed(logger, client.Id, blobPath, response.ExpiresAt);
-        return response;
+        return response with { StagedBlocks = staged };
     }
 
-    private async Task<bool> HasStagedBlocksAsync(string blobPath, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<StagedBlock>> StagedBlocksAsync(string blobPath, CancellationToken cancellationToken)
     {
         try
         {
             var blocks = await containers.Uploads.GetBlockBlobClient(blobPath).GetBlockListAsync(BlockListTypes.Uncommitted, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return blocks.Value.UncommittedBlocks.Any();
+            return [.. blocks.Value.UncommittedBlocks.Select(b => new StagedBlock(b.Name, b.SizeLong))];
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return false;
+            return [];
         }
     }
 

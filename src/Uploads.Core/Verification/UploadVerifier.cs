@@ -1,7 +1,7 @@
+using Azure;
+using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Azure.Storage.Blobs;
-using Azure;
 using Microsoft.Extensions.Logging;
 using Uploads.Policy;
 using Uploads.Sniffing;

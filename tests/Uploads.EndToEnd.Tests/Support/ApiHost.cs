@@ -56,12 +56,21 @@ public class ApiHost : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _azurite = await AzuriteInstance.StartAsync(_mode);
-        _app = await FunctionsApp.StartAsync(_azurite, new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             [$"ApiKeys__Clients__{ClientId}"] = ApiKeyMinter.HashOf(ApiKey),
             [$"ApiKeys__Clients__{OtherClientId}"] = ApiKeyMinter.HashOf(OtherApiKey),
-        });
+        };
+        foreach (var (name, value) in ExtraSettings)
+        {
+            settings[name] = value;
+        }
+
+        _app = await FunctionsApp.StartAsync(_azurite, settings);
     }
+
+    /// <summary>App settings a derived host adds or overrides.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     public virtual async Task DisposeAsync()
     {
@@ -84,4 +93,10 @@ public sealed class SharedKeyApiHost : ApiHost
         : base(AzuriteMode.SharedKey)
     {
     }
+}
+
+/// <summary>Upload URLs that expire after 3 seconds, so a test sees a URL expire in the middle of an upload.</summary>
+public sealed class ShortUrlApiHost : ApiHost
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?> { ["Uploads__UrlLifetime"] = "00:00:03" };
 }

@@ -58,6 +58,7 @@ public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassF
         await Blocks(first.UploadUrl).StageBlockAsync(BlockId(0), new BinaryData("first half, ").ToStream());
 
         var renewed = await RenewAsync(first.BlobPath);
+        Assert.Equal([new StagedBlock(BlockId(0), "first half, ".Length)], renewed.StagedBlocks);
         var blocks = Blocks(renewed.UploadUrl);
         await blocks.StageBlockAsync(BlockId(1), new BinaryData("second half.").ToStream());
         await blocks.CommitBlockListAsync([BlockId(0), BlockId(1)]);
