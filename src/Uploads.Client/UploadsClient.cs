@@ -151,6 +151,27 @@ public sealed class UploadsClient : IDisposable
 
         Record(null); // the journal names the path before the first block is sent
 
+        async Task<PresignedUrl> RenewAsync(PresignedUrl expired)
+        {
+            try
+            {
+                return await RenewUrlAsync(expired.BlobPath, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UploadApiException ex) when (ex.Status == 404)
+            {
+                // The URL expired before any block reached storage: nothing to resume, so start under a new path.
+                var fresh = await RequestUrlAsync(file, cancellationToken).ConfigureAwait(false);
+                lock (journalLock)
+                {
+                    url = fresh;
+                    staged.Clear();
+                }
+
+                Record(null);
+                return fresh;
+            }
+        }
+
         using var urlHolder = new UrlHolder(url);
         long sent = staged.Sum(i => (long)plan.LengthOf(i));
         var stopwatch = Stopwatch.StartNew();
@@ -171,7 +192,7 @@ public sealed class UploadsClient : IDisposable
                     await stream.ReadExactlyAsync(buffer, ct).ConfigureAwait(false);
                 }
 
-                await WithUrlAsync(urlHolder, blob => blob.StageBlockAsync(BlockPlan.IdOf(index), new MemoryStream(buffer, writable: false), cancellationToken: ct), ct).ConfigureAwait(false);
+                await WithUrlAsync(urlHolder, RenewAsync, blob => blob.StageBlockAsync(BlockPlan.IdOf(index), new MemoryStream(buffer, writable: false), cancellationToken: ct), ct).ConfigureAwait(false);
                 Record(index);
                 var total = Interlocked.Add(ref sent, length);
                 var thisRun = Interlocked.Add(ref sentThisRun, length);
@@ -181,10 +202,11 @@ public sealed class UploadsClient : IDisposable
         var ids = Enumerable.Range(0, plan.Count).Select(BlockPlan.IdOf).ToArray();
         await WithUrlAsync(
             urlHolder,
+            RenewAsync,
             blob => blob.CommitBlockListAsync(ids, new Azure.Storage.Blobs.Models.CommitBlockListOptions { HttpHeaders = new() { ContentType = file.Type.MediaType } }, cancellationToken),
             cancellationToken).ConfigureAwait(false);
         File.Delete(journalPath);
-        return new UploadResult(file.Path, url.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, resumed);
+        return new UploadResult(file.Path, urlHolder.Current.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, resumed);
     }
 
     private async Task<PresignedUrl?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
@@ -203,7 +225,7 @@ public sealed class UploadsClient : IDisposable
     /// Runs a storage call with the current URL, retrying transient failures; a 403 (the URL expired while the
     /// upload ran) renews the URL once, for every block in flight, and tries again.
     /// </summary>
-    private async Task WithUrlAsync(UrlHolder holder, Func<BlockBlobClient, Task> call, CancellationToken cancellationToken)
+    private async Task WithUrlAsync(UrlHolder holder, Func<PresignedUrl, Task<PresignedUrl>> renew, Func<BlockBlobClient, Task> call, CancellationToken cancellationToken)
     {
         for (var renewals = 0; ; renewals++)
         {
@@ -221,7 +243,7 @@ public sealed class UploadsClient : IDisposable
             }
             catch (RequestFailedException ex) when (ex.Status == 403 && renewals < 2)
             {
-                await holder.RenewAsync(current, () => RenewUrlAsync(current.BlobPath, cancellationToken)).ConfigureAwait(false);
+                await holder.RenewAsync(current, () => renew(current)).ConfigureAwait(false);
             }
         }
     }
