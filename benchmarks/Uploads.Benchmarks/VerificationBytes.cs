@@ -4,8 +4,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.Benchmarks.Support;
-using Uploads.Core.Policy;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;

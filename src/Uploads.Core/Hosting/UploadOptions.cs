@@ -20,6 +20,14 @@ public sealed class UploadOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Uploads:UrlLifetime must be between 1 second and 1 day.")]
     public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long after a path is issued its upload URL may be renewed (<c>{"blobPath": …}</c>); no renewed URL outlives
+    /// it. At most 7 days: Azure discards uncommitted blocks a week after the last Put Block, so a resumed upload
+    /// inside the window still finds the blocks it staged.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Uploads:RenewalWindow must be between 1 second and 7 days.")]
+    public TimeSpan RenewalWindow { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>How far the SAS start time is backdated, for clients whose clocks run behind.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:15:00", ErrorMessage = "Uploads:ClockSkew must be between 0 and 15 minutes.")]
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);

@@ -88,13 +88,6 @@ public static class FileNameRules
         return FileNameCheck.Valid;
     }
 
-    /// <summary>The extension including the dot, lower case ("" when there is none).</summary>
-    public static string ExtensionOf(string fileName)
-    {
-        var dot = fileName.LastIndexOf('.');
-        return dot <= 0 ? string.Empty : fileName[dot..].ToLowerInvariant();
-    }
-
     private static bool IsUnsafe(Rune rune)
     {
         var category = Rune.GetUnicodeCategory(rune);

@@ -20,6 +20,7 @@ namespace Uploads.Core.Serialization;
     AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(UploadUrlRequest))]
 [JsonSerializable(typeof(UploadUrlResponse))]
+[JsonSerializable(typeof(StagedBlock))]
 [JsonSerializable(typeof(DirectUploadResponse))]
 [JsonSerializable(typeof(UploadStatus))]
 public sealed partial class UploadsJsonContext : JsonSerializerContext;

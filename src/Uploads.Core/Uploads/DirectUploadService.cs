@@ -11,6 +11,7 @@ using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Uploads;
 
@@ -26,6 +27,7 @@ namespace Uploads.Core.Uploads;
 public sealed partial class DirectUploadService(
     UploadContainers containers,
     VerdictStore verdicts,
+    TimeProvider time,
     IOptions<UploadOptions> options,
     ILogger<DirectUploadService> logger)
 {
@@ -178,7 +180,7 @@ public sealed partial class DirectUploadService(
                 }
 
                 type = resolution.Type!;
-                blobPath = BlobPath.Create(client.Id, fileName);
+                blobPath = BlobPath.Create(client.Id, fileName, time.GetUtcNow());
                 writer = new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes);
                 sniffer = new StreamingSniffer(_options.AllowedActiveContentKinds);
                 var refusal = await CopyCheckedAsync(section.Body, writer, sniffer, fileName, section.ContentType, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,6 @@
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Hosting;
@@ -6,13 +9,20 @@ using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
+using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Uploads;
 
-/// <summary>Issues presigned upload URLs: validates the request, names the blob, signs the URL.</summary>
+/// <summary>
+/// Issues presigned upload URLs: validates the request, names the blob, signs the URL. Also renews the URL of an
+/// unfinished upload (<see cref="RenewAsync"/>), with the same permissions and lifetime, inside
+/// <see cref="UploadOptions.RenewalWindow"/> of the path's issue time.
+/// </summary>
 public sealed partial class UploadUrlService(
     UploadContainers containers,
     IBlobSasSigner signer,
+    UploadVerifier verifier,
     TimeProvider time,
     IOptions<UploadOptions> options,
     ILogger<UploadUrlService> logger)
@@ -23,6 +33,13 @@ public sealed partial class UploadUrlService(
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
+
+        if (request.BlobPath is not null)
+        {
+            return request.Filename is null && request.ContentType is null && request.SizeBytes is null
+                ? await RenewAsync(client, request.BlobPath, cancellationToken).ConfigureAwait(false)
+                : UploadProblem.BadRequest("ambiguous_request", "Send either \"blobPath\" alone (to renew the URL of an unfinished upload) or \"filename\" and \"contentType\" (for a new upload), not both.");
+        }
 
         if (request.Filename is null)
         {
@@ -47,7 +64,7 @@ public sealed partial class UploadUrlService(
         }
 
         var type = resolution.Type!;
-        if (FileNameRules.ExtensionOf(request.Filename).Length == 0)
+        if (UploadPolicy.ExtensionOf(request.Filename).Length == 0)
         {
             // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
             // is what binds the upload to the declared type when it is verified.
@@ -69,20 +86,96 @@ public sealed partial class UploadUrlService(
             }
         }
 
-        var blobPath = BlobPath.Create(client.Id, request.Filename);
         var now = time.GetUtcNow();
-        // Whole seconds: the SAS carries its expiry to the second, and expiresAt must be that same instant.
-        var expiresOn = new DateTimeOffset((now + _options.UrlLifetime).UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
-        var uploadUrl = await signer.SignAsync(containers.Uploads.GetBlobClient(blobPath), UploadSas.Permissions, now - _options.ClockSkew, expiresOn, cancellationToken).ConfigureAwait(false);
+        var blobPath = BlobPath.Create(client.Id, request.Filename, now);
+        var response = await SignAsync(blobPath, now, now + _options.UrlLifetime, cancellationToken).ConfigureAwait(false);
+        Log.UrlIssued(logger, client.Id, blobPath, type.MediaType, response.ExpiresAt);
+        return response;
+    }
 
-        Log.UrlIssued(logger, client.Id, blobPath, type.MediaType, expiresOn);
+    /// <summary>
+    /// A fresh URL for a path issued earlier to <paramref name="client"/>, so an interrupted or expired upload can go
+    /// on (stage its missing blocks, commit). Refused for another client's path, past the renewal window, for a path
+    /// that is verified or rejected (a committed blob is verified first, as the status endpoint does), and for a path
+    /// storage holds nothing at: a renewal needs the evidence of an upload begun with a URL from this service, which
+    /// is also what makes the path's issue time trustworthy. The URL is the same as a new one
+    /// (<see cref="UploadSas.Permissions"/>, the usual lifetime), but never valid past the window.
+    /// </summary>
+    public async ValueTask<Outcome<UploadUrlResponse>> RenewAsync(ApiClient client, string blobPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        if (!BlobPath.IsWellFormed(blobPath, out var owner, out _))
+        {
+            return UploadProblem.BadRequest("invalid_blob_path", "\"blobPath\" is not a path this service issues. Send the blobPath you received with the upload URL.");
+        }
+
+        if (!string.Equals(owner, client.Id, StringComparison.Ordinal))
+        {
+            return new UploadProblem(403, "foreign_blob_path", "The blob path belongs to another client.",
+                "Only the client a path was issued to can renew its URL. Request a new URL with filename and contentType.");
+        }
+
+        var now = time.GetUtcNow();
+        var closesAt = BlobPath.IssuedAt(blobPath) + _options.RenewalWindow;
+        if (BlobPath.IssuedAt(blobPath) > now + _options.ClockSkew || now >= closesAt)
+        {
+            return new UploadProblem(410, "renewal_window_closed", "The upload can no longer be renewed.",
+                $"An upload URL can be renewed for {_options.RenewalWindow.TotalHours:0.##} hours after its path was issued. Start again: request a new URL with filename and contentType.");
+        }
+
+        // A committed blob gets the answer the status endpoint would give (checked on the spot if still pending).
+        var status = (await verifier.VerifyAsync(blobPath, cancellationToken, quarantineInBackground: true).ConfigureAwait(false)).Status;
+        switch (status?.Status)
+        {
+            case UploadState.Verified:
+                return new UploadProblem(409, "upload_verified", "The upload is complete and verified.",
+                    "The file at this path was committed and verified; it cannot be written again. Submit the blobPath, or request a new URL for another file.");
+            case UploadState.Rejected:
+                return new UploadProblem(409, "upload_rejected", "The upload was rejected.",
+                    $"The file at this path failed verification ({status.Reason}) and was quarantined. Request a new URL and upload a file that matches its type.");
+        }
+
+        var staged = await StagedBlocksAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        if (status is null && staged.Count == 0)
+        {
+            return UploadProblem.NotFound($"Nothing was uploaded to \"{blobPath}\" yet, so there is nothing to resume. Request a new URL with filename and contentType.");
+        }
+
+        var response = await SignAsync(blobPath, now, Min(now + _options.UrlLifetime, closesAt), cancellationToken).ConfigureAwait(false);
+        Log.UrlRenewed(logger, client.Id, blobPath, response.ExpiresAt);
+        return response with { StagedBlocks = staged };
+    }
+
+    private async Task<IReadOnlyList<StagedBlock>> StagedBlocksAsync(string blobPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var blocks = await containers.Uploads.GetBlockBlobClient(blobPath).GetBlockListAsync(BlockListTypes.Uncommitted, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return [.. blocks.Value.UncommittedBlocks.Select(b => new StagedBlock(b.Name, b.SizeLong))];
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return [];
+        }
+    }
+
+    private async Task<UploadUrlResponse> SignAsync(string blobPath, DateTimeOffset now, DateTimeOffset expiry, CancellationToken cancellationToken)
+    {
+        // Whole seconds: the SAS carries its expiry to the second, and expiresAt must be that same instant.
+        var expiresOn = new DateTimeOffset(expiry.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var uploadUrl = await signer.SignAsync(containers.Uploads.GetBlobClient(blobPath), UploadSas.Permissions, now - _options.ClockSkew, expiresOn, cancellationToken).ConfigureAwait(false);
         return new UploadUrlResponse(uploadUrl, blobPath, expiresOn.UtcDateTime);
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static partial class Log
     {
         // The URL itself is a bearer credential: it is never logged.
         [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Issued an upload URL for client {ClientId}: {BlobPath} ({ContentType}), valid until {ExpiresOn:o}")]
-        public static partial void UrlIssued(ILogger logger, string clientId, string blobPath, string contentType, DateTimeOffset expiresOn);
+        public static partial void UrlIssued(ILogger logger, string clientId, string blobPath, string contentType, DateTime expiresOn);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Renewed the upload URL of client {ClientId} for {BlobPath}, valid until {ExpiresOn:o}")]
+        public static partial void UrlRenewed(ILogger logger, string clientId, string blobPath, DateTime expiresOn);
     }
 }

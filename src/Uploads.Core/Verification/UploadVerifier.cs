@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Hosting;
 using Uploads.Core.Policy;
+using Uploads.Policy;
 using Uploads.Sniffing;
 
 namespace Uploads.Core.Verification;

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Uploads.Core.Naming;
-using Uploads.Core.Policy;
+using Uploads.Policy;
 using Uploads.Sniffing;
 
 namespace Uploads.Core.Verification;
@@ -44,7 +44,7 @@ public static class VerificationPolicy
 
         // The declared type (an alias resolves to its allowlist name). A name that is not on the allowlist is
         // ignored where the extension already decides the type: clients label files in many ways.
-        var byExtension = UploadPolicy.TypesForExtension(FileNameRules.ExtensionOf(fileName));
+        var byExtension = UploadPolicy.TypesForExtension(UploadPolicy.ExtensionOf(fileName));
         var declared = UploadPolicy.NormalizeMediaType(declaredContentType);
         if (declared is not null && declared != "application/octet-stream")
         {
@@ -77,7 +77,7 @@ public static class VerificationPolicy
             return declared;
         }
 
-        var byExtension = UploadPolicy.TypesForExtension(FileNameRules.ExtensionOf(fileName));
+        var byExtension = UploadPolicy.TypesForExtension(UploadPolicy.ExtensionOf(fileName));
         return byExtension.Count > 0 ? byExtension[0].MediaType : null;
     }
 }

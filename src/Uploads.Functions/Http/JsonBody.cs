@@ -51,7 +51,7 @@ internal static class JsonBody
         }
         catch (JsonException ex) when (ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
         {
-            return UploadProblem.BadRequest("duplicate_property", "A property appears more than once in the body (letter case is ignored). Send each of filename, contentType and sizeBytes once.");
+            return UploadProblem.BadRequest("duplicate_property", "A property appears more than once in the body (letter case is ignored). Send each of filename, contentType, sizeBytes and blobPath once.");
         }
         catch (JsonException ex)
         {

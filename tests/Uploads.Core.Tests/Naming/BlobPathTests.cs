@@ -7,7 +7,7 @@ public sealed class BlobPathTests
     [Fact]
     public void Create_ClientAndName_PrefixesClientAndEndsWithName()
     {
-        var path = BlobPath.Create("acme", "report.pdf");
+        var path = BlobPath.Create("acme", "report.pdf", DateTimeOffset.UtcNow);
 
         var parts = path.Split('/');
         Assert.Equal(3, parts.Length);
@@ -20,27 +20,40 @@ public sealed class BlobPathTests
     [Fact]
     public void Create_ManyPaths_AreDistinct()
     {
-        var paths = Enumerable.Range(0, 10_000).Select(_ => BlobPath.Create("acme", "a.txt")).ToHashSet();
+        var paths = Enumerable.Range(0, 10_000).Select(_ => BlobPath.Create("acme", "a.txt", DateTimeOffset.UtcNow)).ToHashSet();
 
         Assert.Equal(10_000, paths.Count);
     }
 
     [Fact]
-    public void Create_RandomSegment_UsesAllBits()
+    public void Create_RandomSegment_UsesAllRandomBits()
     {
-        // 128 random bits: over many paths every hex digit position takes many values (a constant or counter would not).
-        var segments = Enumerable.Range(0, 2_000).Select(_ => BlobPath.Create("c", "a.txt").Split('/')[1]).ToArray();
+        // 96 random bits after the issue time: over many paths every one of those hex digit positions takes many
+        // values (a constant or counter would not).
+        var now = DateTimeOffset.UtcNow;
+        var segments = Enumerable.Range(0, 2_000).Select(_ => BlobPath.Create("c", "a.txt", now).Split('/')[1]).ToArray();
 
-        for (var position = 0; position < 32; position++)
+        for (var position = 8; position < 32; position++)
         {
             Assert.True(segments.Select(s => s[position]).Distinct().Count() >= 14, $"position {position} is not random");
         }
     }
 
     [Fact]
+    public void IssuedAt_CreatedPath_GivesTheIssueSecond()
+    {
+        var issued = new DateTimeOffset(2026, 12, 1, 23, 15, 42, 700, TimeSpan.Zero);
+
+        var path = BlobPath.Create("acme", "a.txt", issued);
+
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 23, 15, 42, TimeSpan.Zero), BlobPath.IssuedAt(path));
+        Assert.StartsWith("acme/" + issued.ToUnixTimeSeconds().ToString("x8", System.Globalization.CultureInfo.InvariantCulture), path, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void IsOwnedBy_OwnPath_TrueWithFileName()
     {
-        var path = BlobPath.Create("acme", "report.pdf");
+        var path = BlobPath.Create("acme", "report.pdf", DateTimeOffset.UtcNow);
 
         Assert.True(BlobPath.IsOwnedBy(path, "acme", out var fileName));
         Assert.Equal("report.pdf", fileName);

@@ -1,4 +1,5 @@
 using Uploads.Core.Naming;
+using Uploads.Policy;
 
 namespace Uploads.Core.Tests.Naming;
 
@@ -75,6 +76,6 @@ public sealed class FileNameRulesTests
     [InlineData("noext", "")]
     public void ExtensionOf_Name_ReturnsLowerCaseExtension(string name, string expected)
     {
-        Assert.Equal(expected, FileNameRules.ExtensionOf(name));
+        Assert.Equal(expected, UploadPolicy.ExtensionOf(name));
     }
 }

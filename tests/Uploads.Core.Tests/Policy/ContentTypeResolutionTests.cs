@@ -1,4 +1,5 @@
 using Uploads.Core.Policy;
+using Uploads.Policy;
 
 namespace Uploads.Core.Tests.Policy;
 

@@ -169,3 +169,9 @@ public sealed class FaultyStorageApiHost : ApiHost
         }
     }
 }
+
+/// <summary>Upload URLs that expire after 8 seconds, so a test sees a URL expire in the middle of an upload.</summary>
+public sealed class ShortUrlApiHost : ApiHost
+{
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?> { ["Uploads__UrlLifetime"] = "00:00:08" };
+}

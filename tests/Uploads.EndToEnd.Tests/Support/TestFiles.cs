@@ -28,6 +28,26 @@ public sealed class TestFiles : IDisposable
         return path;
     }
 
+    /// <summary>Writes <paramref name="length"/> bytes of numbered ASCII lines: a file that verifies as text/plain.</summary>
+    public string CreateText(string name, long length)
+    {
+        var path = Path.Combine(_directory.FullName, name);
+        using (var file = File.Create(path))
+        {
+            var line = 0;
+            while (file.Length < length)
+            {
+                var bytes = System.Text.Encoding.ASCII.GetBytes($"line {line++:D9} of a text file uploaded in blocks\n");
+                file.Write(bytes, 0, (int)Math.Min(bytes.Length, length - file.Length));
+            }
+        }
+
+        return path;
+    }
+
+    /// <summary>The folder the files are in.</summary>
+    public string DirectoryPath => _directory.FullName;
+
     /// <summary>Copies a file of the committed fixture corpus (tests/fixtures/corpus) under a new name.</summary>
     public string FromCorpus(string corpusName, string? asName = null)
     {

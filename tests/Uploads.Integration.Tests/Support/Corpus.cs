@@ -1,5 +1,5 @@
 using Uploads.Core.Naming;
-using Uploads.Core.Policy;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Support;
@@ -23,8 +23,8 @@ internal static class Corpus
                 return ("upload" + allowed.Extensions[0], allowed.MediaType);
             }
 
-            var byExtension = UploadPolicy.TypesForExtension(FileNameRules.ExtensionOf(File));
-            return byExtension.Count > 0 ? ("upload" + FileNameRules.ExtensionOf(File), byExtension[0].MediaType) : ("upload.pdf", "application/pdf");
+            var byExtension = UploadPolicy.TypesForExtension(UploadPolicy.ExtensionOf(File));
+            return byExtension.Count > 0 ? ("upload" + UploadPolicy.ExtensionOf(File), byExtension[0].MediaType) : ("upload.pdf", "application/pdf");
         }
     }
 

@@ -235,7 +235,7 @@ public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixtu
     [Fact]
     public async Task Status_NeverUploaded_NotFound()
     {
-        var status = await _services.Get<UploadStatusService>().GetAsync(Client, global::Uploads.Core.Naming.BlobPath.Create("acme", "x.pdf"), CancellationToken.None);
+        var status = await _services.Get<UploadStatusService>().GetAsync(Client, global::Uploads.Core.Naming.BlobPath.Create("acme", "x.pdf", DateTimeOffset.UtcNow), CancellationToken.None);
 
         Assert.Equal(404, status.Problem!.Status);
     }

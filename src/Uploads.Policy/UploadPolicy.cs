@@ -1,10 +1,11 @@
 using System.Collections.Frozen;
 
-namespace Uploads.Core.Policy;
+namespace Uploads.Policy;
 
 /// <summary>
-/// The allowlist and size limits of the public guide ("Supported file types and sizes").
-/// Pure data and lookups: no I/O.
+/// The allowlist and size limits of the public guide ("Supported file types and sizes"), and how a file's declared
+/// type and extension resolve against them. Pure data and lookups, no I/O: the server and the client library
+/// (pre-flight checks) both use these tables.
 /// </summary>
 public static class UploadPolicy
 {
@@ -115,4 +116,53 @@ public static class UploadPolicy
         var mediaType = (semicolon >= 0 ? contentType[..semicolon] : contentType).Trim();
         return mediaType.Length == 0 || mediaType.Contains(' ', StringComparison.Ordinal) ? null : mediaType.ToLowerInvariant();
     }
+
+    /// <summary>The extension of a file name, lower case with its dot (<c>.pdf</c>); empty when there is none.</summary>
+    public static string ExtensionOf(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        var dot = fileName.LastIndexOf('.');
+        return dot <= 0 ? string.Empty : fileName[dot..].ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// Resolves the type of an upload from its declared Content-Type and its file name.
+    /// The declared type must be on the allowlist; a file extension, when present, must name that same type.
+    /// Without a declared type (or <c>application/octet-stream</c>) the extension decides.
+    /// </summary>
+    public static TypeResolution Resolve(string fileName, string? declaredContentType)
+    {
+        var extension = ExtensionOf(fileName);
+        var byExtension = TypesForExtension(extension);
+        var mediaType = NormalizeMediaType(declaredContentType);
+        if (mediaType is null && !string.IsNullOrWhiteSpace(declaredContentType))
+        {
+            return new(null, $"\"{declaredContentType}\" is not a valid media type. Send one of the allowed types, such as \"application/pdf\".");
+        }
+
+        if (mediaType is null || mediaType == "application/octet-stream")
+        {
+            return byExtension.Count > 0
+                ? new(byExtension[0], null)
+                : new(null, extension.Length == 0
+                    ? "The file has neither a content type nor an extension. Send contentType, one of the allowed types."
+                    : $"The extension \"{extension}\" is not an allowed type and no content type was sent. Send contentType, one of the allowed types.");
+        }
+
+        if (!TryGetAllowed(mediaType, out var allowed))
+        {
+            return new(null, $"The content type \"{mediaType}\" is not allowed. Allowed types: {string.Join(", ", AllowedTypes.Select(t => t.MediaType))}.");
+        }
+
+        if (extension.Length > 0 && !allowed.Extensions.Contains(extension))
+        {
+            var named = byExtension.Count > 0 ? byExtension[0].MediaType : "an unknown type";
+            return new(null, $"The file extension \"{extension}\" names {named}, but the content type is {mediaType}. Send the content type that matches the file, or rename it to one of: {string.Join(" ", allowed.Extensions)}.");
+        }
+
+        return new(allowed, null);
+    }
 }
+
+/// <summary>The allowlist entry a file resolved to, or why it is refused (a sentence a user can act on).</summary>
+public readonly record struct TypeResolution(AllowedContentType? Type, string? Refusal);

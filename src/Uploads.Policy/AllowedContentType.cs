@@ -1,4 +1,4 @@
-namespace Uploads.Core.Policy;
+namespace Uploads.Policy;
 
 /// <summary>One entry of the allowlist: a MIME type, its category and the file extensions that name it.</summary>
 /// <param name="MediaType">The canonical MIME type, lower case (for example <c>audio/wav</c>).</param>

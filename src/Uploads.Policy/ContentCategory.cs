@@ -1,4 +1,4 @@
-namespace Uploads.Core.Policy;
+namespace Uploads.Policy;
 
 /// <summary>The categories of the public guide; each has its own size limit.</summary>
 public enum ContentCategory

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.Json;
+using Azure;
+using Uploads.Client;
+
+namespace Uploads.Cli;
+
+/// <summary>Where the CLI reaches the API, and how it prints.</summary>
+internal sealed record CliSettings(Uri? ApiBase, string? ApiKey, bool Json);
+
+/// <summary>The commands: each maps the library's outcomes to output lines and an exit code.</summary>
+internal static class Commands
+{
+    public static CliSettings Settings(string? api, bool json) => new(
+        Uri.TryCreate(api ?? Environment.GetEnvironmentVariable("UPLOADS_API_BASE"), UriKind.Absolute, out var apiBase) ? apiBase : null,
+        Environment.GetEnvironmentVariable("UPLOADS_API_KEY"),
+        json);
+
+    public static async Task<int> PutAsync(CliSettings settings, string[] files, int parallel, UploadMode mode, bool wait, CancellationToken cancellationToken)
+    {
+        if (CreateClient(settings, parallel) is not { } client)
+        {
+            return ExitCodes.Usage;
+        }
+
+        using (client)
+        {
+            using var display = ProgressDisplay.Create(settings.Json, files);
+            var outcomes = await Task.WhenAll(files.Select(file => PutOneAsync(client, file, mode, wait, display, cancellationToken)));
+            display.Complete();
+            foreach (var outcome in outcomes)
+            {
+                WriteOutcome(settings, outcome);
+            }
+
+            return outcomes.Max(o => o.ExitCode);
+        }
+    }
+
+    public static async Task<int> StatusAsync(CliSettings settings, string blobPath, bool wait, CancellationToken cancellationToken)
+    {
+        if (CreateClient(settings, 1) is not { } client)
+        {
+            return ExitCodes.Usage;
+        }
+
+        using (client)
+        {
+            try
+            {
+                var status = wait ? await client.WaitForVerdictAsync(blobPath, cancellationToken) : await client.GetStatusAsync(blobPath, cancellationToken);
+                Console.WriteLine(JsonSerializer.Serialize(status, CliJsonContext.Default.UploadStatus));
+                return status.Status == "rejected" ? ExitCodes.Rejected : ExitCodes.Success;
+            }
+            catch (Exception ex) when (Classify(ex) is { } code)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return code;
+            }
+        }
+    }
+
+    public static async Task<int> UrlAsync(CliSettings settings, string file, CancellationToken cancellationToken)
+    {
+        if (CreateClient(settings, 1) is not { } client)
+        {
+            return ExitCodes.Usage;
+        }
+
+        using (client)
+        {
+            try
+            {
+                var presigned = await client.RequestUrlAsync(Preflight.Check(file), cancellationToken);
+                Console.WriteLine(JsonSerializer.Serialize(presigned, CliJsonContext.Default.PresignedUrl));
+                return ExitCodes.Success;
+            }
+            catch (Exception ex) when (Classify(ex) is { } code)
+            {
+                await Console.Error.WriteLineAsync(ex.Message);
+                return code;
+            }
+        }
+    }
+
+    private static async Task<FileOutcome> PutOneAsync(UploadsClient client, string file, UploadMode mode, bool wait, ProgressDisplay display, CancellationToken cancellationToken)
+    {
+        string? blobPath = null;
+        try
+        {
+            var result = await client.UploadAsync(file, mode, display.For(file), cancellationToken: cancellationToken);
+            blobPath = result.BlobPath;
+            if (!wait && result.Mode == UploadMode.Presigned)
+            {
+                display.Done(file, "uploaded, verification pending");
+                return new FileOutcome(file, blobPath, "pending");
+            }
+
+            var status = await client.WaitForVerdictAsync(blobPath, cancellationToken);
+            display.Done(file, status.Status + (status.Reason is null ? string.Empty : ": " + status.Reason));
+            return status.Status == "rejected"
+                ? new FileOutcome(file, blobPath, "rejected", status.Reason, null, ExitCodes.Rejected)
+                : new FileOutcome(file, blobPath, status.Status);
+        }
+        catch (Exception ex) when (Classify(ex) is { } code)
+        {
+            display.Done(file, "failed: " + ex.Message);
+            return new FileOutcome(file, blobPath, "failed", null, ex.Message, code);
+        }
+    }
+
+    /// <summary>The exit code of a failure, or null for one the CLI does not expect (it then propagates).</summary>
+    private static int? Classify(Exception exception) => exception switch
+    {
+        UploadRefusedException => ExitCodes.RefusedByPolicy,
+        UploadApiException { IsAuthenticationFailure: true } => ExitCodes.AuthenticationFailed,
+        UploadApiException { IsPolicyRefusal: true } => ExitCodes.RefusedByPolicy,
+        UploadApiException { Status: 404 or 409 or 410 or 400 } => ExitCodes.RefusedByPolicy,
+        UploadApiException => ExitCodes.NetworkFailure,
+        RequestFailedException { Status: (int)HttpStatusCode.Forbidden } => ExitCodes.AuthenticationFailed,
+        RequestFailedException or HttpRequestException or IOException => ExitCodes.NetworkFailure,
+        _ => null,
+    };
+
+    private static UploadsClient? CreateClient(CliSettings settings, int parallel)
+    {
+        if (settings.ApiBase is null || string.IsNullOrEmpty(settings.ApiKey))
+        {
+            Console.Error.WriteLine("Set the API base (--api or UPLOADS_API_BASE, an absolute URL) and the key (UPLOADS_API_KEY; never on the command line).");
+            return null;
+        }
+
+        return new UploadsClient(new UploadsClientOptions { ApiBase = settings.ApiBase, ApiKey = settings.ApiKey, Parallelism = parallel });
+    }
+
+    private static void WriteOutcome(CliSettings settings, FileOutcome outcome)
+    {
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(outcome, CliJsonContext.Default.FileOutcome));
+        }
+        else
+        {
+            Console.WriteLine($"{outcome.File}\t{outcome.Status}\t{outcome.BlobPath}{(outcome.Reason ?? outcome.Error) switch { null => string.Empty, var why => "\t" + why }}");
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+
+namespace Uploads.Cli;
+
+/// <summary>One line of <c>--json</c> output: a file and what became of it.</summary>
+/// <param name="Status"><c>verified</c>, <c>rejected</c>, <c>pending</c>, or <c>failed</c> (see <paramref name="Error"/>).</param>
+internal sealed record FileOutcome(string File, string? BlobPath, string Status, string? Reason = null, string? Error = null, [property: JsonIgnore] int ExitCode = ExitCodes.Success);
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(FileOutcome))]
+[JsonSerializable(typeof(Uploads.Client.PresignedUrl))]
+[JsonSerializable(typeof(Uploads.Client.UploadStatus))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Uploads.Cli;
+using Uploads.Client;
+
+var api = new Option<string?>("--api") { Description = "API base address (default: UPLOADS_API_BASE). The key is read from UPLOADS_API_KEY only.", Recursive = true };
+var json = new Option<bool>("--json") { Description = "One JSON object per file on standard output, no progress.", Recursive = true };
+
+var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "Files to upload." };
+var parallel = new Option<int>("--parallel") { Description = "Blocks in flight per file.", DefaultValueFactory = _ => 4 };
+var direct = new Option<bool>("--direct") { Description = "Through the API's direct endpoint (at most 10 MB)." };
+var presigned = new Option<bool>("--presigned") { Description = "As blocks to a presigned URL (resumable)." };
+var wait = new Option<bool>("--wait") { Description = "Wait for each verdict." };
+var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told).") { files, parallel, direct, presigned, wait };
+put.SetAction((parse, ct) => Commands.PutAsync(
+    Commands.Settings(parse.GetValue(api), parse.GetValue(json)),
+    parse.GetValue(files)!,
+    parse.GetValue(parallel),
+    parse.GetValue(direct) ? UploadMode.Direct : parse.GetValue(presigned) ? UploadMode.Presigned : UploadMode.Auto,
+    parse.GetValue(wait),
+    ct));
+
+var blobPath = new Argument<string>("BLOBPATH") { Description = "A blobPath you received." };
+var statusWait = new Option<bool>("--wait") { Description = "Wait until it is verified or rejected." };
+var status = new Command("status", "Show the verdict for a blob path.") { blobPath, statusWait };
+status.SetAction((parse, ct) => Commands.StatusAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(blobPath)!, parse.GetValue(statusWait), ct));
+
+var urlFile = new Argument<string>("FILE") { Description = "The file an upload URL is for (checked first)." };
+var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile };
+url.SetAction((parse, ct) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, ct));
+
+var root = new RootCommand("Upload files to the secure upload API.") { put, status, url };
+root.Options.Add(api);
+root.Options.Add(json);
+var result = root.Parse(args);
+if (result.Errors.Count > 0)
+{
+    foreach (var error in result.Errors)
+    {
+        await Console.Error.WriteLineAsync(error.Message);
+    }
+
+    return ExitCodes.Usage;
+}
+
+if (parallelValue(result) < 1 || (result.GetValue(direct) && result.GetValue(presigned)))
+{
+    await Console.Error.WriteLineAsync("--parallel must be at least 1, and --direct and --presigned exclude each other.");
+    return ExitCodes.Usage;
+}
+
+return await result.InvokeAsync();
+
+int parallelValue(ParseResult parse) => parse.CommandResult.Command == put ? parse.GetValue(parallel) : 1;

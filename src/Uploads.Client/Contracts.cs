@@ -1,0 +1,62 @@
+using System.Text.Json.Serialization;
+
+namespace Uploads.Client;
+
+/// <summary>An upload URL: <c>{uploadUrl, blobPath, expiresAt}</c>, and on a renewal the blocks already staged.</summary>
+public sealed record PresignedUrl(Uri UploadUrl, string BlobPath, DateTimeOffset ExpiresAt, IReadOnlyList<StagedBlock>? StagedBlocks);
+
+/// <summary>An uncommitted block at the path, as the renewal reports it.</summary>
+public sealed record StagedBlock(string Id, long SizeBytes);
+
+/// <summary>The answer of the direct endpoint.</summary>
+public sealed record DirectUploadResult(string BlobPath, long SizeBytes, string ContentType);
+
+/// <summary>The verdict for a path: <c>pending</c>, <c>verified</c> or <c>rejected</c>.</summary>
+public sealed record UploadStatus(string BlobPath, string Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt)
+{
+    [JsonIgnore]
+    public bool IsFinal => Status is "verified" or "rejected";
+}
+
+/// <summary>Progress of one file: bytes acknowledged by storage so far (resumed blocks included) and the rate of this run.</summary>
+public sealed record UploadProgress(string File, long BytesSent, long TotalBytes, double BytesPerSecond);
+
+/// <summary>What an upload did.</summary>
+/// <param name="BlocksSent">Blocks this run staged (0 for a direct upload).</param>
+/// <param name="BlocksResumed">Blocks found already staged from an earlier run and not sent again.</param>
+public sealed record UploadResult(string File, string BlobPath, UploadMode Mode, long SizeBytes, int BlocksSent, int BlocksResumed);
+
+/// <summary>An RFC 9457 problem from the API (<c>status</c>, <c>code</c>, <c>detail</c>).</summary>
+public sealed class UploadApiException(int status, string? code, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public string? Code { get; } = code;
+
+    /// <summary>Refused by the upload policy (type, size, name): sending again will not help.</summary>
+    public bool IsPolicyRefusal => Status is 403 or 413 or 415 && Code != "foreign_blob_path";
+
+    public bool IsAuthenticationFailure => Status == 401;
+}
+
+/// <summary>A file refused before anything was sent: missing, unreadable, empty, of a type or size the API refuses.</summary>
+public sealed class UploadRefusedException(string file, string message) : Exception(message)
+{
+    public string File { get; } = file;
+}
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PresignedUrl))]
+[JsonSerializable(typeof(DirectUploadResult))]
+[JsonSerializable(typeof(UploadStatus))]
+[JsonSerializable(typeof(UploadJournal))]
+[JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(UrlRequest))]
+[JsonSerializable(typeof(RenewRequest))]
+internal sealed partial class ClientJsonContext : JsonSerializerContext;
+
+internal sealed record Problem(int? Status, string? Title, string? Detail, string? Code);
+
+internal sealed record UrlRequest(string Filename, string ContentType, long SizeBytes);
+
+internal sealed record RenewRequest(string BlobPath);

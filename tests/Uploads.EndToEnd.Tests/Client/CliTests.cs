@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
+
+namespace Uploads.EndToEnd.Tests.Client;
+
+/// <summary>The <c>uploads</c> CLI (src/Uploads.Cli, built) run as a process against the real worker: output redirected, so not a terminal.</summary>
+public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
+{
+    private readonly TestFiles _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(BuildOutput.Of("Uploads.Cli", "Uploads.Cli.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["UPLOADS_API_BASE"] = host.BaseAddress.ToString();
+        start.Environment.Remove("UPLOADS_API_KEY");
+        if (apiKey is not null)
+        {
+            start.Environment["UPLOADS_API_KEY"] = apiKey;
+        }
+
+        // Storage is Azurite over HTTPS with a test certificate: the CLI trusts it through the usual SSL_CERT_FILE.
+        start.Environment["SSL_CERT_FILE"] = host.Azurite.CertificatePemPath!;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Put_TwoFilesJsonWait_OneObjectPerFileVerifiedExit0()
+    {
+        var small = _files.CreateText("small.txt", 100_000);
+        var large = _files.CreateText("large.txt", 3 * 1024 * 1024);
+
+        var (exitCode, stdout, stderr) = await RunAsync(host.ApiKey, "put", small, large, "--presigned", "--parallel", "2", "--wait", "--json");
+
+        Assert.True(exitCode == 0, stderr + stdout);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.Equal("verified", l.GetProperty("status").GetString()));
+        Assert.Equal([small, large], lines.Select(l => l.GetProperty("file").GetString()));
+        Assert.All(lines, l => Assert.StartsWith(ApiHost.ClientId + "/", l.GetProperty("blobPath").GetString(), StringComparison.Ordinal));
+        Assert.DoesNotContain("%", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_NotATerminal_PlainProgressLinesAndASummary()
+    {
+        var file = _files.CreateText("plain.txt", 2 * 1024 * 1024);
+
+        var (exitCode, stdout, stderr) = await RunAsync(host.ApiKey, "put", file);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains($"{file}: 100%", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[", stderr, StringComparison.Ordinal); // no ANSI escapes
+        Assert.StartsWith($"{file}\tverified\t{ApiHost.ClientId}/", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_PresignedWithoutWait_PendingExit0()
+    {
+        var file = _files.CreateText("nowait.txt", 1000);
+
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--presigned", "--json");
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("pending", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Put_BytesOfAnotherType_RejectedExit3()
+    {
+        var file = _files.CreateText("fake.pdf", 5000);
+
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--presigned", "--wait", "--json");
+
+        Assert.Equal(3, exitCode);
+        var line = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("rejected", line.GetProperty("status").GetString());
+        Assert.Contains("application/pdf", line.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_TypeNotAllowed_RefusedByPolicyExit4()
+    {
+        var file = _files.CreateText("archive.zip", 100);
+
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--json");
+
+        Assert.Equal(4, exitCode);
+        Assert.Equal("failed", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Put_WrongKey_AuthenticationExit5()
+    {
+        var file = _files.CreateText("key.txt", 100);
+
+        var (exitCode, _, _) = await RunAsync("upk_not-a-key", "put", file);
+
+        Assert.Equal(5, exitCode);
+    }
+
+    [Fact]
+    public async Task Put_ApiUnreachable_RetriedThenNetworkExit6()
+    {
+        var file = _files.CreateText("offline.txt", 100);
+        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop(); // a port nothing listens on: every connection is refused
+
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--api", $"http://127.0.0.1:{port}", "--json");
+
+        Assert.Equal(6, exitCode);
+        Assert.Equal("failed", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Put_NoKey_UsageExit2()
+    {
+        var file = _files.CreateText("nokey.txt", 100);
+
+        var (exitCode, _, stderr) = await RunAsync(null, "put", file);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("UPLOADS_API_KEY", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UrlThenStatus_UrlJsonThenNotFoundUntilUploaded()
+    {
+        var file = _files.CreateText("url.txt", 100);
+
+        var (urlExit, urlOut, _) = await RunAsync(host.ApiKey, "url", file);
+        var answer = JsonDocument.Parse(urlOut).RootElement;
+        var blobPath = answer.GetProperty("blobPath").GetString()!;
+        var (statusExit, _, statusErr) = await RunAsync(host.ApiKey, "status", blobPath);
+
+        Assert.Equal(0, urlExit);
+        Assert.StartsWith("https://", answer.GetProperty("uploadUrl").GetString(), StringComparison.Ordinal);
+        Assert.Equal(4, statusExit);
+        Assert.Contains("not_found", statusErr, StringComparison.Ordinal);
+    }
+}
