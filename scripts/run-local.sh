@@ -67,10 +67,12 @@ if [ "$blob_port:$queue_port:$table_port" != "10000:10001:10002" ]; then
 fi
 
 azurite="" emulator="" stopping=0
+# shellcheck disable=SC2317 # invoked by the traps below
 stop() {
   stopping=1
   [ -z "$emulator" ] || kill -TERM "$emulator" 2>/dev/null || true
 }
+# shellcheck disable=SC2317 # invoked by the traps below
 cleanup() {
   [ -z "$emulator" ] || { kill -TERM "$emulator" 2>/dev/null && wait "$emulator" 2>/dev/null; } || true
   [ -z "$azurite" ] || kill "$azurite" 2>/dev/null || true
