@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Uploads.Benchmarks.Support;
+using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Testing;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Uploads.Core.Hosting;
+using Uploads.Core.Configuration;
 using Uploads.Infra.Tests.Support;
 
 namespace Uploads.Infra.Tests;

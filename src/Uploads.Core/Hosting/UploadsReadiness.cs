@@ -1,4 +1,4 @@
-using Uploads.Core.Uploads;
+using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Hosting;
 

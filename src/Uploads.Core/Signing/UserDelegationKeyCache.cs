@@ -2,7 +2,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Uploads.Core.Hosting;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Signing;
 

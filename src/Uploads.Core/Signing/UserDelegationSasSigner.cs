@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Options;
-using Uploads.Core.Hosting;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Signing;
 

@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Options;
-using Uploads.Core.Hosting;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Storage;
 

@@ -3,7 +3,7 @@ using Azure;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Logging;
-using Uploads.Core.Serialization;
+using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Verification;
 

@@ -1,3 +1,5 @@
+using Uploads.Core.Contracts;
+
 namespace Uploads.Core.Verification;
 
 /// <summary>Announces each verdict the moment it is reached, so that a submission service can react.</summary>

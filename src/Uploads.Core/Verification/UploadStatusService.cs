@@ -1,6 +1,6 @@
+using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Security;
-using Uploads.Core.Uploads;
 
 namespace Uploads.Core.Verification;
 

@@ -5,8 +5,8 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Uploads.Core.Hosting;
-using Uploads.Core.Policy;
+using Uploads.Core.Configuration;
+using Uploads.Core.Contracts;
 using Uploads.Policy;
 using Uploads.Sniffing;
 

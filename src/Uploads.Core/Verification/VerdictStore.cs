@@ -4,7 +4,8 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Uploads.Core.Hosting;
+using Uploads.Core.Configuration;
+using Uploads.Core.Contracts;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using Uploads.Core.Naming;
 using Uploads.Policy;
 using Uploads.Sniffing;
 

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Uploads.Core.Contracts;
 using Uploads.Core.Security;
-using Uploads.Core.Serialization;
 using Uploads.Core.Verification;
 using Uploads.Functions.Http;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Uploads.Core.Uploads;
+using Uploads.Core.Contracts;
 
 namespace Uploads.Functions.Http;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
+using Uploads.Core.Contracts;
 using Uploads.Core.Security;
-using Uploads.Core.Uploads;
 
 namespace Uploads.Functions.Http;
 

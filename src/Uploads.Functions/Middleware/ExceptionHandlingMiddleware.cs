@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
+using Uploads.Core.Contracts;
 using Uploads.Core.Hosting;
-using Uploads.Core.Uploads;
 using Uploads.Functions.Http;
 
 namespace Uploads.Functions.Middleware;
@@ -44,7 +44,8 @@ internal sealed partial class ExceptionHandlingMiddleware(ILogger<ExceptionHandl
             {
                 BadHttpRequestException bad => UploadProblem.BadRequest(
                     bad.StatusCode switch { 408 => "request_timeout", 413 => "payload_too_large", _ => "malformed_request" },
-                    $"The request body was refused: {bad.Message}") with { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
+                    $"The request body was refused: {bad.Message}") with
+                { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
                 _ when UploadsStartup.IsStorageUnavailable(ex) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", StorageRetryAfter),
                 _ => null,
             };

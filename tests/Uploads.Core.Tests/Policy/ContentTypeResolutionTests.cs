@@ -1,5 +1,4 @@
 using Uploads.Core.Policy;
-using Uploads.Policy;
 
 namespace Uploads.Core.Tests.Policy;
 

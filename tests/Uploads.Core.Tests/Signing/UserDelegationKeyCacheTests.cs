@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using Uploads.Core.Configuration;
 using Uploads.Core.Hosting;
 using Uploads.Core.Signing;
 

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using Uploads.Functions.Functions;
 using Uploads.Testing;

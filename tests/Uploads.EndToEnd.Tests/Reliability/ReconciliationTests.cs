@@ -1,11 +1,8 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Uploads.Core.Verification;
 using Uploads.EndToEnd.Tests.Support;
-using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Reliability;
 

@@ -1,4 +1,3 @@
-using Uploads.Core.Naming;
 using Uploads.Policy;
 using Uploads.Testing;
 

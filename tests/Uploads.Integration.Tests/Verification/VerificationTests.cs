@@ -1,5 +1,6 @@
 using System.Net;
 using Azure.Storage.Blobs;
+using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;

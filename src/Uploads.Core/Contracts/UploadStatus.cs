@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Uploads.Core.Serialization;
 
-namespace Uploads.Core.Verification;
+namespace Uploads.Core.Contracts;
 
 /// <summary>Where an upload stands in post-upload verification.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<UploadState>))]
@@ -34,7 +33,3 @@ public sealed record UploadStatus(string BlobPath, UploadState Status, string? D
         ? new DateTimeOffset(at.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero)
         : null;
 }
-
-/// <summary>What one verification did: the resulting status (null when there is no blob at the path in either
-/// container), whether this call reached the verdict, and how many bytes of the blob it read.</summary>
-public sealed record VerificationResult(UploadStatus? Status, bool Decided, long BytesRead);

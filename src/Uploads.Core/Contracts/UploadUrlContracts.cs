@@ -1,4 +1,4 @@
-namespace Uploads.Core.Uploads;
+namespace Uploads.Core.Contracts;
 
 /// <summary>
 /// Body of <c>POST /api/integrations/uploads/url</c>: either a new upload (<paramref name="Filename"/>,

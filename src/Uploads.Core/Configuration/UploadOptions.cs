@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Uploads.Sniffing;
 
-namespace Uploads.Core.Hosting;
+namespace Uploads.Core.Configuration;
 
 /// <summary>Behaviour of the upload endpoints. Bound from the <c>Uploads</c> section and validated at start-up.</summary>
 public sealed class UploadOptions

@@ -1,4 +1,4 @@
-namespace Uploads.Core.Uploads;
+namespace Uploads.Core.Contracts;
 
 /// <summary>
 /// A failure a client can act on, rendered as RFC 9457 <c>application/problem+json</c> by the HTTP layer.

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Uploads.Sniffing;
 
-namespace Uploads.Core.Hosting;
+namespace Uploads.Core.Configuration;
 
 /// <summary>Rules across <see cref="UploadOptions"/> values that attributes cannot express.</summary>
 public sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Uploads.Core.Serialization;
+namespace Uploads.Core.Contracts;
 
 /// <summary>Writes instants as ISO 8601 UTC to the second (<c>2026-11-25T19:00:00Z</c>), the format of <c>expiresAt</c>.</summary>
 public sealed class UtcSecondsJsonConverter : JsonConverter<DateTimeOffset>

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Uploads.Core.Uploads;
-using Uploads.Core.Verification;
 
-namespace Uploads.Core.Serialization;
+namespace Uploads.Core.Contracts;
 
 /// <summary>
 /// Source-generated JSON for the public contract: camelCase names as in the guide. Names match in any letter case
