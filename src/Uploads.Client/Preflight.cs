@@ -49,7 +49,7 @@ public static class Preflight
         var limit = UploadPolicy.MaxBytes(type.Category);
         if (info.Length > limit)
         {
-            throw new UploadRefusedException(path, $"File too large: {info.Name} is {info.Length / (double)Constants.MiB:0.0} MiB ({type.Category} files may be at most {limit / Constants.MiB} MiB).");
+            throw new UploadRefusedException(path, $"File too large: {info.Name} is {ByteSize.Describe(info.Length)}; {type.Category} files may be at most {ByteSize.Describe(limit)}.");
         }
 
         return new CheckedFile(info.FullName, info.Name, info.Length, type);
@@ -73,7 +73,7 @@ public sealed record BlockPlan(long FileBytes, int BlockBytes)
         var smallest = (fileBytes + Constants.MaxBlocks - 1) / Constants.MaxBlocks;
         if (size < smallest)
         {
-            size = (smallest + Constants.MiB - 1) / Constants.MiB * Constants.MiB;
+            size = (smallest + ByteSize.MiB - 1) / ByteSize.MiB * ByteSize.MiB;
         }
 
         if (size > Constants.MaxBlockBytes || size > int.MaxValue)

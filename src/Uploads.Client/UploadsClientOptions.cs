@@ -1,3 +1,5 @@
+using Uploads.Policy;
+
 namespace Uploads.Client;
 
 /// <summary>How an <see cref="UploadsClient"/> reaches the API and how it uploads.</summary>
@@ -13,7 +15,7 @@ public sealed class UploadsClientOptions
     public int Parallelism { get; init; } = 4;
 
     /// <summary>Files up to this size go through the direct endpoint in <see cref="UploadMode.Auto"/> (the guide's 10 MB).</summary>
-    public long DirectMaxBytes { get; init; } = Constants.DirectMaxBytes;
+    public long DirectMaxBytes { get; init; } = UploadPolicy.DirectUploadMaxBytes;
 
     /// <summary>Block size; null chooses it from the file size (<see cref="BlockPlan.For"/>).</summary>
     public int? BlockBytes { get; init; }
@@ -48,14 +50,11 @@ public enum UploadMode
 
 internal static class Constants
 {
-    public const long KiB = 1024;
-    public const long MiB = 1024 * KiB;
-    public const long DirectMaxBytes = 10 * MiB;
 
     /// <summary>Azure's limits for a block blob: 50,000 committed blocks of at most 4,000 MiB.</summary>
     public const int MaxBlocks = 50_000;
-    public const long MaxBlockBytes = 4000 * MiB;
+    public const long MaxBlockBytes = 4000 * ByteSize.MiB;
 
-    public const int DefaultBlockBytes = (int)(8 * MiB);
+    public const int DefaultBlockBytes = (int)(8 * ByteSize.MiB);
     public const string ApiKeyHeader = "X-API-Key";
 }

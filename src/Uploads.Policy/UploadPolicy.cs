@@ -9,8 +9,6 @@ namespace Uploads.Policy;
 /// </summary>
 public static class UploadPolicy
 {
-    private const long MiB = 1024L * 1024;
-    private const long GiB = 1024L * MiB;
 
     /// <summary>Every allowed type. <c>audio/wav</c> and <c>audio/x-wav</c> are one format under two names.</summary>
     public static IReadOnlyList<AllowedContentType> AllowedTypes { get; } =
@@ -70,13 +68,19 @@ public static class UploadPolicy
             .GroupBy(p => p.Extension, StringComparer.OrdinalIgnoreCase)
             .ToFrozenDictionary(g => g.Key, g => g.Select(p => p.Type).ToArray(), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The guide's cap of the direct-upload endpoint (10 MB); larger files take a presigned URL. A deployment may
+    /// lower or raise it (<c>Uploads:DirectUploadMaxBytes</c>); this is its default and the client's threshold.
+    /// </summary>
+    public const long DirectUploadMaxBytes = 10 * ByteSize.MiB;
+
     /// <summary>The maximum size of a file of <paramref name="category"/>, in bytes (1 GB = 1024³ bytes).</summary>
     public static long MaxBytes(ContentCategory category) => category switch
     {
-        ContentCategory.Video => 5 * GiB,
-        ContentCategory.Audio => 500 * MiB,
-        ContentCategory.Image => 50 * MiB,
-        ContentCategory.Document => 100 * MiB,
+        ContentCategory.Video => 5 * ByteSize.GiB,
+        ContentCategory.Audio => 500 * ByteSize.MiB,
+        ContentCategory.Image => 50 * ByteSize.MiB,
+        ContentCategory.Document => 100 * ByteSize.MiB,
         _ => throw new ArgumentOutOfRangeException(nameof(category), category, null),
     };
 
@@ -96,13 +100,21 @@ public static class UploadPolicy
     public static IReadOnlyList<AllowedContentType> TypesForExtension(string? extension) =>
         extension is not null && ByExtension.TryGetValue(extension, out var types) ? types : [];
 
-    /// <summary>True when two allowed media types are the same format (<c>audio/wav</c> = <c>audio/x-wav</c>).</summary>
+    /// <summary>True when two media types name the same format (<c>audio/wav</c> = <c>audio/x-wav</c>; case and parameters ignored).</summary>
     public static bool AreEquivalent(string a, string b) =>
-        string.Equals(Canonical(a), Canonical(b), StringComparison.OrdinalIgnoreCase);
+        string.Equals(Canonical(a), Canonical(b), StringComparison.Ordinal);
 
-    /// <summary>The single name used for a format when two names mean the same (<c>audio/x-wav</c> → <c>audio/wav</c>).</summary>
-    public static string Canonical(string mediaType) =>
-        string.Equals(mediaType, "audio/x-wav", StringComparison.OrdinalIgnoreCase) ? "audio/wav" : mediaType.ToLowerInvariant();
+    /// <summary>
+    /// The single name of a format: parameters removed, lower case, an alias replaced by its allowlist name
+    /// (<c>audio/x-wav</c> → <c>audio/wav</c>, <c>image/jpg</c> → <c>image/jpeg</c>). The one place media types
+    /// are canonicalised: the verifier's comparisons and the type a verified blob is stored with use it.
+    /// </summary>
+    public static string Canonical(string mediaType)
+    {
+        ArgumentNullException.ThrowIfNull(mediaType);
+        var bare = NormalizeMediaType(mediaType) ?? mediaType.Trim().ToLowerInvariant();
+        return bare == "audio/x-wav" ? "audio/wav" : Aliases.GetValueOrDefault(bare, bare);
+    }
 
     /// <summary>The media type without parameters, trimmed and lower case; null when empty or malformed.</summary>
     public static string? NormalizeMediaType(string? contentType)

@@ -173,16 +173,4 @@ public static class ContentSniffer
 
         return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file's structure needs too many reads to be checked.");
     }
-
-    /// <summary>
-    /// True when <paramref name="detected"/> satisfies the declared allowlist type: same type after canonicalisation
-    /// (<c>audio/wav</c> = <c>audio/x-wav</c>; case and parameters ignored) and no refusal.
-    /// </summary>
-    public static bool Satisfies(string declaredContentType, SniffOutcome.Detected detected)
-    {
-        ArgumentNullException.ThrowIfNull(declaredContentType);
-        ArgumentNullException.ThrowIfNull(detected);
-        return detected.Refusal is null
-            && string.Equals(MediaTypes.Canonical(declaredContentType), MediaTypes.Canonical(detected.MediaType), StringComparison.Ordinal);
-    }
 }

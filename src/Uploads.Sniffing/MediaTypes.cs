@@ -50,17 +50,4 @@ public static class MediaTypes
     public const string MachO = "application/x-mach-binary";
     public const string Riff = "application/x-riff";
     public const string Ebml = "application/x-ebml";
-
-    /// <summary>The single name of a format with two names (<c>audio/x-wav</c> → <c>audio/wav</c>), lower case, parameters removed.</summary>
-    public static string Canonical(string mediaType)
-    {
-        ArgumentNullException.ThrowIfNull(mediaType);
-        var semicolon = mediaType.IndexOf(';', StringComparison.Ordinal);
-        var bare = (semicolon >= 0 ? mediaType[..semicolon] : mediaType).Trim().ToLowerInvariant();
-        return bare switch
-        {
-            "audio/x-wav" or "audio/wave" or "audio/vnd.wave" => Wav,
-            _ => bare,
-        };
-    }
 }

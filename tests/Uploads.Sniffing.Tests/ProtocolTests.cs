@@ -225,24 +225,4 @@ public sealed class ProtocolTests
         Assert.Contains("central directory is larger", detected.Refusal, StringComparison.Ordinal);
         Assert.True(reads.Sum(r => (long)r.Length) <= ContentSniffer.HeadBytes + ContentSniffer.ZipTailBytes);
     }
-
-    [Theory]
-    [InlineData("audio/wav", MediaTypes.Wav, true)]
-    [InlineData("audio/x-wav", MediaTypes.Wav, true)]
-    [InlineData("AUDIO/X-WAV; codecs=1", MediaTypes.Wav, true)]
-    [InlineData("text/plain; charset=utf-8", MediaTypes.PlainText, true)]
-    [InlineData("image/png", MediaTypes.Pdf, false)]
-    [InlineData("video/mp4", MediaTypes.Mp4Audio, false)]
-    [InlineData("video/mp4", MediaTypes.ThreeGpp, false)]
-    [InlineData("video/x-matroska", MediaTypes.WebM, false)]
-    public void Satisfies_DeclaredAndDetected_ComparesCanonicalTypes(string declared, string detected, bool expected)
-    {
-        Assert.Equal(expected, ContentSniffer.Satisfies(declared, new SniffOutcome.Detected(detected, null)));
-    }
-
-    [Fact]
-    public void Satisfies_RefusedDetection_IsFalse()
-    {
-        Assert.False(ContentSniffer.Satisfies("image/svg+xml", new SniffOutcome.Detected(MediaTypes.Svg, "script")));
-    }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Uploads.Policy;
 using Uploads.Sniffing;
 
 namespace Uploads.Core.Configuration;
@@ -33,11 +34,11 @@ public sealed class UploadOptions
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The cap of the direct-upload endpoint, in bytes (10 MB = 10 × 1024 × 1024).</summary>
-    [Range(1, 100L * 1024 * 1024, ErrorMessage = "Uploads:DirectUploadMaxBytes must be between 1 byte and 100 MiB.")]
-    public long DirectUploadMaxBytes { get; set; } = 10L * 1024 * 1024;
+    [Range(1, 100 * ByteSize.MiB, ErrorMessage = "Uploads:DirectUploadMaxBytes must be between 1 byte and 100 MiB.")]
+    public long DirectUploadMaxBytes { get; set; } = UploadPolicy.DirectUploadMaxBytes;
 
     /// <summary>Size of the blocks a direct upload is staged in; the most a single upload holds in memory at once.</summary>
-    [Range(64 * 1024, 100 * 1024 * 1024, ErrorMessage = "Uploads:DirectUploadBlockBytes must be between 64 KiB and 100 MiB.")]
+    [Range((int)(64 * ByteSize.KiB), (int)(100 * ByteSize.MiB), ErrorMessage = "Uploads:DirectUploadBlockBytes must be between 64 KiB and 100 MiB.")]
     public int DirectUploadBlockBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>

@@ -29,7 +29,5 @@ public enum UploadState
 public sealed record UploadStatus(string BlobPath, UploadState Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt)
 {
     [JsonConverter(typeof(UtcSecondsJsonConverter))]
-    public DateTimeOffset? CheckedAt { get; init; } = CheckedAt is { } at
-        ? new DateTimeOffset(at.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero)
-        : null;
+    public DateTimeOffset? CheckedAt { get; init; } = CheckedAt is { } at ? UtcSeconds.Truncate(at) : null;
 }

@@ -35,16 +35,16 @@ public sealed partial class DirectUploadService(
     public const string FileFieldName = "file";
 
     /// <summary>Form fields other than the file are ignored, up to this size each.</summary>
-    private const int MaxOtherFieldBytes = 64 * 1024;
+    private const int MaxOtherFieldBytes = (int)(64 * ByteSize.KiB);
 
     /// <summary>
     /// A body over the cap is read to its end (discarded) up to this many bytes, so that ordinary clients, which
     /// send the whole body before they read the answer, receive the 413 instead of a reset connection.
     /// </summary>
-    private const long MaxDrainBytes = 64L * 1024 * 1024;
+    private const long MaxDrainBytes = 64 * ByteSize.MiB;
 
     /// <summary>Room for the multipart framing and small form fields around the file.</summary>
-    private const long FramingAllowance = 1024 * 1024;
+    private const long FramingAllowance = ByteSize.MiB;
 
     /// <summary>Most parts a body may have: the file and a few small fields.</summary>
     private const int MaxParts = 16;
@@ -107,18 +107,17 @@ public sealed partial class DirectUploadService(
         return outcome;
     }
 
+    /// <summary>
+    /// Reads the parts in order: other form fields are read and ignored, the one file part is received; the blob is
+    /// committed once the body has ended and nothing was wrong with it.
+    /// </summary>
     private async Task<Outcome<DirectUploadResponse>> ReadAsync(ApiClient client, string boundary, Stream body, CancellationToken cancellationToken)
     {
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
-        var parts = 0;
-        StagedBlockWriter? writer = null;
-        StreamingSniffer? sniffer = null;
-        string? partContentType = null;
-        AllowedContentType? type = null;
-        string? fileName = null;
-        string? blobPath = null;
+        FilePart? file = null;
         try
         {
+            var parts = 0;
             while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
             {
                 if (++parts > MaxParts)
@@ -126,121 +125,170 @@ public sealed partial class DirectUploadService(
                     return UploadProblem.BadRequest("too_many_parts", $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
                 }
 
-                var disposition = section.GetContentDispositionHeader();
-                if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
+                var fileName = await FileNameOfAsync(section, fileSeen: file is not null, cancellationToken).ConfigureAwait(false);
+                if (fileName.Problem is not null)
                 {
-                    return UploadProblem.BadRequest("malformed_multipart", "Every part of the body needs a Content-Disposition: form-data header.");
+                    return fileName.Problem;
                 }
 
-                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-                var isFile = disposition.IsFileDisposition();
-                if (!string.Equals(name, FileFieldName, StringComparison.Ordinal))
+                if (fileName.Value is null)
                 {
-                    if (isFile)
-                    {
-                        return UploadProblem.BadRequest("unexpected_file_field", $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
-                    }
-
-                    if (await DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes)
-                    {
-                        return UploadProblem.BadRequest("field_too_large", $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.");
-                    }
-
                     continue;
                 }
 
-                if (!isFile)
+                var received = await ReceiveAsync(client, section, fileName.Value, cancellationToken).ConfigureAwait(false);
+                if (received.Problem is not null)
                 {
-                    return UploadProblem.BadRequest("missing_filename", $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
+                    return received.Problem;
                 }
 
-                if (writer is not null)
-                {
-                    return UploadProblem.BadRequest("several_files", $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
-                }
-
-                if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
-                    || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
-                {
-                    // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
-                    return UploadProblem.BadRequest("ambiguous_filename", $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
-                }
-
-                fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
-                var nameCheck = FileNameRules.Check(fileName);
-                if (!nameCheck.IsValid)
-                {
-                    return await SizeFirstAsync(section.Body, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
-                }
-
-                partContentType = section.ContentType;
-                var resolution = ContentTypeResolution.Resolve(fileName, partContentType);
-                if (resolution.Problem is not null)
-                {
-                    return await SizeFirstAsync(section.Body, 0, resolution.Problem, cancellationToken).ConfigureAwait(false);
-                }
-
-                type = resolution.Type!;
-                blobPath = BlobPath.Create(client.Id, fileName, time.GetUtcNow());
-                writer = new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes);
-                sniffer = new StreamingSniffer(_options.AllowedActiveContentKinds);
-                var refusal = await CopyCheckedAsync(section.Body, writer, sniffer, fileName, section.ContentType, cancellationToken).ConfigureAwait(false);
-                if (refusal is not null)
-                {
-                    Log.Refused(logger, client.Id, refusal.Status, refusal.Detail);
-                    return refusal;
-                }
+                file = received.Value;
             }
 
-            if (writer is null)
-            {
-                return UploadProblem.BadRequest("missing_file", $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
-            }
-
-            if (writer.Length == 0)
-            {
-                return UploadProblem.BadRequest("empty_file", "The file is empty. Send a file with content.");
-            }
-
-            var decision = VerificationPolicy.Decide(fileName!, partContentType, writer.Length, sniffer!.Complete());
-            if (!decision.Accepted)
-            {
-                Log.Refused(logger, client.Id, 415, decision.Reason!);
-                return UploadProblem.UnsupportedType(decision.Reason!);
-            }
-
-            // Committed as the verdict store says a verified blob looks (the same headers as a verified presigned upload).
-            var headers = VerdictStore.VerifiedHeaders(blobPath!, decision.DetectedType, contentHash: null);
-            BlobContentInfo committed;
-            try
-            {
-                committed = await writer.CommitAsync(headers, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
-            {
-                // 128 random bits make this a bug, not a collision: never overwrite.
-                throw new InvalidOperationException("A freshly generated blob path already exists.", ex);
-            }
-
-            // Checked before it was committed: record the verdict for exactly this content, and announce it.
-            await verdicts.RecordVerifiedAsync(containers.Uploads.GetBlobClient(blobPath!), committed.ETag, decision.DetectedType, writer.Length, cancellationToken).ConfigureAwait(false);
-
-            Log.Stored(logger, client.Id, blobPath!, writer.Length, decision.DetectedType);
-            return new DirectUploadResponse(blobPath!, writer.Length, decision.DetectedType);
+            return file is null
+                ? UploadProblem.BadRequest("missing_file", $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
+                : await CommitAsync(client, file, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            writer?.Dispose();
-            sniffer?.Dispose();
+            file?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The file name of a part, from its Content-Disposition; a null name for another form field (read, bounded,
+    /// and ignored); a problem for a part the body may not have.
+    /// </summary>
+    private static async Task<Outcome<string>> FileNameOfAsync(MultipartSection section, bool fileSeen, CancellationToken cancellationToken)
+    {
+        var disposition = section.GetContentDispositionHeader();
+        if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
+        {
+            return UploadProblem.BadRequest("malformed_multipart", "Every part of the body needs a Content-Disposition: form-data header.");
+        }
+
+        var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
+        var isFile = disposition.IsFileDisposition();
+        if (!string.Equals(name, FileFieldName, StringComparison.Ordinal))
+        {
+            if (isFile)
+            {
+                return UploadProblem.BadRequest("unexpected_file_field", $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
+            }
+
+            return await DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes
+                ? UploadProblem.BadRequest("field_too_large", $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
+                : default(Outcome<string>);
+        }
+
+        if (!isFile)
+        {
+            return UploadProblem.BadRequest("missing_filename", $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
+        }
+
+        if (fileSeen)
+        {
+            return UploadProblem.BadRequest("several_files", $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
+        }
+
+        if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
+            || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
+        {
+            // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
+            return UploadProblem.BadRequest("ambiguous_filename", $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
+        }
+
+        return HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
+    }
+
+    /// <summary>
+    /// Checks the file's name and declared type, then stages its bytes under a new blob path while the sniffer
+    /// watches them. A refusal (413 first, then 403 or 415) leaves nothing staged that will be committed.
+    /// </summary>
+    private async Task<Outcome<FilePart>> ReceiveAsync(ApiClient client, MultipartSection section, string fileName, CancellationToken cancellationToken)
+    {
+        var nameCheck = FileNameRules.Check(fileName);
+        if (!nameCheck.IsValid)
+        {
+            return await SizeFirstAsync(section.Body, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
+        }
+
+        var resolution = ContentTypeResolution.Resolve(fileName, section.ContentType);
+        if (resolution.Problem is not null)
+        {
+            return await SizeFirstAsync(section.Body, 0, resolution.Problem, cancellationToken).ConfigureAwait(false);
+        }
+
+        var blobPath = BlobPath.Create(client.Id, fileName, time.GetUtcNow());
+        var file = new FilePart(
+            fileName,
+            section.ContentType,
+            blobPath,
+            new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes),
+            new StreamingSniffer(_options.AllowedActiveContentKinds));
+        try
+        {
+            var refusal = await CopyCheckedAsync(section.Body, file, cancellationToken).ConfigureAwait(false);
+            if (refusal is null)
+            {
+                return file;
+            }
+
+            Log.Refused(logger, client.Id, refusal.Status, refusal.Detail);
+            file.Dispose();
+            return refusal;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Decides on the whole file and, when it is accepted, commits it as the verdict store says a verified blob
+    /// looks (the same headers as a verified presigned upload) and records the verdict for exactly that content.
+    /// </summary>
+    private async Task<Outcome<DirectUploadResponse>> CommitAsync(ApiClient client, FilePart file, CancellationToken cancellationToken)
+    {
+        var length = file.Writer.Length;
+        if (length == 0)
+        {
+            return UploadProblem.BadRequest("empty_file", "The file is empty. Send a file with content.");
+        }
+
+        var decision = VerificationPolicy.Decide(file.FileName, file.DeclaredType, length, file.Sniffer.Complete());
+        if (!decision.Accepted)
+        {
+            Log.Refused(logger, client.Id, 415, decision.Reason!);
+            return UploadProblem.UnsupportedType(decision.Reason!);
+        }
+
+        var headers = VerdictStore.VerifiedHeaders(file.BlobPath, decision.DetectedType, contentHash: null);
+        BlobContentInfo committed;
+        try
+        {
+            committed = await file.Writer.CommitAsync(headers, new Dictionary<string, string>(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409 || ex.Status == 412)
+        {
+            // 128 random bits make this a bug, not a collision: never overwrite.
+            throw new InvalidOperationException("A freshly generated blob path already exists.", ex);
+        }
+
+        await verdicts.RecordVerifiedAsync(containers.Uploads.GetBlobClient(file.BlobPath), committed.ETag, decision.DetectedType, length, cancellationToken).ConfigureAwait(false);
+
+        Log.Stored(logger, client.Id, file.BlobPath, length, decision.DetectedType);
+        return new DirectUploadResponse(file.BlobPath, length, decision.DetectedType);
     }
 
     /// <summary>
     /// Copies the file part into the writer while the sniffer watches it. Returns the problem that stops the upload
     /// as soon as there is one (over the cap; content already known not to be what it claims), or null at the end.
     /// </summary>
-    private async Task<UploadProblem?> CopyCheckedAsync(Stream source, StagedBlockWriter writer, StreamingSniffer sniffer, string fileName, string? partContentType, CancellationToken cancellationToken)
+    private async Task<UploadProblem?> CopyCheckedAsync(Stream source, FilePart file, CancellationToken cancellationToken)
     {
+        var (writer, sniffer) = (file.Writer, file.Sniffer);
         var decided = false;
         while (true)
         {
@@ -260,7 +308,7 @@ public sealed partial class DirectUploadService(
             if (!decided && sniffer.Result is { } detected)
             {
                 decided = true;
-                var early = VerificationPolicy.Decide(fileName, partContentType, 0, detected);
+                var early = VerificationPolicy.Decide(file.FileName, file.DeclaredType, 0, detected);
                 if (!early.Accepted)
                 {
                     return await SizeFirstAsync(source, writer.Length + read, UploadProblem.UnsupportedType(early.Reason!), cancellationToken).ConfigureAwait(false);
@@ -311,8 +359,18 @@ public sealed partial class DirectUploadService(
     }
 
     private UploadProblem TooLarge() => UploadProblem.TooLarge(
-        $"The direct upload endpoint accepts files up to {_options.DirectUploadMaxBytes} bytes ({_options.DirectUploadMaxBytes / (1024 * 1024)} MB). " +
+        $"The direct upload endpoint accepts files up to {ByteSize.Describe(_options.DirectUploadMaxBytes)}. " +
         "For larger files, request a presigned URL from POST /api/integrations/uploads/url and PUT the file to it.");
+
+    /// <summary>The file part being received: what the client declared, where it goes, and its staged bytes.</summary>
+    private sealed record FilePart(string FileName, string? DeclaredType, string BlobPath, StagedBlockWriter Writer, StreamingSniffer Sniffer) : IDisposable
+    {
+        public void Dispose()
+        {
+            Writer.Dispose();
+            Sniffer.Dispose();
+        }
+    }
 
     private static partial class Log
     {

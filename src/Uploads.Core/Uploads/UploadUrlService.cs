@@ -83,7 +83,7 @@ public sealed partial class UploadUrlService(
             var limit = UploadPolicy.MaxBytes(type.Category);
             if (size > limit)
             {
-                return UploadProblem.TooLarge($"{type.Category} files may be at most {limit} bytes ({limit / (1024 * 1024)} MiB); this one is {size} bytes.");
+                return UploadProblem.TooLarge($"{type.Category} files may be at most {ByteSize.Describe(limit)}; this one is {ByteSize.Describe(size)}.");
             }
         }
 
@@ -163,7 +163,7 @@ public sealed partial class UploadUrlService(
     private async Task<UploadUrlResponse> SignAsync(string blobPath, DateTimeOffset now, DateTimeOffset expiry, CancellationToken cancellationToken)
     {
         // Whole seconds: the SAS carries its expiry to the second, and expiresAt must be that same instant.
-        var expiresOn = new DateTimeOffset(expiry.UtcTicks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var expiresOn = UtcSeconds.Truncate(expiry);
         var uploadUrl = await signer.SignAsync(containers.Uploads.GetBlobClient(blobPath), UploadSas.Permissions, now - _options.ClockSkew, expiresOn, cancellationToken).ConfigureAwait(false);
         return new UploadUrlResponse(uploadUrl, blobPath, expiresOn.UtcDateTime);
     }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Verification;
 
@@ -17,7 +17,7 @@ public static class QuarantineMetadata
         {
             [Reason] = Uri.EscapeDataString(reason),
             [SourceETag] = sourceETag.Trim('"'),
-            [RejectedAt] = rejectedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            [RejectedAt] = UtcSeconds.ToText(rejectedAt),
         };
         if (detectedType is not null)
         {

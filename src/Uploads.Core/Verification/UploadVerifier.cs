@@ -64,60 +64,70 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
         var (current, properties) = await verdicts.ReadAsync(blobPath, cancellationToken).ConfigureAwait(false);
         if (properties is null || current is not { Status: UploadState.Pending })
         {
-            if (properties is null)
-            {
-                Log.Gone(logger, blobPath);
-            }
-            else if (VerdictStore.IsArchived(properties))
-            {
-                Log.Archived(logger, blobPath);
-            }
-
+            LogSettled(blobPath, properties);
             return new(current, Decided: false, BytesRead: 0);
         }
 
         var blob = verdicts.UploadsBlob(blobPath);
-        long bytesRead = 0;
+        var bytesRead = new ByteCount();
         try
         {
-            if (Precheck(properties) is { } refused)
-            {
-                return await RecordAsync(blob, properties, refused, quarantineInBackground, bytesRead, cancellationToken).ConfigureAwait(false);
-            }
-
-            // CopyStatus is meaningful only on a copy destination (a blob that was never copied has no CopyId).
-            if (!string.IsNullOrEmpty(properties.CopyId) && properties.CopyStatus == CopyStatus.Pending)
-            {
-                // The destination of a copy still in progress: its bytes are not final yet.
-                return new(current, Decided: false, BytesRead: 0);
-            }
-
-            var detected = await ContentSniffer.SniffAsync(
-                async (range, ct) =>
-                {
-                    var data = await ReadRangeAsync(blob, range, properties.ETag, ct).ConfigureAwait(false);
-                    Interlocked.Add(ref bytesRead, data.Length);
-                    return data;
-                },
-                properties.ContentLength,
-                options.Value.AllowedActiveContentKinds,
-                cancellationToken).ConfigureAwait(false);
-            var fileName = blobPath[(blobPath.LastIndexOf('/') + 1)..];
-            var decision = VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);
-            return await RecordAsync(blob, properties, decision, quarantineInBackground, bytesRead, cancellationToken).ConfigureAwait(false);
+            var decision = Precheck(properties) ?? (IsCopyInProgress(properties)
+                ? null
+                : await SniffAndDecideAsync(blob, properties, bytesRead, cancellationToken).ConfigureAwait(false));
+            return decision is null
+                ? new(current, Decided: false, BytesRead: 0)
+                : await RecordAsync(blob, properties, decision, quarantineInBackground, bytesRead.Value, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // Deleted, or moved to quarantine by a concurrent check of the same content.
             Log.ChangedDuringCheck(logger, blobPath);
-            return new(await verdicts.QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), Decided: false, bytesRead);
+            return new(await verdicts.QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), Decided: false, bytesRead.Value);
         }
         catch (RequestFailedException ex) when (ex.Status == 412 && !IsLeaseConflict(ex))
         {
             // Overwritten while being checked: the newer content has its own event (and status checks it on demand).
             Log.ChangedDuringCheck(logger, blobPath);
-            return new(VerdictStore.Pending(blobPath, null), Decided: false, bytesRead);
+            return new(VerdictStore.Pending(blobPath, null), Decided: false, bytesRead.Value);
         }
+    }
+
+    /// <summary>Why nothing was checked: the blob is gone, or it has its verdict already (an archived one is logged).</summary>
+    private void LogSettled(string blobPath, BlobProperties? properties)
+    {
+        if (properties is null)
+        {
+            Log.Gone(logger, blobPath);
+        }
+        else if (VerdictStore.IsArchived(properties))
+        {
+            Log.Archived(logger, blobPath);
+        }
+    }
+
+    /// <summary>
+    /// The destination of a copy still in progress: its bytes are not final yet. (CopyStatus is meaningful only on a
+    /// copy destination; a blob that was never copied has no CopyId.)
+    /// </summary>
+    private static bool IsCopyInProgress(BlobProperties properties) =>
+        !string.IsNullOrEmpty(properties.CopyId) && properties.CopyStatus == CopyStatus.Pending;
+
+    /// <summary>Reads the ranges the sniffer asks for, each conditional on the ETag first seen, and decides.</summary>
+    private async Task<ContentDecision> SniffAndDecideAsync(BlobClient blob, BlobProperties properties, ByteCount bytesRead, CancellationToken cancellationToken)
+    {
+        var detected = await ContentSniffer.SniffAsync(
+            async (range, ct) =>
+            {
+                var data = await ReadRangeAsync(blob, range, properties.ETag, ct).ConfigureAwait(false);
+                bytesRead.Add(data.Length);
+                return data;
+            },
+            properties.ContentLength,
+            options.Value.AllowedActiveContentKinds,
+            cancellationToken).ConfigureAwait(false);
+        var fileName = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];
+        return VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);
     }
 
     /// <summary>What is refused before any byte is read, or null.</summary>
@@ -137,7 +147,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
 
         if (properties.ContentLength > LargestLimit)
         {
-            return ContentDecision.RefusedUnread($"The file is {properties.ContentLength} bytes; no allowed type may exceed {LargestLimit} bytes.");
+            return ContentDecision.RefusedUnread($"The file is {ByteSize.Describe(properties.ContentLength)}; no allowed type may exceed {ByteSize.Describe(LargestLimit)}.");
         }
 
         if (!string.IsNullOrEmpty(properties.ContentEncoding) && !properties.ContentEncoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
@@ -205,6 +215,16 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
             new BlobDownloadOptions { Range = new HttpRange(range.Offset, range.Length), Conditions = new BlobRequestConditions { IfMatch = etag } },
             cancellationToken).ConfigureAwait(false);
         return response.Value.Content.ToMemory();
+    }
+
+    /// <summary>Bytes read from storage by one check (range reads may run concurrently).</summary>
+    private sealed class ByteCount
+    {
+        private long _value;
+
+        public long Value => Interlocked.Read(ref _value);
+
+        public void Add(long bytes) => Interlocked.Add(ref _value, bytes);
     }
 
     private static partial class Log

@@ -197,7 +197,7 @@ public sealed partial class VerdictStore(
                 QuarantineMetadata.Read(quarantined.Metadata, QuarantineMetadata.DetectedType),
                 quarantined.ContentLength,
                 QuarantineMetadata.Read(quarantined.Metadata, QuarantineMetadata.Reason),
-                DateTimeOffset.TryParse(rejectedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null);
+                UtcSeconds.TryParse(rejectedAt, out var at) ? at : null);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -1,4 +1,5 @@
 using Azure;
+using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Verification;
 
@@ -20,7 +21,7 @@ public static class VerdictTags
         [Verdict] = Verified,
         [ETagTag] = Normalize(etag),
         [Type] = detectedType,
-        [Checked] = checkedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+        [Checked] = UtcSeconds.ToText(checkedAt),
     };
 
     /// <summary>True when the tags say "verified" for exactly the content with <paramref name="current"/> ETag.</summary>
@@ -29,7 +30,7 @@ public static class VerdictTags
         && tags.TryGetValue(ETagTag, out var etag) && etag == Normalize(current);
 
     public static DateTimeOffset? CheckedAt(IDictionary<string, string> tags) =>
-        tags.TryGetValue(Checked, out var value) && DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : null;
+        tags.TryGetValue(Checked, out var value) && UtcSeconds.TryParse(value, out var at) ? at : null;
 
     // Tag values may not hold quotes: keep the opaque ETag without them.
     private static string Normalize(ETag etag) => etag.ToString().Trim('"');

@@ -48,7 +48,7 @@ public static class VerificationPolicy
         if (declared is not null && declared != "application/octet-stream")
         {
             var known = UploadPolicy.TryGetAllowed(declared, out var declaredType);
-            if ((known || byExtension.Count == 0) && !ContentSniffer.Satisfies(known ? declaredType.MediaType : declared, detected))
+            if ((known || byExtension.Count == 0) && !UploadPolicy.AreEquivalent(known ? declaredType.MediaType : declared, actual))
             {
                 return new(false, actual, $"Declared {declared}, but the file is {actual}.");
             }
@@ -62,7 +62,7 @@ public static class VerificationPolicy
         var limit = UploadPolicy.MaxBytes(allowed.Category);
         if (sizeBytes > limit)
         {
-            return new(false, actual, $"{allowed.Category} files may be at most {limit} bytes; this one is {sizeBytes} bytes.");
+            return new(false, actual, $"{allowed.Category} files may be at most {ByteSize.Describe(limit)}; this one is {ByteSize.Describe(sizeBytes)}.");
         }
 
         return new(true, UploadPolicy.Canonical(actual), null);

@@ -1,4 +1,5 @@
 using Uploads.Policy;
+using Uploads.Sniffing;
 
 namespace Uploads.Core.Tests.Policy;
 
@@ -42,5 +43,34 @@ public sealed class UploadPolicyTests
     public void NormalizeMediaType_Input_Normalized(string input, string? expected)
     {
         Assert.Equal(expected, UploadPolicy.NormalizeMediaType(input));
+    }
+
+    [Theory]
+    [InlineData("audio/wav", MediaTypes.Wav, true)]
+    [InlineData("audio/x-wav", MediaTypes.Wav, true)]
+    [InlineData("audio/wave", MediaTypes.Wav, true)]
+    [InlineData("AUDIO/X-WAV; codecs=1", MediaTypes.Wav, true)]
+    [InlineData("text/plain; charset=utf-8", MediaTypes.PlainText, true)]
+    [InlineData("image/jpg", MediaTypes.Jpeg, true)]
+    [InlineData("image/png", MediaTypes.Pdf, false)]
+    [InlineData("video/mp4", MediaTypes.Mp4Audio, false)]
+    [InlineData("video/mp4", MediaTypes.ThreeGpp, false)]
+    [InlineData("video/x-matroska", MediaTypes.WebM, false)]
+    public void AreEquivalent_DeclaredAndDetected_ComparesCanonicalNames(string declared, string detected, bool expected)
+    {
+        Assert.Equal(expected, UploadPolicy.AreEquivalent(declared, detected));
+    }
+
+    [Fact]
+    public void Canonical_EverySniffedType_IsItsOwnName()
+    {
+        // The sniffer reports canonical names only: what a verified blob is stored with never goes through an alias.
+        var sniffed = typeof(MediaTypes).GetFields()
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToList();
+
+        Assert.NotEmpty(sniffed);
+        Assert.All(sniffed, type => Assert.Equal(type, UploadPolicy.Canonical(type)));
     }
 }
