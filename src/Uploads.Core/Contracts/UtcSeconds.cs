@@ -7,7 +7,7 @@ namespace Uploads.Core.Contracts;
 /// (<c>2026-11-25T19:00:00Z</c>), as <c>expiresAt</c> and <c>checkedAt</c> in answers, the <c>checked</c> verdict tag,
 /// the <c>rejectedat</c> quarantine metadata, and the SAS expiry (whose <c>se</c> has no fraction either).
 /// </summary>
-public static class UtcSeconds
+internal static class UtcSeconds
 {
     private const string Format = "yyyy-MM-ddTHH:mm:ssZ";
 

@@ -1,7 +1,7 @@
 namespace Uploads.Core.Naming;
 
 /// <summary>The outcome of checking a client-supplied file name. <see cref="Problem"/> is null when the name is acceptable.</summary>
-public readonly record struct FileNameCheck(string? Problem)
+internal readonly record struct FileNameCheck(string? Problem)
 {
     public bool IsValid => Problem is null;
 

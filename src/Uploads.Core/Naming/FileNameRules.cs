@@ -9,7 +9,7 @@ namespace Uploads.Core.Naming;
 /// name and to hand back to browsers and file systems later. Conservative on purpose: the guide asks clients for
 /// "a plain filename without path traversal or unusual characters".
 /// </summary>
-public static class FileNameRules
+internal static class FileNameRules
 {
     /// <summary>Longest accepted name, in UTF-16 code units (well inside the 1,024-character blob name limit).</summary>
     public const int MaxLength = 200;

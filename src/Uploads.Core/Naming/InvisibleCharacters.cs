@@ -10,7 +10,7 @@ namespace Uploads.Core.Naming;
 /// them with the files of Debian's <c>unicode-data</c> package when it is installed (CI installs it).
 /// "\u3164.pdf" would otherwise show as ".pdf", "report\u200B.pdf" as "report.pdf".
 /// </summary>
-public static class InvisibleCharacters
+internal static class InvisibleCharacters
 {
     /// <summary>Default_Ignorable_Code_Point, Unicode 15.0 (merged ranges, inclusive).</summary>
     internal static readonly (int First, int Last)[] DefaultIgnorable =

@@ -14,7 +14,7 @@ namespace Uploads.Core.Signing;
 /// No Read, Add, Delete, List, Tag, Move, Execute or immutability permissions: the holder can neither see nor
 /// remove anything, and the scope is the single blob name the server chose.
 /// </summary>
-public static class UploadSas
+internal static class UploadSas
 {
     public const BlobSasPermissions Permissions = BlobSasPermissions.Create | BlobSasPermissions.Write;
 

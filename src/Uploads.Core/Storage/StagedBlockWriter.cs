@@ -13,7 +13,7 @@ namespace Uploads.Core.Storage;
 /// A file that fits in one block is written with a single Put Blob at commit time.
 /// The commit is conditional on the blob not existing (<c>If-None-Match: *</c>): it never replaces anything.
 /// </summary>
-public sealed class StagedBlockWriter : IDisposable
+internal sealed class StagedBlockWriter : IDisposable
 {
     private readonly BlockBlobClient _blob;
     private readonly List<string> _blockIds = [];

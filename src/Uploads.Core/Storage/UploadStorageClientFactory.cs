@@ -9,7 +9,7 @@ namespace Uploads.Core.Storage;
 /// Builds the one <see cref="BlobServiceClient"/> of the app from the <c>UploadStorage</c> connection, in the same
 /// two forms the Functions host accepts for the Blob trigger: a connection string, or an identity-based connection.
 /// </summary>
-public static class UploadStorageClientFactory
+internal static class UploadStorageClientFactory
 {
     public static BlobServiceClient Create(IConfiguration configuration, Func<TokenCredential> credential, BlobClientOptions clientOptions)
     {

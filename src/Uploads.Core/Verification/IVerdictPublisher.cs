@@ -9,7 +9,7 @@ public interface IVerdictPublisher
 }
 
 /// <summary>Used when no Event Grid topic is configured: verdicts are only recorded on the blobs.</summary>
-public sealed class NoVerdictPublisher : IVerdictPublisher
+internal sealed class NoVerdictPublisher : IVerdictPublisher
 {
     public Task PublishAsync(UploadStatus verdict, CancellationToken cancellationToken) => Task.CompletedTask;
 }
