@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Uploads.Core.Contracts;
-using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Integration.Tests.Support;
 using Uploads.Testing;
@@ -10,36 +7,17 @@ using Uploads.Testing;
 namespace Uploads.Integration.Tests.Uploads;
 
 /// <summary>The direct-upload service streaming real multipart bodies into real Azurite.</summary>
-public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassFixture<AzuriteSharedKeyFixture>, IAsyncLifetime
+public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : AppServicesTest(fixture.Azurite), IClassFixture<AzuriteSharedKeyFixture>
 {
     private const int Cap = 10 * 1024 * 1024;
-    private static readonly ApiClient Client = new("acme");
-    private UploadsServices _services = null!;
-
-    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(fixture.Azurite);
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
-
-    private BlobContainerClient Uploads => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
 
     private async Task<Outcome<DirectUploadResponse>> UploadAsync(Stream body, string contentType, long? length) =>
-        await _services.Get<DirectUploadService>().UploadAsync(Client, contentType, length, body, CancellationToken.None);
+        await Services.Get<DirectUploadService>().UploadAsync(Client, contentType, length, body, CancellationToken.None);
 
     private async Task<Outcome<DirectUploadResponse>> UploadFileAsync(string name, byte[] content, string? partType = null, bool chunked = false)
     {
         var (body, type, length) = await Multipart.FileAsync(name, content, partType);
         return chunked ? await UploadAsync(new Multipart.ChunkedStream(body), type, null) : await UploadAsync(body, type, length);
-    }
-
-    private async Task<int> CommittedBlobCountAsync(string prefix)
-    {
-        var count = 0;
-        await foreach (var _ in Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
-        {
-            count++;
-        }
-
-        return count;
     }
 
     private static byte[] PdfLike(int length)
@@ -75,14 +53,14 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
     public async Task UploadAsync_ExactlyTheCap_StoredInBlocksIntact(bool chunked)
     {
         var content = PdfLike(Cap);
-        _services.Requests.Reset();
+        Services.Requests.Reset();
 
         var outcome = await UploadFileAsync("exactly-10mb.pdf", content, chunked: chunked);
 
         Assert.Null(outcome.Problem);
         Assert.Equal(Cap, outcome.Value!.SizeBytes);
-        Assert.Equal(3, _services.Requests.Count("PUT", "block"));
-        Assert.Equal(1, _services.Requests.Count("PUT", "blocklist"));
+        Assert.Equal(3, Services.Requests.Count("PUT", "block"));
+        Assert.Equal(1, Services.Requests.Count("PUT", "blocklist"));
         var stored = (await Uploads.GetBlobClient(outcome.Value.BlobPath).DownloadContentAsync()).Value.Content.ToArray();
         Assert.Equal(SHA256.HashData(content), SHA256.HashData(stored));
     }
@@ -92,25 +70,25 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
     [InlineData(true)]
     public async Task UploadAsync_OneByteOverTheCap_413PointingToPresignedFlowAndNoBlob(bool chunked)
     {
-        var before = await CommittedBlobCountAsync("acme/");
+        var before = await CountBlobsAsync(Uploads, "acme/");
 
         var outcome = await UploadFileAsync("too-big.pdf", PdfLike(Cap + 1), chunked: chunked);
 
         Assert.Equal(413, outcome.Problem!.Status);
         Assert.Contains("/api/integrations/uploads/url", outcome.Problem.Detail, StringComparison.Ordinal);
-        Assert.Equal(before, await CommittedBlobCountAsync("acme/"));
-        Assert.Equal(0, _services.Requests.Count("PUT", "blocklist"));
+        Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
+        Assert.Equal(0, Services.Requests.Count("PUT", "blocklist"));
     }
 
     [Fact]
     public async Task UploadAsync_ClientDisconnectsMidUpload_NoBlob()
     {
-        var before = await CommittedBlobCountAsync("acme/");
+        var before = await CountBlobsAsync(Uploads, "acme/");
         var (body, type, _) = await Multipart.FileAsync("abandoned.pdf", PdfLike(9 * 1024 * 1024));
 
         await Assert.ThrowsAsync<IOException>(() => UploadAsync(new Multipart.DisconnectingStream(body, 6 * 1024 * 1024), type, null));
 
-        Assert.Equal(before, await CommittedBlobCountAsync("acme/"));
+        Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
     }
 
     [Fact]
@@ -124,7 +102,7 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
     [Fact]
     public async Task UploadAsync_TwoFiles_400AndNoBlob()
     {
-        var before = await CommittedBlobCountAsync("acme/");
+        var before = await CountBlobsAsync(Uploads, "acme/");
         using var form = new MultipartFormDataContent
         {
             { new ByteArrayContent(PdfLike(1000)), "file", "a.pdf" },
@@ -136,7 +114,7 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
 
         Assert.Equal(400, outcome.Problem!.Status);
         Assert.Equal("several_files", outcome.Problem.Code);
-        Assert.Equal(before, await CommittedBlobCountAsync("acme/"));
+        Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
     }
 
     [Fact]
@@ -220,13 +198,13 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : IClassF
     {
         var content = new byte[11_000_000];
         Random.Shared.NextBytes(content);
-        var before = await CommittedBlobCountAsync("acme/");
+        var before = await CountBlobsAsync(Uploads, "acme/");
 
         var outcome = await UploadFileAsync(name, content, partType, chunked);
 
         Assert.Equal(413, outcome.Problem!.Status);
         Assert.Contains("/api/integrations/uploads/url", outcome.Problem.Detail, StringComparison.Ordinal);
-        Assert.Equal(before, await CommittedBlobCountAsync("acme/"));
+        Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
     }
 
     [Theory]

@@ -7,6 +7,7 @@ using Uploads.Core.Naming;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
+using Uploads.Integration.Tests.Support;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Uploads;
@@ -15,23 +16,11 @@ namespace Uploads.Integration.Tests.Uploads;
 /// Renewing the URL of an unfinished upload (<c>{"blobPath": …}</c>) with the app's own services against real
 /// Azurite, on the production signing path (user delegation over HTTPS).
 /// </summary>
-public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassFixture<AzuriteOAuthFixture>, IAsyncLifetime
+public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : AppServicesTest(fixture.Azurite), IClassFixture<AzuriteOAuthFixture>
 {
-    private static readonly ApiClient Client = new("acme");
-    private UploadsServices _services = null!;
+    private UploadUrlService Urls => Services.Get<UploadUrlService>();
 
-    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(fixture.Azurite);
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
-
-    private UploadUrlService Urls => _services.Get<UploadUrlService>();
-
-    private async Task<UploadUrlResponse> IssueAsync(string fileName = "notes.txt", string contentType = "text/plain")
-    {
-        var outcome = await Urls.IssueAsync(Client, new UploadUrlRequest(fileName, contentType, null), CancellationToken.None);
-        Assert.Null(outcome.Problem);
-        return outcome.Value!;
-    }
+    private Task<UploadUrlResponse> IssueAsync(string fileName = "notes.txt", string contentType = "text/plain") => IssueUrlAsync(fileName, contentType);
 
     private async Task<UploadUrlResponse> RenewAsync(string blobPath, ApiClient? client = null)
     {
@@ -47,7 +36,7 @@ public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassF
         return outcome.Problem;
     }
 
-    private BlockBlobClient Blocks(Uri url) => new(url, fixture.Azurite.CreateBlobClientOptions());
+    private BlockBlobClient Blocks(Uri url) => new(url, Azurite.CreateBlobClientOptions());
 
     private static string BlockId(int index) => Convert.ToBase64String(Encoding.ASCII.GetBytes($"block-{index:D6}"));
 
@@ -69,7 +58,7 @@ public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassF
         Assert.Equal("cw", query["sp"]);
         Assert.Equal("b", query["sr"]);
         Assert.InRange(renewed.ExpiresAt, DateTime.UtcNow.AddMinutes(59), DateTime.UtcNow.AddHours(1));
-        var stored = await fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads").GetBlobClient(first.BlobPath).DownloadContentAsync();
+        var stored = await Azurite.CreateServiceClient().GetBlobContainerClient("uploads").GetBlobClient(first.BlobPath).DownloadContentAsync();
         Assert.Equal("first half, second half.", stored.Value.Content.ToString());
     }
 
@@ -122,7 +111,7 @@ public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassF
     {
         var first = await IssueAsync();
         await Blocks(first.UploadUrl).UploadAsync(new BinaryData("plain text, verified").ToStream());
-        var status = await _services.Get<UploadStatusService>().GetAsync(Client, first.BlobPath, CancellationToken.None);
+        var status = await Services.Get<UploadStatusService>().GetAsync(Client, first.BlobPath, CancellationToken.None);
         Assert.Equal(UploadState.Verified, status.Value!.Status);
 
         var problem = await RefusedAsync(first.BlobPath);
@@ -135,7 +124,7 @@ public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassF
     {
         var first = await IssueAsync("report.pdf", "application/pdf");
         await Blocks(first.UploadUrl).UploadAsync(new BinaryData("this is not a PDF").ToStream());
-        var status = await _services.Get<UploadStatusService>().GetAsync(Client, first.BlobPath, CancellationToken.None);
+        var status = await Services.Get<UploadStatusService>().GetAsync(Client, first.BlobPath, CancellationToken.None);
         Assert.Equal(UploadState.Rejected, status.Value!.Status);
 
         var problem = await RefusedAsync(first.BlobPath);
@@ -189,7 +178,7 @@ public sealed class UploadUrlRenewalTests(AzuriteOAuthFixture fixture) : IClassF
 
     private async Task StageAsAdminAsync(string blobPath)
     {
-        var blob = fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads").GetBlockBlobClient(blobPath);
+        var blob = Azurite.CreateServiceClient().GetBlobContainerClient("uploads").GetBlockBlobClient(blobPath);
         await blob.StageBlockAsync(BlockId(0), new BinaryData("staged").ToStream());
         var list = await blob.GetBlockListAsync(BlockListTypes.Uncommitted);
         Assert.Single(list.Value.UncommittedBlocks);

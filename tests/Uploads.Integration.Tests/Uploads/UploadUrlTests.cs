@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
+using Uploads.Integration.Tests.Support;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Uploads;
@@ -14,17 +15,8 @@ namespace Uploads.Integration.Tests.Uploads;
 /// Upload URLs issued by the app's own services, used against real Azurite the way clients use them.
 /// Runs twice: with user-delegation signing over HTTPS + OAuth (the production path) and with the account key.
 /// </summary>
-public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
+public abstract class UploadUrlTests(AzuriteInstance azurite) : AppServicesTest(azurite)
 {
-    private static readonly ApiClient Client = new("acme");
-    private UploadsServices _services = null!;
-
-    protected AzuriteInstance Azurite { get; } = azurite;
-
-    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(Azurite);
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
-
     private static async Task<UploadUrlResponse> IssueAsync(UploadsServices services, string fileName = "meeting-recording.mp4", string contentType = "video/mp4")
     {
         var outcome = await services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest(fileName, contentType, null), CancellationToken.None);
@@ -46,7 +38,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     public async Task IssueAsync_ValidRequest_UrlScopedToOneBlobWithCreateWriteForOneHour()
     {
         var before = DateTimeOffset.UtcNow;
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
 
         var query = HttpUtility.ParseQueryString(response.UploadUrl.Query);
         Assert.Equal("b", query["sr"]);
@@ -70,7 +62,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [Fact]
     public async Task SinglePut_UrlFromApi_StoresTheFile()
     {
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
         var content = SasBytes(100_000);
         using var http = Azurite.CreateHttpClient();
 
@@ -82,7 +74,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [Fact]
     public async Task SdkBlockUpload_UrlFromApi_StagesBlocksAndCommits()
     {
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
         var content = SasBytes(3 * 1024 * 1024 + 17);
         var counter = new RequestCounter();
         var client = new BlobClient(response.UploadUrl, counter.AddTo(Azurite.CreateBlobClientOptions()));
@@ -97,7 +89,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [Fact]
     public async Task Read_UrlFromApi_Refused()
     {
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
         await AdminBlob(response.BlobPath).UploadAsync(new BinaryData(SasBytes(10)));
 
         var error = await Assert.ThrowsAsync<RequestFailedException>(() => new BlobClient(response.UploadUrl, Azurite.CreateBlobClientOptions()).DownloadContentAsync());
@@ -108,7 +100,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [Fact]
     public async Task List_UrlFromApiOnItsContainer_Refused()
     {
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
         var containerUrl = new UriBuilder(response.UploadUrl) { Path = response.UploadUrl.AbsolutePath[..response.UploadUrl.AbsolutePath.IndexOf("/uploads/", StringComparison.Ordinal)] + "/uploads" };
         var container = new BlobContainerClient(containerUrl.Uri, Azurite.CreateBlobClientOptions());
 
@@ -120,7 +112,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [Fact]
     public async Task Delete_UrlFromApi_RefusedAndBlobRemains()
     {
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
         await AdminBlob(response.BlobPath).UploadAsync(new BinaryData(SasBytes(10)));
 
         var error = await Assert.ThrowsAsync<RequestFailedException>(() => new BlobClient(response.UploadUrl, Azurite.CreateBlobClientOptions()).DeleteAsync());
@@ -134,7 +126,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [InlineData("other-client/00000000000000000000000000000000/meeting-recording.mp4")]
     public async Task Put_UrlFromApiOnAnotherBlobName_Refused(string otherPath)
     {
-        var response = await IssueAsync(_services);
+        var response = await IssueAsync(Services);
         var other = new UriBuilder(response.UploadUrl) { Path = response.UploadUrl.AbsolutePath.Replace(response.BlobPath, otherPath, StringComparison.Ordinal) }.Uri;
         using var http = Azurite.CreateHttpClient();
 
@@ -163,16 +155,16 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : IAsyncLifetime
     [Fact]
     public async Task IssueAsync_ThousandUrls_NoStorageOrTokenRequests()
     {
-        await IssueAsync(_services);
-        _services.Requests.Reset();
+        await IssueAsync(Services);
+        Services.Requests.Reset();
         var tokens = Azurite.Credential.TokensIssued;
 
         for (var i = 0; i < 1000; i++)
         {
-            await IssueAsync(_services, $"file-{i}.pdf", "application/pdf");
+            await IssueAsync(Services, $"file-{i}.pdf", "application/pdf");
         }
 
-        Assert.Equal(0, _services.Requests.Total);
+        Assert.Equal(0, Services.Requests.Total);
         Assert.Equal(tokens, Azurite.Credential.TokensIssued);
     }
 

@@ -6,8 +6,6 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Uploads.Core.Contracts;
-using Uploads.Core.Security;
-using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
 using Uploads.Testing;
@@ -19,30 +17,26 @@ namespace Uploads.Integration.Tests.Verification;
 /// storage, as when the process is killed there), then runs again: one copy, the original deleted once, and only
 /// after its copy. The fault is a pipeline policy on the app's own storage client; storage is real Azurite.
 /// </summary>
-public sealed class QuarantineFaultTests(AzuriteOAuthFixture fixture) : IClassFixture<AzuriteOAuthFixture>, IAsyncLifetime
+public sealed class QuarantineFaultTests(AzuriteOAuthFixture fixture) : AppServicesTest(fixture.Azurite), IClassFixture<AzuriteOAuthFixture>
 {
-    private static readonly ApiClient Client = new("acme");
     private readonly DeleteFault _fault = new();
-    private UploadsServices _services = null!;
 
-    public async Task InitializeAsync()
+    protected override Task<UploadsServices> StartServicesAsync()
     {
-        var options = fixture.Azurite.CreateBlobClientOptions();
+        var options = Azurite.CreateBlobClientOptions();
         options.Retry.MaxRetries = 0;
         options.AddPolicy(_fault, HttpPipelinePosition.PerRetry);
-        _services = await UploadsServices.StartAsync(fixture.Azurite, configure: services => services.Replace(ServiceDescriptor.Singleton(options)));
+        return UploadsServices.StartAsync(Azurite, configure: services => services.Replace(ServiceDescriptor.Singleton(options)));
     }
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
 
     [Fact]
     public async Task VerifyAsync_DiesBetweenQuarantineCopyAndDelete_RerunLeavesOneCopyAndDeletesOnceAfterIt()
     {
-        var url = (await _services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest("holiday.jpg", "image/jpeg", null), CancellationToken.None)).Value!;
-        await new BlobClient(url.UploadUrl, fixture.Azurite.CreateBlobClientOptions()).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Corpus.Get("document.pdf").Path)));
-        var service = fixture.Azurite.CreateServiceClient();
+        var url = await IssueUrlAsync("holiday.jpg", "image/jpeg");
+        await new BlobClient(url.UploadUrl, Azurite.CreateBlobClientOptions()).UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Corpus.Get("document.pdf").Path)));
+        var service = Azurite.CreateServiceClient();
         var original = service.GetBlobContainerClient("uploads").GetBlobClient(url.BlobPath);
-        var verifier = _services.Get<UploadVerifier>();
+        var verifier = Services.Get<UploadVerifier>();
 
         _fault.FailDeletes = true;
         await Assert.ThrowsAnyAsync<Exception>(() => verifier.VerifyAsync(url.BlobPath, CancellationToken.None));

@@ -3,7 +3,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.Core.Contracts;
-using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
@@ -12,21 +11,12 @@ using Uploads.Testing;
 namespace Uploads.Integration.Tests.Verification;
 
 /// <summary>What a client holding an upload URL (Create + Write) can try beyond uploading, against real Azurite.</summary>
-public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFixture<AzuriteOAuthFixture>, IAsyncLifetime
+public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : AppServicesTest(fixture.Azurite), IClassFixture<AzuriteOAuthFixture>
 {
-    private static readonly ApiClient Client = new("acme");
-    private UploadsServices _services = null!;
-
-    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(fixture.Azurite);
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
-
-    private BlobContainerClient Uploads => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
-
     private async Task<(string BlobPath, BlobClient WithSas)> IssueAsync(string name, string type)
     {
-        var url = await _services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest(name, type, null), CancellationToken.None);
-        return (url.Value!.BlobPath, new BlobClient(url.Value.UploadUrl, fixture.Azurite.CreateBlobClientOptions()));
+        var url = await IssueUrlAsync(name, type);
+        return (url.BlobPath, new BlobClient(url.UploadUrl, Azurite.CreateBlobClientOptions()));
     }
 
     private static byte[] Corpus(string file) => File.ReadAllBytes(Support.Corpus.Get(file).Path);
@@ -37,13 +27,13 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
         var (blobPath, sas) = await IssueAsync("invoice.pdf", "application/pdf");
         await sas.UploadAsync(new BinaryData(Corpus("document.pdf")), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentEncoding = "gzip" } });
 
-        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+        var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         Assert.Equal(UploadState.Rejected, result.Status!.Status);
         Assert.Contains("Content-Encoding", result.Status.Reason, StringComparison.Ordinal);
         // The bytes were never read: the client's Content-Type (here the SDK's default) is no detected type.
         Assert.Null(result.Status.DetectedType);
-        var recorded = await _services.Get<UploadStatusService>().GetAsync(Client, blobPath, CancellationToken.None);
+        var recorded = await Services.Get<UploadStatusService>().GetAsync(Client, blobPath, CancellationToken.None);
         Assert.Equal(UploadState.Rejected, recorded.Value!.Status);
         Assert.Null(recorded.Value.DetectedType);
     }
@@ -57,7 +47,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
             HttpHeaders = new BlobHttpHeaders { ContentType = "text/html", CacheControl = "public, max-age=31536000", ContentDisposition = "inline", ContentLanguage = "xx" },
         });
 
-        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+        var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         // The name decides the type (text/html is not an allowed label and is ignored); the bytes are a PNG.
         Assert.Equal(UploadState.Verified, result.Status!.Status);
@@ -77,7 +67,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
         await sas.UploadAsync(new BinaryData(Corpus(file)));
         await sas.GetBlobLeaseClient().AcquireAsync(TimeSpan.FromSeconds(-1));
 
-        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+        var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         Assert.True(result.Decided);
         Assert.Equal(expected, result.Status!.Status);
@@ -91,7 +81,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
         var (blobPath, sas) = await IssueAsync("export.csv", "text/csv");
         await sas.UploadAsync(new BinaryData("a,b\n1,2\n"u8.ToArray()), new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "text/csv" } });
 
-        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+        var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         Assert.Equal(UploadState.Verified, result.Status!.Status);
         Assert.Equal("text/plain", result.Status.DetectedType);
@@ -100,7 +90,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
     [Fact]
     public async Task IssueAsync_NameWithoutExtension_415()
     {
-        var outcome = await _services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest("report", "text/plain", null), CancellationToken.None);
+        var outcome = await Services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest("report", "text/plain", null), CancellationToken.None);
 
         Assert.Equal(415, outcome.Problem!.Status);
         Assert.Contains("report.txt", outcome.Problem.Detail, StringComparison.Ordinal);
@@ -110,12 +100,12 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
     public async Task DirectUpload_ContentLengthFarOverTheCap_413WithoutStagingAnything()
     {
         var (body, type, _) = await Multipart.FileAsync("big.pdf", new byte[100]);
-        _services.Requests.Reset();
+        Services.Requests.Reset();
 
-        var outcome = await _services.Get<DirectUploadService>().UploadAsync(Client, type, 20L * 1024 * 1024, body, CancellationToken.None);
+        var outcome = await Services.Get<DirectUploadService>().UploadAsync(Client, type, 20L * 1024 * 1024, body, CancellationToken.None);
 
         Assert.Equal(413, outcome.Problem!.Status);
-        Assert.Equal(0, _services.Requests.Total);
+        Assert.Equal(0, Services.Requests.Total);
     }
 
     [Fact]
@@ -130,7 +120,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
         form.Add(new ByteArrayContent(Corpus("document.pdf")), "file", "a.pdf");
         var (body, type, length) = await Multipart.EncodeAsync(form);
 
-        var outcome = await _services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
+        var outcome = await Services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
 
         Assert.Equal("too_many_parts", outcome.Problem!.Code);
     }
@@ -139,7 +129,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
     public async Task VerifyAsync_UploadCarryingForgedVerdictTags_CheckedAnyway()
     {
         var (blobPath, sas) = await IssueAsync("a.png", "image/png");
-        using var http = fixture.Azurite.CreateHttpClient();
+        using var http = Azurite.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Put, sas.Uri) { Content = new ByteArrayContent(Corpus("document.pdf")) };
         request.Headers.Add("x-ms-blob-type", "BlockBlob");
         request.Headers.Add("x-ms-tags", "verdict=verified&etag=0x8DD00000000000&type=image%2Fpng");
@@ -147,7 +137,7 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : IClassFix
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
 
         // Tags the uploader attached name an ETag it could not know before its write: the content is checked.
-        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+        var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         Assert.True(result.Decided);
         Assert.Equal(UploadState.Rejected, result.Status!.Status);

@@ -1,5 +1,3 @@
-using System.Net;
-using Azure.Storage.Blobs;
 using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
@@ -13,38 +11,14 @@ namespace Uploads.Integration.Tests.Verification;
 /// Post-upload verification against real Azurite (OAuth + HTTPS: user-delegation signing, as in Azure), for every
 /// file of the corpus through both upload paths: verdicts, quarantine, idempotency, status.
 /// </summary>
-public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixture<AzuriteOAuthFixture>, IAsyncLifetime
+public sealed class VerificationTests(AzuriteOAuthFixture fixture) : AppServicesTest(fixture.Azurite), IClassFixture<AzuriteOAuthFixture>
 {
-    private static readonly ApiClient Client = new("acme");
-    private UploadsServices _services = null!;
-
-    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(fixture.Azurite);
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
-
-    private BlobContainerClient Uploads => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
-
-    private BlobContainerClient Quarantine => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("quarantine");
-
-    private UploadVerifier Verifier => _services.Get<UploadVerifier>();
-
-    /// <summary>A presigned upload as the guide's client makes it: ask for a URL, PUT the bytes (no content type).</summary>
-    private async Task<string> PresignedUploadAsync(byte[] content, string fileName, string contentType)
-    {
-        var url = await _services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest(fileName, contentType, null), CancellationToken.None);
-        Assert.Null(url.Problem);
-        using var http = fixture.Azurite.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Put, url.Value!.UploadUrl) { Content = new ByteArrayContent(content) };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return url.Value.BlobPath;
-    }
+    private UploadVerifier Verifier => Services.Get<UploadVerifier>();
 
     private async Task<Outcome<DirectUploadResponse>> DirectUploadAsync(byte[] content, string fileName)
     {
         var (body, type, length) = await Multipart.FileAsync(fileName, content);
-        return await _services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
+        return await Services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
     }
 
     [Theory]
@@ -115,12 +89,12 @@ public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixtu
     {
         var entry = Corpus.Get(file);
         var (name, _) = entry.Declared();
-        var before = await CountAsync(Uploads, "acme/");
+        var before = await CountBlobsAsync(Uploads, "acme/");
 
         var outcome = await DirectUploadAsync(await File.ReadAllBytesAsync(entry.Path), name);
 
         Assert.Equal(415, outcome.Problem!.Status);
-        Assert.Equal(before, await CountAsync(Uploads, "acme/"));
+        Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
     }
 
     [Fact]
@@ -180,7 +154,7 @@ public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixtu
         var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Verifier.VerifyAsync(blobPath, CancellationToken.None)));
 
         Assert.All(results, r => Assert.NotEqual(UploadState.Verified, r.Status?.Status));
-        Assert.Equal(1, await CountAsync(Quarantine, blobPath));
+        Assert.Equal(1, await CountBlobsAsync(Quarantine, blobPath));
         Assert.False((await Uploads.GetBlobClient(blobPath).ExistsAsync()).Value);
         Assert.Equal(UploadState.Rejected, (await Verifier.VerifyAsync(blobPath, CancellationToken.None)).Status!.Status);
     }
@@ -217,7 +191,7 @@ public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixtu
     {
         var blobPath = await PresignedUploadAsync(await File.ReadAllBytesAsync(Corpus.Get("document.pdf").Path), "report.pdf", "application/pdf");
 
-        var status = await _services.Get<UploadStatusService>().GetAsync(Client, blobPath, CancellationToken.None);
+        var status = await Services.Get<UploadStatusService>().GetAsync(Client, blobPath, CancellationToken.None);
 
         Assert.Equal(UploadState.Verified, status.Value!.Status);
         Assert.Equal("application/pdf", status.Value.DetectedType);
@@ -228,7 +202,7 @@ public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixtu
     {
         var blobPath = await PresignedUploadAsync(await File.ReadAllBytesAsync(Corpus.Get("document.pdf").Path), "report.pdf", "application/pdf");
 
-        var status = await _services.Get<UploadStatusService>().GetAsync(new ApiClient("globex"), blobPath, CancellationToken.None);
+        var status = await Services.Get<UploadStatusService>().GetAsync(new ApiClient("globex"), blobPath, CancellationToken.None);
 
         Assert.Equal(404, status.Problem!.Status);
     }
@@ -236,19 +210,8 @@ public sealed class VerificationTests(AzuriteOAuthFixture fixture) : IClassFixtu
     [Fact]
     public async Task Status_NeverUploaded_NotFound()
     {
-        var status = await _services.Get<UploadStatusService>().GetAsync(Client, global::Uploads.Core.Naming.BlobPath.Create("acme", "x.pdf", DateTimeOffset.UtcNow), CancellationToken.None);
+        var status = await Services.Get<UploadStatusService>().GetAsync(Client, global::Uploads.Core.Naming.BlobPath.Create("acme", "x.pdf", DateTimeOffset.UtcNow), CancellationToken.None);
 
         Assert.Equal(404, status.Problem!.Status);
-    }
-
-    private static async Task<int> CountAsync(BlobContainerClient container, string prefix)
-    {
-        var count = 0;
-        await foreach (var _ in container.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
-        {
-            count++;
-        }
-
-        return count;
     }
 }

@@ -1,0 +1,70 @@
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Uploads.Core.Contracts;
+using Uploads.Core.Security;
+using Uploads.Core.Uploads;
+using Uploads.Testing;
+
+namespace Uploads.Integration.Tests.Support;
+
+/// <summary>
+/// The set-up the integration tests share: the app's own services (<see cref="UploadsServices"/>) started on the
+/// fixture's Azurite for each test and disposed after it, the test client <c>acme</c>, the containers as an
+/// administrator sees them, and the few steps most tests take (an upload URL, a blob count).
+/// </summary>
+public abstract class AppServicesTest(AzuriteInstance azurite) : IAsyncLifetime
+{
+    /// <summary>The API client the tests act as.</summary>
+    protected static ApiClient Client { get; } = new("acme");
+
+    protected AzuriteInstance Azurite { get; } = azurite;
+
+    /// <summary>The app's services of the running test.</summary>
+    protected UploadsServices Services { get; private set; } = null!;
+
+    /// <summary>The uploads container through the administrator's client (not the app's).</summary>
+    protected BlobContainerClient Uploads => Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
+
+    /// <summary>The quarantine container through the administrator's client (not the app's).</summary>
+    protected BlobContainerClient Quarantine => Azurite.CreateServiceClient().GetBlobContainerClient("quarantine");
+
+    public async Task InitializeAsync() => Services = await StartServicesAsync();
+
+    public virtual async Task DisposeAsync() => await Services.DisposeAsync();
+
+    /// <summary>How the test's services start: the defaults, unless a test class needs settings or a fault.</summary>
+    protected virtual Task<UploadsServices> StartServicesAsync() => UploadsServices.StartAsync(Azurite);
+
+    /// <summary>An upload URL for a new upload, as <c>POST /url</c> issues it; fails the test on a refusal.</summary>
+    protected async Task<UploadUrlResponse> IssueUrlAsync(string fileName, string contentType, ApiClient? client = null)
+    {
+        var outcome = await Services.Get<UploadUrlService>().IssueAsync(client ?? Client, new UploadUrlRequest(fileName, contentType, null), CancellationToken.None);
+        Assert.Null(outcome.Problem);
+        return outcome.Value!;
+    }
+
+    /// <summary>A presigned upload as the guide's client makes it: ask for a URL, PUT the bytes (no content type); returns the blob path.</summary>
+    protected async Task<string> PresignedUploadAsync(byte[] content, string fileName, string contentType)
+    {
+        var url = await IssueUrlAsync(fileName, contentType);
+        using var http = Azurite.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Put, url.UploadUrl) { Content = new ByteArrayContent(content) };
+        request.Headers.Add("x-ms-blob-type", "BlockBlob");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return url.BlobPath;
+    }
+
+    /// <summary>The committed blobs under <paramref name="prefix"/> in <paramref name="container"/>.</summary>
+    protected static async Task<int> CountBlobsAsync(BlobContainerClient container, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var count = 0;
+        await foreach (var _ in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
