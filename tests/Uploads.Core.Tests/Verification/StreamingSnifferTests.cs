@@ -7,7 +7,7 @@ namespace Uploads.Core.Tests.Verification;
 /// <summary>The one-pass sniffer of direct uploads agrees with the random-access sniffer on every corpus file.</summary>
 public sealed class StreamingSnifferTests
 {
-    private static readonly string CorpusDirectory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus");
+    private static readonly string CorpusDirectory = TestFixtures.CorpusDirectory;
 
     public static TheoryData<string> CorpusFiles() =>
         [.. File.ReadAllLines(Path.Combine(CorpusDirectory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];

@@ -26,7 +26,7 @@ public sealed class SharedKeyModeTests(SharedKeyApiHost host) : IClassFixture<Sh
         using var storage = host.Azurite.CreateHttpClient();
         using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl)
         {
-            Content = new ByteArrayContent(await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "image.png"))),
+            Content = new ByteArrayContent(await File.ReadAllBytesAsync(TestFixtures.CorpusFile("image.png"))),
         };
         put.Headers.Add("x-ms-blob-type", "BlockBlob");
         using var stored = await storage.SendAsync(put);

@@ -53,7 +53,7 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
         var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
         var blobPath = url.GetProperty("blobPath").GetString()!;
         var blob = host.Uploads.GetBlobClient(blobPath);
-        await blob.UploadAsync(new BinaryData(await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", corpusFile))));
+        await blob.UploadAsync(new BinaryData(await File.ReadAllBytesAsync(TestFixtures.CorpusFile(corpusFile))));
 
         using var webhook = new HttpClient { BaseAddress = host.BaseAddress };
         using var response = await webhook.PostAsync(Webhook, Events(BlobCreated(blob.Uri), "Notification"));

@@ -11,7 +11,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 {
     private const string Route = "/api/integrations/uploads/status";
 
-    private static string CorpusFile(string name) => Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", name);
+    private static string CorpusFile(string name) => TestFixtures.CorpusFile(name);
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> StatusAsync(string? blobPath, string? apiKey = null)
     {

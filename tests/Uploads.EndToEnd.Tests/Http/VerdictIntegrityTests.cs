@@ -13,7 +13,7 @@ namespace Uploads.EndToEnd.Tests.Http;
 /// </summary>
 public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private static byte[] Png() => File.ReadAllBytes(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "image.png"));
+    private static byte[] Png() => File.ReadAllBytes(TestFixtures.CorpusFile("image.png"));
 
     private async Task<(Uri UploadUrl, string BlobPath)> IssueAsync(string filename, string contentType)
     {
@@ -107,7 +107,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Presigned_MovedToArchive_RejectedNever500AndNeverVerified()
     {
         var (url, path) = await IssueAsync("logo.png", "image/png");
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, File.ReadAllBytes(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "binary-pe.exe")), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, File.ReadAllBytes(TestFixtures.CorpusFile("binary-pe.exe")), ("x-ms-blob-type", "BlockBlob")));
         var tiered = await SetTierAsync(url, "Archive");
         Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
 
@@ -168,7 +168,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Presigned_ExeSnapshotThenPng_VerifiedWithNoSnapshotLeft()
     {
         var (url, path) = await IssueAsync("logo.png", "image/png");
-        var exe = File.ReadAllBytes(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", "binary-pe.exe"));
+        var exe = File.ReadAllBytes(TestFixtures.CorpusFile("binary-pe.exe"));
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, exe, ("x-ms-blob-type", "BlockBlob")));
         using (var storage = host.Azurite.CreateHttpClient())
         using (var snapshot = await storage.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(url + "&comp=snapshot"))))

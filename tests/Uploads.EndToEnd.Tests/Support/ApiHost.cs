@@ -57,7 +57,7 @@ public class ApiHost : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
         var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
         using var storage = Azurite.CreateHttpClient();
-        var bytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus", corpusFile));
+        var bytes = await File.ReadAllBytesAsync(TestFixtures.CorpusFile(corpusFile));
         using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
         put.Headers.Add("x-ms-blob-type", "BlockBlob");
         using var putResponse = await storage.SendAsync(put);

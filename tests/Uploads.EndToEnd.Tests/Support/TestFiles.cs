@@ -51,7 +51,7 @@ public sealed class TestFiles : IDisposable
     /// <summary>Copies a file of the committed fixture corpus (tests/fixtures/corpus) under a new name.</summary>
     public string FromCorpus(string corpusName, string? asName = null)
     {
-        var source = Path.Combine(Uploads.Testing.RepositoryRoot.Find(), "tests", "fixtures", "corpus", corpusName);
+        var source = Uploads.Testing.TestFixtures.CorpusFile(corpusName);
         var path = Path.Combine(_directory.FullName, asName ?? corpusName);
         File.Copy(source, path, overwrite: true);
         return path;

@@ -27,7 +27,7 @@ internal static class Corpus
         }
     }
 
-    public static string Directory { get; } = System.IO.Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "corpus");
+    public static string Directory { get; } = TestFixtures.CorpusDirectory;
 
     public static IReadOnlyList<Entry> Entries { get; } = [.. File.ReadAllLines(System.IO.Path.Combine(Directory, "manifest.tsv"))
         .Skip(1)
