@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using Uploads.Core.Verification;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.HostEmulator.Worker;
 
 namespace Uploads.EndToEnd.Tests.Reliability;
 
@@ -31,6 +32,22 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         }
 
         return null;
+    }
+
+    private async Task<bool> LoggedWithinAsync(Func<WorkerLogEntry, bool> predicate, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (!host.WorkerLogs.Any(predicate))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(250);
+        }
+
+        return true;
     }
 
     private static async Task<bool> GoneWithinAsync(BlobClient blob, TimeSpan bound)
@@ -63,7 +80,10 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         Assert.Equal("video/mp4", tags[VerdictTags.Type]);
         Assert.True(VerdictTags.CheckedAt(tags) >= uploadedAt.AddSeconds(-1) + ReconcilingApiHost.Grace, "verified by the pass after the grace period, not before");
         Assert.True(host.App.Emulator.TimerInvocations > invocationsBefore, "the emulator fired the timer");
-        Assert.Contains(host.WorkerLogs, log => log.Message.Contains(blobPath, StringComparison.Ordinal) && log.Message.Contains("its event never came", StringComparison.Ordinal));
+        // The pass logs after it wrote the tags, and the log travels to the host on its own: wait for it too.
+        Assert.True(
+            await LoggedWithinAsync(log => log.Message.Contains(blobPath, StringComparison.Ordinal) && log.Message.Contains("its event never came", StringComparison.Ordinal), TimeSpan.FromSeconds(15)),
+            $"no reconciliation log for {blobPath}; worker log:{Environment.NewLine}{host.App.HostLog}");
     }
 
     [Fact]
