@@ -27,6 +27,9 @@ public sealed class BrowserSampleHost : ApiHost
     /// <summary>The page's origin, the one the storage CORS rule allows.</summary>
     public Uri SampleOrigin => new($"http://127.0.0.1:{SamplePort}");
 
+    /// <summary>Where <see cref="DriveAsync"/> writes the driver's timings (the running test's output).</summary>
+    public Xunit.Abstractions.ITestOutputHelper? Output { get; set; }
+
     public string SampleOutput => string.Join(Environment.NewLine, _sampleOutput);
 
     public override async Task InitializeAsync()
@@ -111,7 +114,9 @@ public sealed class BrowserSampleHost : ApiHost
         }
 
         Assert.True(process.ExitCode == 0, $"The browser driver failed ({process.ExitCode}): {await stderr}{Environment.NewLine}Sample: {SampleOutput}");
-        return JsonDocument.Parse(await stdout).RootElement.Clone();
+        var report = JsonDocument.Parse(await stdout).RootElement.Clone();
+        Output?.WriteLine($"chromium launched in {report.GetProperty("launchMs")} ms; phases ended at {string.Join(", ", report.GetProperty("phases").EnumerateArray().Select(p => p.TryGetProperty("elapsedMs", out var e) ? e.ToString() : "?"))} ms");
+        return report;
     }
 
     /// <summary>Debian's chromium (installed by .ci/run), or UPLOADS_CHROMIUM.</summary>

@@ -10,10 +10,17 @@ namespace Uploads.EndToEnd.Tests.Browser;
 /// by playwright-core): page on the sample's origin, API through the sample's backend, blocks straight to Azurite,
 /// whose CORS rule is the template's (infra/app/storage-cors.json) for that origin only.
 /// </summary>
-public sealed class BrowserUploadTests(BrowserSampleHost host) : IClassFixture<BrowserSampleHost>, IDisposable
+public sealed class BrowserUploadTests : IClassFixture<BrowserSampleHost>, IDisposable
 {
     private const int BlockSize = 256 * 1024;
     private readonly TestFiles _files = new();
+    private readonly BrowserSampleHost host;
+
+    public BrowserUploadTests(BrowserSampleHost host, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        this.host = host;
+        host.Output = output;
+    }
 
     public void Dispose() => _files.Dispose();
 

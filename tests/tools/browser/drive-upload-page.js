@@ -24,8 +24,9 @@ function kindOf(url) {
 }
 
 async function main() {
+  const started = Date.now();
   const browser = await chromium.launch({ executablePath: input.chromium, headless: true, args: ["--no-sandbox", "--disable-dev-shm-usage", ...(input.args ?? [])] });
-  const result = { phases: [], renewals: [] };
+  const result = { phases: [], renewals: [], launchMs: Date.now() - started };
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -84,6 +85,7 @@ async function main() {
       for (const e of events.filter(e => e.type === "progress")) {
         (phase.progress[e.name] ??= []).push([e.loaded, e.total]);
       }
+      phase.elapsedMs = Date.now() - started;
       phase.states = events.filter(e => e.type === "state").map(e => [e.name, e.state]);
     }
 
@@ -108,7 +110,7 @@ async function main() {
         await route.continue();
       });
       await page.setInputFiles("#picker", input.files);
-      await Promise.race([enough, new Promise((_, reject) => setTimeout(() => reject(new Error("the first blocks did not finish")), deadline))]);
+      await Promise.race([enough, new Promise((_, reject) => setTimeout(() => reject(new Error("the first blocks did not finish")), deadline).unref())]);
       await collect();
       // Reload while the other blocks are held: the page dies with them in flight (they count as failures).
       newPhase();
