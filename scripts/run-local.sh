@@ -50,6 +50,10 @@ emulator_dll="src/Uploads.HostEmulator/bin/$configuration/net10.0/Uploads.HostEm
 sample_dll="samples/Uploads.BrowserSample/bin/$configuration/net10.0/Uploads.BrowserSample.dll"
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ "$sample_port" = "$api_port" ]; then
+  echo "SAMPLE_PORT and API_PORT are both $api_port: give the browser sample another port (or SAMPLE_PORT=0)." >&2
+  exit 1
+fi
 ports=("$blob_port" "$queue_port" "$table_port" "$api_port")
 [ "$sample_port" = 0 ] || ports+=("$sample_port")
 for port in "${ports[@]}"; do
