@@ -9,7 +9,12 @@
 #   scripts/run-local.sh              # Ctrl+C (or SIGINT/SIGTERM) stops the emulator, the worker and Azurite
 #   scripts/run-local.sh --no-build   # run what was built last
 #
-# Ports (defaults shown): API_PORT=7071, AZURITE_BLOB_PORT=10000, AZURITE_QUEUE_PORT=10001, AZURITE_TABLE_PORT=10002.
+# The browser upload sample (samples/Uploads.BrowserSample: the page and its backend, which holds the local key) is
+# served on http://127.0.0.1:7072; it sets the template's storage CORS rule (infra/app/storage-cors.json) on Azurite
+# for that origin. SAMPLE_PORT=0 leaves it out.
+#
+# Ports (defaults shown): API_PORT=7071, SAMPLE_PORT=7072, AZURITE_BLOB_PORT=10000, AZURITE_QUEUE_PORT=10001,
+# AZURITE_TABLE_PORT=10002.
 # With other Azurite ports the script points the app's storage settings (UploadStorage, AzureWebJobsStorage) at
 # them; AZURITE_LOCATION (default .azurite) is where Azurite keeps its data. A port that is taken stops the script.
 #
@@ -34,6 +39,7 @@ case "${1:-}" in
 esac
 
 api_port="${API_PORT:-7071}"
+sample_port="${SAMPLE_PORT:-7072}"
 blob_port="${AZURITE_BLOB_PORT:-10000}"
 queue_port="${AZURITE_QUEUE_PORT:-10001}"
 table_port="${AZURITE_TABLE_PORT:-10002}"
@@ -41,11 +47,20 @@ location="${AZURITE_LOCATION:-.azurite}"
 configuration="${CONFIGURATION:-Release}"
 app="src/Uploads.Functions/bin/$configuration/net10.0"
 emulator_dll="src/Uploads.HostEmulator/bin/$configuration/net10.0/Uploads.HostEmulator.dll"
+sample_dll="samples/Uploads.BrowserSample/bin/$configuration/net10.0/Uploads.BrowserSample.dll"
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$blob_port" "$queue_port" "$table_port" "$api_port"; do
+if [ "$sample_port" = "$api_port" ]; then
+  echo "SAMPLE_PORT and API_PORT are both $api_port: give the browser sample another port (or SAMPLE_PORT=0)." >&2
+  exit 1
+fi
+ports=("$blob_port" "$queue_port" "$table_port" "$api_port")
+[ "$sample_port" = 0 ] || ports+=("$sample_port")
+for port in "${ports[@]}"; do
   if port_taken "$port"; then
-    if [ "$port" = "$api_port" ]; then hint="set API_PORT"; else hint="set AZURITE_BLOB_PORT/AZURITE_QUEUE_PORT/AZURITE_TABLE_PORT"; fi
+    if [ "$port" = "$api_port" ]; then hint="set API_PORT"
+    elif [ "$port" = "$sample_port" ]; then hint="set SAMPLE_PORT (0: no browser sample)"
+    else hint="set AZURITE_BLOB_PORT/AZURITE_QUEUE_PORT/AZURITE_TABLE_PORT"; fi
     echo "Port $port on 127.0.0.1 is already in use (another Azurite or API?). Stop that process first, or $hint." >&2
     exit 1
   fi
@@ -58,15 +73,16 @@ if [ "$build" = 1 ]; then
   echo "Building the app and the host emulator ($configuration)..."
   dotnet build src/Uploads.Functions -c "$configuration" -nologo -v quiet
   dotnet build src/Uploads.HostEmulator -c "$configuration" -nologo -v quiet
+  [ "$sample_port" = 0 ] || dotnet build samples/Uploads.BrowserSample -c "$configuration" -nologo -v quiet
 fi
 
+# Azurite's well-known development account on these ports (what UseDevelopmentStorage=true means on the defaults).
+devstore="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1"
 if [ "$blob_port:$queue_port:$table_port" != "10000:10001:10002" ]; then
-  # UseDevelopmentStorage=true means the default ports: name these ones (Azurite's well-known development account).
-  devstore="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1"
   export UploadStorage="$devstore" AzureWebJobsStorage="$devstore"
 fi
 
-azurite="" emulator="" stopping=0
+azurite="" emulator="" sample="" stopping=0
 # shellcheck disable=SC2317 # invoked by the traps below
 stop() {
   stopping=1
@@ -75,6 +91,7 @@ stop() {
 # shellcheck disable=SC2317 # invoked by the traps below
 cleanup() {
   [ -z "$emulator" ] || { kill -TERM "$emulator" 2>/dev/null && wait "$emulator" 2>/dev/null; } || true
+  [ -z "$sample" ] || { kill -TERM "$sample" 2>/dev/null && wait "$sample" 2>/dev/null; } || true
   [ -z "$azurite" ] || kill "$azurite" 2>/dev/null || true
 }
 trap stop INT TERM
@@ -92,6 +109,15 @@ for _ in $(seq 1 50); do
   fi
   sleep 0.2
 done
+
+if [ "$sample_port" != 0 ]; then
+  # The sample's backend holds the local key (never the page) and sets the storage CORS rule for its origin.
+  echo "Browser upload sample on http://127.0.0.1:$sample_port"
+  ASPNETCORE_URLS="http://127.0.0.1:$sample_port" UPLOADS_API_BASE="http://127.0.0.1:$api_port" \
+    UPLOADS_API_KEY="upk_local-development-key-not-a-secret" LocalStorageCors__ConnectionString="$devstore" \
+    LocalStorageCors__Origins="http://127.0.0.1:$sample_port" dotnet "$sample_dll" &
+  sample=$!
+fi
 
 echo "API on http://127.0.0.1:$api_port (local key: upk_local-development-key-not-a-secret)"
 dotnet "$emulator_dll" --script-root "$app" --settings local.settings.json --port "$api_port" &

@@ -72,28 +72,11 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
     // Exposed: what the SDKs read from a response (ETag, Content-MD5, Date, x-ms-request-id, x-ms-error-code...);
     // Last-Modified and Content-Length are CORS-safelisted already.
     cors: {
+      // The rule's fields live in storage-cors.json, the one owner: the browser sample's local run sets the same
+      // rule on Azurite from that file (samples/browser-upload).
       corsRules: empty(corsAllowedOrigins)
         ? []
-        : [
-            {
-              allowedOrigins: corsAllowedOrigins
-              allowedMethods: [
-                'PUT'
-              ]
-              allowedHeaders: [
-                'content-type'
-                'content-md5'
-                'x-ms-*'
-              ]
-              exposedHeaders: [
-                'etag'
-                'content-md5'
-                'date'
-                'x-ms-*'
-              ]
-              maxAgeInSeconds: 3600
-            }
-          ]
+        : [union({ allowedOrigins: corsAllowedOrigins }, loadJsonContent('storage-cors.json'))]
     }
     // Nothing is silently lost: a deleted or overwritten blob can be recovered for 7 days.
     deleteRetentionPolicy: {

@@ -50,7 +50,7 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
         Assert.Equal(defaults.QuarantineContainerName, (string?)parameters["quarantineContainerName"]!["defaultValue"]);
     }
 
-    /// <summary>The one CORS rule (docs/deploy.md states it; the browser page's Azurite CORS mirrors it), from the compiled JSON.</summary>
+    /// <summary>The one CORS rule (infra/app/storage-cors.json, which the browser sample also sets on Azurite; docs/deploy.md states it), from the compiled JSON.</summary>
     private JsonNode CorsRule()
     {
         var blobService = template.OfType("Microsoft.Storage/storageAccounts/blobServices")
@@ -62,7 +62,7 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
         Assert.True(condition.Is("if"), $"Unexpected corsRules: {rules}");
         Assert.Equal("empty(parameters('corsAllowedOrigins'))", Text(condition.Arguments[0]));
         Assert.Empty(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[1])));
-        return Assert.Single(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[2])))!;
+        return Assert.Single(Assert.IsType<JsonArray>(ArmEvaluator.ToJson(condition.Arguments[2], blobService.Variables)))!;
     }
 
     private static string Text(ArmExpression expression) => expression switch

@@ -12,13 +12,13 @@ public static class BuildOutput
     public static string Configuration { get; } =
         typeof(BuildOutput).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
-    /// <summary><c>src/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0/&lt;file&gt;</c>, which must exist.</summary>
-    public static string Of(string project, string file)
+    /// <summary><c>&lt;folder&gt;/&lt;project&gt;/bin/&lt;configuration&gt;/net10.0/&lt;file&gt;</c> (folder src or samples), which must exist.</summary>
+    public static string Of(string project, string file, string folder = "src")
     {
-        var path = Path.Combine(RepositoryRoot.Find(), "src", project, "bin", Configuration, "net10.0", file);
+        var path = Path.Combine(RepositoryRoot.Find(), folder, project, "bin", Configuration, "net10.0", file);
         return File.Exists(path)
             ? path
-            : throw new InvalidOperationException($"Build it first: dotnet build -c {Configuration} src/{project} (no {path}).");
+            : throw new InvalidOperationException($"Build it first: dotnet build -c {Configuration} {folder}/{project} (no {path}).");
     }
 
     /// <summary>True while a process with <paramref name="pid"/> exists and has not exited.</summary>

@@ -39,13 +39,14 @@ public sealed class LocalRunScriptTests
     [Fact]
     public async Task RunLocal_OtherPortsStartedInBackground_ServesLocalKeyThenStopsOnSigint()
     {
-        var (api, blob, queue, table) = (FreePort(), FreePort(), FreePort(), FreePort());
+        var (api, blob, queue, table, sample) = (FreePort(), FreePort(), FreePort(), FreePort(), FreePort());
         var data = Directory.CreateTempSubdirectory("uploads-run-local-");
         // `scripts/run-local.sh &` from a non-interactive shell: bash starts the script with SIGINT ignored.
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepositoryRoot.Find() };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("scripts/run-local.sh --no-build & echo \"pid=$!\"; wait $!; echo \"exit=$?\"");
         start.Environment["API_PORT"] = api;
+        start.Environment["SAMPLE_PORT"] = sample;
         start.Environment["AZURITE_BLOB_PORT"] = blob;
         start.Environment["AZURITE_QUEUE_PORT"] = queue;
         start.Environment["AZURITE_TABLE_PORT"] = table;
@@ -105,6 +106,29 @@ public sealed class LocalRunScriptTests
             // The app talks to the Azurite of these ports (the environment's storage settings win over the file's).
             Assert.Contains($"127.0.0.1:{blob}/devstoreaccount1/uploads/local/", body, StringComparison.Ordinal);
 
+            // The browser sample serves its page, and storage accepts a preflight from the page's origin.
+            string? page = null;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); page is null && DateTime.UtcNow < deadline && !shell.HasExited; await Task.Delay(250))
+            {
+                try
+                {
+                    page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{sample}/"));
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+            }
+
+            Assert.True(page is not null && page.Contains("id=\"picker\"", StringComparison.Ordinal), "The browser sample never served its page:\n" + string.Join('\n', output));
+            using (var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri($"http://127.0.0.1:{blob}/devstoreaccount1/uploads/local/x.txt")))
+            {
+                preflight.Headers.Add("Origin", $"http://127.0.0.1:{sample}");
+                preflight.Headers.Add("Access-Control-Request-Method", "PUT");
+                using var accepted = await http.SendAsync(preflight);
+                Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+            }
+
             using (var kill = Process.Start("kill", ["-INT", script.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
@@ -115,6 +139,7 @@ public sealed class LocalRunScriptTests
             Assert.Contains("exit=0", output);
             Assert.False(Listening(api), "The API still listens.");
             Assert.False(Listening(blob), "Azurite still listens.");
+            Assert.False(Listening(sample), "The browser sample still listens.");
         }
         finally
         {

@@ -42,19 +42,37 @@ internal static class ArmEvaluator
     /// The JSON value a literal expression builds (createObject, createArray, strings, numbers, bools);
     /// parameters('x') stays as the text "[parameters('x')]".
     /// </summary>
-    public static JsonNode? ToJson(ArmExpression expression) => expression switch
+    public static JsonNode? ToJson(ArmExpression expression, JsonObject? variables = null) => expression switch
     {
         ArmString s => JsonValue.Create(s.Value),
         ArmNumber n => JsonValue.Create(n.Value),
         ArmCall { Name: "true", Arguments.Count: 0 } => JsonValue.Create(true),
         ArmCall { Name: "false", Arguments.Count: 0 } => JsonValue.Create(false),
         ArmCall { Name: "parameters", Arguments.Count: 1 } call => JsonValue.Create($"[parameters('{Literal(call.Arguments[0])}')]"),
-        ArmCall { Name: "createArray" } call => new JsonArray([.. call.Arguments.Select(ToJson)]),
+        ArmCall { Name: "createArray" } call => new JsonArray([.. call.Arguments.Select(a => ToJson(a, variables))]),
         ArmCall { Name: "createObject" } call when call.Arguments.Count % 2 == 0 => new JsonObject(
             Enumerable.Range(0, call.Arguments.Count / 2)
-                .Select(i => KeyValuePair.Create(Literal(call.Arguments[2 * i]), ToJson(call.Arguments[(2 * i) + 1])))),
+                .Select(i => KeyValuePair.Create(Literal(call.Arguments[2 * i]), ToJson(call.Arguments[(2 * i) + 1], variables)))),
+        // A variable holding literal JSON (e.g. what loadJsonContent compiles to), and the union of objects.
+        ArmCall { Name: "variables", Arguments.Count: 1 } call when variables?[Literal(call.Arguments[0])] is { } value => value.DeepClone(),
+        ArmCall { Name: "union" } call => Union(call.Arguments.Select(a => ToJson(a, variables))),
         _ => throw new NotSupportedException($"The tests cannot evaluate this expression to JSON: {expression}"),
     };
+
+    private static JsonObject Union(IEnumerable<JsonNode?> objects)
+    {
+        // ARM's union of objects: later properties win (the CORS rule's parts never overlap).
+        var result = new JsonObject();
+        foreach (var part in objects)
+        {
+            foreach (var (key, value) in part as JsonObject ?? throw new NotSupportedException("The tests evaluate union of objects only."))
+            {
+                result[key] = value?.DeepClone();
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>JSON text of a node with quotes left readable (the default encoder writes ' as \u0027).</summary>
     public static string Raw(JsonNode? node) =>

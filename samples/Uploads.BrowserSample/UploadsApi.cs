@@ -1,0 +1,43 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Uploads.BrowserSample;
+
+/// <summary>The upload API as the backend calls it: with the key, which this class adds and nothing returns.</summary>
+public sealed class UploadsApi(HttpClient http)
+{
+    /// <summary><c>POST /api/integrations/uploads/url</c>: a new upload URL, or with a blobPath a renewed one.</summary>
+    public Task<ApiAnswer> RequestUrlAsync(UrlRequest request, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/integrations/uploads/url") { Content = JsonContent.Create(request) }, cancellationToken);
+
+    /// <summary><c>GET /api/integrations/uploads/status</c>.</summary>
+    public Task<ApiAnswer> GetStatusAsync(string blobPath, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(blobPath)), cancellationToken);
+
+    private async Task<ApiAnswer> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            var contentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+            JsonElement? json = null;
+            if (response.IsSuccessStatusCode)
+            {
+                json = JsonSerializer.Deserialize<JsonElement>(body);
+            }
+
+            return new ApiAnswer(response.StatusCode, contentType, body, json);
+        }
+    }
+}
+
+/// <summary>The API's answer, passed on to the page as it came (problem+json included).</summary>
+public sealed record ApiAnswer(HttpStatusCode Status, string ContentType, byte[] Body, JsonElement? Json)
+{
+    public string? BlobPath => Json is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("blobPath", out var path) ? path.GetString() : null;
+}
+
+/// <summary>The fields the page may send for a URL: a new file (filename, contentType, sizeBytes) or a renewal (blobPath).</summary>
+public sealed record UrlRequest(string? Filename, string? ContentType, long? SizeBytes, string? BlobPath);
