@@ -139,11 +139,15 @@ public sealed class ReconcilingApiHost : ApiHost
 
 /// <summary>
 /// The same, with the app's storage connection through a <see cref="TcpRelay"/> that tests use to inject faults
-/// (the test's own clients reach Azurite directly, so they see what storage really holds).
+/// (the test's own clients reach Azurite directly, so they see what storage really holds), and a storage client that
+/// gives up on a stalled try after <see cref="NetworkTimeout"/> and retries once (seconds, where Azure uses 20 s and
+/// three retries), so that every fault ends in a few seconds.
 /// </summary>
 public sealed class FaultyStorageApiHost : ApiHost
 {
     private TcpRelay? _relay;
+
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(3);
 
     public TcpRelay Relay => _relay ?? throw new InvalidOperationException("Not started.");
 
@@ -156,6 +160,9 @@ public sealed class FaultyStorageApiHost : ApiHost
             return new Dictionary<string, string?>
             {
                 ["UploadStorage__blobServiceUri"] = new UriBuilder(Azurite.BlobServiceUri) { Port = _relay.Port }.Uri.ToString(),
+                ["Uploads__StorageNetworkTimeout"] = NetworkTimeout.ToString(),
+                ["Uploads__StorageMaxRetries"] = "1",
+                ["Uploads__StorageRetryDelay"] = "00:00:00.200",
             };
         }
     }
