@@ -245,7 +245,7 @@ internal static class Soak
 
             var url = await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
             var blobPath = url.GetProperty("blobPath").GetString()!;
-            var bytes = Pdf(random, size);
+            var bytes = DirectLoad.PdfLike(size);
             using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
             put.Headers.Add("x-ms-blob-type", "BlockBlob");
             using var stored = await SendAsync("presigned PUT (storage)", HttpStatusCode.Created, () => storage.SendAsync(put)).ConfigureAwait(false);
@@ -258,7 +258,7 @@ internal static class Soak
 
         private async Task DirectAsync(Random random)
         {
-            var bytes = Pdf(random, random.Next(100_000, 1_000_000));
+            var bytes = DirectLoad.PdfLike(random.Next(100_000, 1_000_000));
             using var response = await SendAsync("direct upload", HttpStatusCode.Created, () => api.PostAsync(DirectPath, Form(bytes, "scan.pdf", "application/pdf"))).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Created)
             {
@@ -300,7 +300,7 @@ internal static class Soak
                     await StatusAsync("bad: status of a path never issued", $"{WorkerUnderTest.ClientId}/{Guid.NewGuid():N}/never.pdf", HttpStatusCode.NotFound).ConfigureAwait(false);
                     break;
                 default:
-                    using (await SendAsync("bad: direct body not multipart", HttpStatusCode.BadRequest, () => api.PostAsync(DirectPath, new ByteArrayContent(Pdf(random, 1000)))).ConfigureAwait(false))
+                    using (await SendAsync("bad: direct body not multipart", HttpStatusCode.BadRequest, () => api.PostAsync(DirectPath, new ByteArrayContent(DirectLoad.PdfLike(1000)))).ConfigureAwait(false))
                     {
                     }
 
@@ -370,16 +370,6 @@ internal static class Soak
             var part = new ByteArrayContent(bytes);
             part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
             return new MultipartFormDataContent { { part, "file", fileName } };
-        }
-
-        /// <summary>A PDF header, random bytes and an end marker: what the sniffer accepts as application/pdf.</summary>
-        private static byte[] Pdf(Random random, int size)
-        {
-            var bytes = new byte[size];
-            random.NextBytes(bytes);
-            "%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n"u8.CopyTo(bytes);
-            "\n%%EOF\n"u8.CopyTo(bytes.AsSpan(size - 7));
-            return bytes;
         }
     }
 }

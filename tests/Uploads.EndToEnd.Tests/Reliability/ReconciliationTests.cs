@@ -36,6 +36,22 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         return null;
     }
 
+    private async Task<bool> LoggedWithinAsync(Func<Uploads.HostEmulator.Worker.WorkerLogEntry, bool> match, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (!host.WorkerLogs.Any(match))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(250);
+        }
+
+        return true;
+    }
+
     private static async Task<bool> GoneWithinAsync(BlobClient blob, TimeSpan bound)
     {
         var deadline = DateTime.UtcNow + bound;
@@ -66,7 +82,8 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         Assert.Equal("video/mp4", tags[VerdictTags.Type]);
         Assert.True(VerdictTags.CheckedAt(tags) >= uploadedAt.AddSeconds(-1) + ReconcilingApiHost.Grace, "verified by the pass after the grace period, not before");
         Assert.True(host.App.Emulator.TimerInvocations > invocationsBefore, "the emulator fired the timer");
-        Assert.Contains(host.WorkerLogs, log => log.Message.Contains(blobPath, StringComparison.Ordinal) && log.Message.Contains("its event never came", StringComparison.Ordinal));
+        // The worker's log reaches the host over the gRPC stream after the tags are written: wait for it too.
+        Assert.True(await LoggedWithinAsync(log => log.Message.Contains(blobPath, StringComparison.Ordinal) && log.Message.Contains("its event never came", StringComparison.Ordinal), Bound), "the pass logged the blob it had to decide");
     }
 
     [Fact]
