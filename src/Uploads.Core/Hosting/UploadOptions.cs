@@ -83,10 +83,11 @@ public sealed class UploadOptions
     }
 
     /// <summary>
-    /// How long one storage request may go without progress (sending the request, waiting for the answer, each read of
-    /// it) before the app gives up on that try and retries: the Azure SDK's <c>NetworkTimeout</c>, whose default of
-    /// 100 s per try, four tries, held a request for almost 7 minutes against a stalled account. 20 s covers a 4 MiB
-    /// block at 200 KB/s, far below what the app gets from storage in its region.
+    /// How long one try of a storage request may take to send the request and receive the answer's headers (and then
+    /// each read of its body) before the app gives up on that try and retries: the Azure SDK's <c>NetworkTimeout</c>,
+    /// whose default of 100 s per try, four tries, held a request for almost 7 minutes against a stalled account. 20 s
+    /// covers a 4 MiB block at 200 KB/s, far below what the app gets from storage in its region; a storage endpoint
+    /// slower than that (a saturated emulator) gets 503 + Retry-After too (docs/reliability.md).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Uploads:StorageNetworkTimeout must be between 100 milliseconds and 5 minutes.")]
     public TimeSpan StorageNetworkTimeout { get; set; } = TimeSpan.FromSeconds(20);
