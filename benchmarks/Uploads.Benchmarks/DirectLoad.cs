@@ -141,7 +141,7 @@ internal static class DirectLoad
     }
 
     /// <summary>A PDF header, random bytes and an end marker: what the sniffer accepts as application/pdf, incompressible.</summary>
-    private static byte[] PdfLike(int size)
+    internal static byte[] PdfLike(int size)
     {
         var bytes = new byte[size];
         new Random(size).NextBytes(bytes);

@@ -31,6 +31,9 @@ const string Usage = """
                               errors, worker RSS [--connections 16] [--seconds 10] [--mode OAuthHttps|SharedKey]
       --direct-load           concurrent 10 MB direct uploads: MB/s, latency, worker peak RSS, vs. SDK straight to Azurite
                               [--sizes 10000000,10485760] [--concurrency 20] [--rounds 5] [--worker-gc server|workstation]
+      --soak                  mixed traffic (URLs, presigned PUTs, direct uploads, status, bad inputs) for a fixed time: worker
+                              RSS, open fds and TCP sockets sampled, trend, errors, uploads lost
+                              [--seconds 600] [--concurrency 4] [--sample-seconds 5] [--mode OAuthHttps|SharedKey]
     Every mode stops by itself (bounded in count and time) and sends traffic to 127.0.0.1 only.
     """;
 
@@ -56,6 +59,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await ActiveContentCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--url-wrk":
         return await UrlWrk.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--soak":
+        return await Soak.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--reconcile-cost":
         return await ReconcileCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":

@@ -11,7 +11,7 @@ namespace Uploads.Testing;
 /// untouched (TLS passes through), with optional <see cref="Latency"/> per chunk and a <see cref="BytesPerSecond"/>
 /// cap, or a <see cref="Fault"/>: <see cref="RelayFault.Reset"/> resets every connection as soon as it carries data
 /// (new ones too), <see cref="RelayFault.BlackHole"/> accepts and holds everything without forwarding a byte (a
-/// stall). <see cref="ResetAfter"/> arms a reset in the middle of a transfer. Disposing it closes every connection.
+/// stall). <see cref="ResetAfter"/> and <see cref="StallAfter"/> arm a reset or a stall in the middle of a transfer. Disposing it closes every connection.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
@@ -23,7 +23,8 @@ public sealed class TcpRelay : IAsyncDisposable
     private int _nextId;
     private long _upstreamBytes;
     private long _downstreamBytes;
-    private long _resetAfterBytes = long.MaxValue;
+    private long _faultAfterBytes = long.MaxValue;
+    private int _faultAfter;
     private int _fault;
 
     public TcpRelay(int targetPort)
@@ -81,12 +82,21 @@ public sealed class TcpRelay : IAsyncDisposable
     }
 
     /// <summary>Switches to <see cref="RelayFault.Reset"/> once <paramref name="upstreamBytes"/> more bytes have been forwarded to the service.</summary>
-    public void ResetAfter(long upstreamBytes) => Interlocked.Exchange(ref _resetAfterBytes, UpstreamBytes + upstreamBytes);
+    public void ResetAfter(long upstreamBytes) => FaultAfter(RelayFault.Reset, upstreamBytes);
+
+    /// <summary>Switches to <see cref="RelayFault.BlackHole"/> (a stall) once <paramref name="upstreamBytes"/> more bytes have been forwarded to the service.</summary>
+    public void StallAfter(long upstreamBytes) => FaultAfter(RelayFault.BlackHole, upstreamBytes);
+
+    private void FaultAfter(RelayFault fault, long upstreamBytes)
+    {
+        Volatile.Write(ref _faultAfter, (int)fault);
+        Interlocked.Exchange(ref _faultAfterBytes, UpstreamBytes + upstreamBytes);
+    }
 
     /// <summary>No fault, latency or cap: bytes flow again.</summary>
     public void Heal()
     {
-        Interlocked.Exchange(ref _resetAfterBytes, long.MaxValue);
+        Interlocked.Exchange(ref _faultAfterBytes, long.MaxValue);
         Latency = TimeSpan.Zero;
         BytesPerSecond = 0;
         Fault = RelayFault.None;
@@ -179,10 +189,10 @@ public sealed class TcpRelay : IAsyncDisposable
             await to.WriteAsync(buffer.AsMemory(0, read), stop).ConfigureAwait(false);
             if (toService)
             {
-                if (Interlocked.Add(ref _upstreamBytes, read) >= Interlocked.Read(ref _resetAfterBytes))
+                if (Interlocked.Add(ref _upstreamBytes, read) >= Interlocked.Read(ref _faultAfterBytes))
                 {
-                    Fault = RelayFault.Reset;
-                    return;
+                    Interlocked.Exchange(ref _faultAfterBytes, long.MaxValue);
+                    Fault = (RelayFault)Volatile.Read(ref _faultAfter);
                 }
             }
             else

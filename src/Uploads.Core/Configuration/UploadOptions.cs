@@ -83,6 +83,46 @@ public sealed class UploadOptions
         return true;
     }
 
+    /// <summary>
+    /// How long one try of a storage request may take to send the request and receive the answer's headers (and then
+    /// each read of its body) before the app gives up on that try and retries: the Azure SDK's <c>NetworkTimeout</c>,
+    /// whose default of 100 s per try, four tries, held a request for almost 7 minutes against a stalled account. 20 s
+    /// covers a 4 MiB block at 200 KB/s, far below what the app gets from storage in its region; a storage endpoint
+    /// slower than that (a saturated emulator) gets 503 + Retry-After too (docs/reliability.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00", ErrorMessage = "Uploads:StorageNetworkTimeout must be between 100 milliseconds and 5 minutes.")]
+    public TimeSpan StorageNetworkTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Retries of a storage request that failed for a transient reason (timeout, reset, 5xx, 429), after the first try.</summary>
+    [Range(0, 10, ErrorMessage = "Uploads:StorageMaxRetries must be between 0 and 10.")]
+    public int StorageMaxRetries { get; set; } = 3;
+
+    /// <summary>Back-off before the first retry; it doubles with each retry (the SDK adds ±20 % jitter), at most <see cref="StorageMaxRetryDelay"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Uploads:StorageRetryDelay must be between 0 and 1 minute.")]
+    public TimeSpan StorageRetryDelay { get; set; } = TimeSpan.FromSeconds(0.8);
+
+    /// <summary>Longest back-off between two tries.</summary>
+    public static readonly TimeSpan StorageMaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest a storage request can take to fail with these settings: every try stalled for the whole
+    /// <see cref="StorageNetworkTimeout"/>, every back-off at its longest (doubling, +20 % jitter, capped).
+    /// </summary>
+    public TimeSpan StorageWorstCase
+    {
+        get
+        {
+            var total = StorageNetworkTimeout * (StorageMaxRetries + 1);
+            for (var retry = 0; retry < StorageMaxRetries; retry++)
+            {
+                var delay = StorageRetryDelay * Math.Pow(2, retry) * 1.2;
+                total += delay < StorageMaxRetryDelay ? delay : StorageMaxRetryDelay;
+            }
+
+            return total;
+        }
+    }
+
     /// <summary>Validity of a cached user-delegation key (Azure allows at most 7 days).</summary>
     [Range(typeof(TimeSpan), "00:10:00", "7.00:00:00", ErrorMessage = "Uploads:DelegationKeyLifetime must be between 10 minutes and 7 days.")]
     public TimeSpan DelegationKeyLifetime { get; set; } = TimeSpan.FromDays(1);

@@ -6,6 +6,9 @@ namespace Uploads.Core.Configuration;
 /// <summary>Rules across <see cref="UploadOptions"/> values that attributes cannot express.</summary>
 public sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
 {
+    /// <summary>Azure's limit on an HTTP-triggered request (the load balancer's idle timeout), whatever the function timeout.</summary>
+    public static readonly TimeSpan HttpRequestLimit = TimeSpan.FromSeconds(230);
+
     public ValidateOptionsResult Validate(string? name, UploadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -16,6 +19,13 @@ public sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
         if (options.DelegationKeyLifetime < needed)
         {
             return ValidateOptionsResult.Fail($"Uploads:DelegationKeyLifetime ({options.DelegationKeyLifetime}) must be at least twice Uploads:UrlLifetime plus Uploads:ClockSkew ({needed}).");
+        }
+
+        // A request the app answers must fail within what a client of an HTTP trigger can wait in Azure (230 s, the
+        // front end's idle limit): a stalled account must give the client a 503 it can act on, not a dropped connection.
+        if (options.StorageWorstCase > HttpRequestLimit)
+        {
+            return ValidateOptionsResult.Fail($"Uploads:StorageNetworkTimeout × (Uploads:StorageMaxRetries + 1) plus the back-off from Uploads:StorageRetryDelay ({options.StorageWorstCase.TotalSeconds:0.#} s) must not exceed {HttpRequestLimit.TotalSeconds:0} s, the longest an HTTP request can take in Azure Functions.");
         }
 
         if (!UploadOptions.TryParseActiveContent(options.AllowedActiveContent, out _, out var unknown))

@@ -31,7 +31,7 @@ public static class UploadsServiceCollectionExtensions
 
         // Azure clients: built once, shared by every function.
         services.TryAddSingleton<TokenCredential>(_ => UploadStorageClientFactory.CreateCredential(configuration));
-        services.TryAddSingleton(_ => new BlobClientOptions());
+        services.TryAddSingleton(sp => UploadStorageClientFactory.CreateClientOptions(sp.GetRequiredService<IOptions<UploadOptions>>().Value));
         services.TryAddSingleton(sp => UploadStorageClientFactory.Create(
             configuration, sp.GetRequiredService<TokenCredential>, sp.GetRequiredService<BlobClientOptions>()));
         services.TryAddSingleton<UploadContainers>();

@@ -72,12 +72,15 @@ public sealed partial class UploadsStartup(
     /// <summary>
     /// Failures that mean storage or the identity endpoint cannot be reached or refused for now (after the SDK's own
     /// retries): worth retrying later, never a crash. Anything else is a bug and propagates.
+    /// A try that exceeded <see cref="UploadOptions.StorageNetworkTimeout"/> ends in an
+    /// <see cref="OperationCanceledException"/> from the SDK's own token: callers rule out their own cancellation
+    /// (the request's, the host's) before they ask.
     /// </summary>
     public static bool IsStorageUnavailable(Exception exception) => exception switch
     {
         RequestFailedException => true,
         AuthenticationFailedException or CredentialUnavailableException => true,
-        HttpRequestException or IOException or TimeoutException => true,
+        HttpRequestException or IOException or TimeoutException or OperationCanceledException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable),
         _ => false,
     };

@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
+using Uploads.Core.Hosting;
 
 namespace Uploads.Core.Storage;
 
@@ -31,6 +32,22 @@ internal static class UploadStorageClientFactory
         }
 
         return new BlobServiceClient(uri, credential(), clientOptions);
+    }
+
+    /// <summary>
+    /// The storage client's options: the network timeout and retries of <see cref="UploadOptions"/>, so that a stalled
+    /// or failing account gives up within <see cref="UploadOptions.StorageWorstCase"/> (the caller answers 503).
+    /// </summary>
+    public static BlobClientOptions CreateClientOptions(UploadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var clientOptions = new BlobClientOptions();
+        clientOptions.Retry.NetworkTimeout = options.StorageNetworkTimeout;
+        clientOptions.Retry.MaxRetries = options.StorageMaxRetries;
+        clientOptions.Retry.Delay = options.StorageRetryDelay;
+        clientOptions.Retry.MaxDelay = UploadOptions.StorageMaxRetryDelay;
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        return clientOptions;
     }
 
     /// <summary>The credential for an identity-based connection: the user-assigned identity when a client id is set.</summary>

@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -38,6 +40,10 @@ public sealed class StartupValidationTests
     [InlineData("Uploads:DelegationKeyLifetime", "8.00:00:00", "DelegationKeyLifetime")]
     [InlineData("Uploads:AllowedActiveContent", "PdfFormScripts,Macros", "'Macros' is not an active-content category")]
     [InlineData("Uploads:AllowedActiveContent", "3", "'3' is not an active-content category")]
+    [InlineData("Uploads:StorageNetworkTimeout", "00:10:00", "StorageNetworkTimeout")]
+    [InlineData("Uploads:StorageNetworkTimeout", "00:01:00", "must not exceed 230 s")]
+    [InlineData("Uploads:StorageMaxRetries", "11", "StorageMaxRetries")]
+    [InlineData("Uploads:StorageRetryDelay", "00:02:00", "StorageRetryDelay")]
     [InlineData("Verification:ReconcileSchedule", "every 5 minutes", "ReconcileSchedule")]
     [InlineData("Verification:ReconcileGracePeriod", "2.00:00:00", "ReconcileGracePeriod")]
     [InlineData("Verification:ReconcileConcurrency", "0", "ReconcileConcurrency")]
@@ -64,6 +70,20 @@ public sealed class StartupValidationTests
         provider.ValidateUploadsConfiguration();
 
         Assert.Equal(expected, provider.GetRequiredService<IOptions<UploadOptions>>().Value.AllowedActiveContentKinds);
+    }
+
+    [Fact]
+    public void AddUploadsCore_StorageRetrySettings_ReachTheStorageClient()
+    {
+        using var configured = Build(new() { ["Uploads:StorageNetworkTimeout"] = "00:00:03", ["Uploads:StorageMaxRetries"] = "1", ["Uploads:StorageRetryDelay"] = "00:00:00.200" });
+        using var defaults = Build([]);
+
+        var retry = configured.GetRequiredService<BlobClientOptions>().Retry;
+        var production = defaults.GetRequiredService<BlobClientOptions>().Retry;
+
+        Assert.Equal((TimeSpan.FromSeconds(3), 1, TimeSpan.FromMilliseconds(200)), (retry.NetworkTimeout, retry.MaxRetries, retry.Delay));
+        Assert.Equal((TimeSpan.FromSeconds(20), 3, TimeSpan.FromSeconds(0.8), RetryMode.Exponential), (production.NetworkTimeout, production.MaxRetries, production.Delay, production.Mode));
+        Assert.True(defaults.GetRequiredService<IOptions<UploadOptions>>().Value.StorageWorstCase < UploadOptionsValidator.HttpRequestLimit);
     }
 
     [Fact]

@@ -1,9 +1,11 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Uploads.Core.Verification;
 using Uploads.EndToEnd.Tests.Support;
-using Uploads.HostEmulator.Worker;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Reliability;
 
@@ -34,12 +36,12 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         return null;
     }
 
-    private async Task<bool> LoggedWithinAsync(Func<WorkerLogEntry, bool> predicate, TimeSpan bound)
+    private async Task<bool> LoggedWithinAsync(Func<Uploads.HostEmulator.Worker.WorkerLogEntry, bool> match, TimeSpan bound)
     {
         var deadline = DateTime.UtcNow + bound;
-        while (!host.WorkerLogs.Any(predicate))
+        while (!host.WorkerLogs.Any(match))
         {
-            if (DateTime.UtcNow > deadline)
+            if (DateTime.UtcNow >= deadline)
             {
                 return false;
             }
@@ -80,10 +82,8 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         Assert.Equal("video/mp4", tags[VerdictTags.Type]);
         Assert.True(VerdictTags.CheckedAt(tags) >= uploadedAt.AddSeconds(-1) + ReconcilingApiHost.Grace, "verified by the pass after the grace period, not before");
         Assert.True(host.App.Emulator.TimerInvocations > invocationsBefore, "the emulator fired the timer");
-        // The pass logs after it wrote the tags, and the log travels to the host on its own: wait for it too.
-        Assert.True(
-            await LoggedWithinAsync(log => log.Message.Contains(blobPath, StringComparison.Ordinal) && log.Message.Contains("its event never came", StringComparison.Ordinal), TimeSpan.FromSeconds(15)),
-            $"no reconciliation log for {blobPath}; worker log:{Environment.NewLine}{host.App.HostLog}");
+        // The worker's log reaches the host over the gRPC stream after the tags are written: wait for it too.
+        Assert.True(await LoggedWithinAsync(log => log.Message.Contains(blobPath, StringComparison.Ordinal) && log.Message.Contains("its event never came", StringComparison.Ordinal), Bound), "the pass logged the blob it had to decide");
     }
 
     [Fact]

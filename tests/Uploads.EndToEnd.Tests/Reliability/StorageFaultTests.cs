@@ -47,23 +47,35 @@ public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture
     }
 
     [Fact]
-    public async Task DirectUpload_ConnectionsResetMidUpload_503RetryAfterNoCommittedBlobThenRetrySucceeds()
+    public Task DirectUpload_ConnectionsResetMidUpload_503RetryAfterNoCommittedBlobThenRetrySucceeds() =>
+        // The first block (4 MiB) is on its way when every connection to storage starts being reset.
+        FaultMidDirectUploadThenRetryAsync(() => host.Relay.ResetAfter(1024 * 1024), RelayFault.Reset);
+
+    [Fact]
+    public Task DirectUpload_StorageStallsMidUpload_503RetryAfterWithinTheTimeoutNoCommittedBlobThenRetrySucceeds() =>
+        // The first block is on its way when storage stops answering: every connection, open or new, holds what it
+        // receives and forwards nothing. The storage client gives up on each try after the network timeout; with the
+        // SDK's defaults (four tries of 100 s) the test client's own timeout (2 minutes) would expire first.
+        FaultMidDirectUploadThenRetryAsync(() => host.Relay.StallAfter(1024 * 1024), RelayFault.BlackHole);
+
+    /// <summary>A 6 MiB direct upload meets <paramref name="arm"/>'s fault: a retryable 503, nothing committed; healed, the same request stores it whole, once.</summary>
+    private async Task FaultMidDirectUploadThenRetryAsync(Action arm, RelayFault fault)
     {
         using var api = host.CreateClient();
         var before = await CommittedAsync(ApiHost.ClientId + "/");
         var file = Pdf(6 * 1024 * 1024);
 
-        // The first block (4 MiB) is on its way when every connection to storage starts being reset.
-        host.Relay.ResetAfter(1024 * 1024);
-        using (var failed = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(file), "file", "reset.pdf" } }))
+        arm();
+        using (var failed = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(file), "file", "fault.pdf" } }))
         {
             await AssertRetryableProblemAsync(failed);
         }
 
+        Assert.Equal(fault, host.Relay.Fault);
         Assert.Equal(before, await CommittedAsync(ApiHost.ClientId + "/"));
 
         host.Relay.Heal();
-        using var retried = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(file), "file", "reset.pdf" } });
+        using var retried = await api.PostAsync(DirectRoute, new MultipartFormDataContent { { new ByteArrayContent(file), "file", "fault.pdf" } });
         Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
         var blobPath = (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("blobPath").GetString()!;
         Assert.Equal([.. before.Append(blobPath).Order(StringComparer.Ordinal)], (await CommittedAsync(ApiHost.ClientId + "/")).Order(StringComparer.Ordinal));

@@ -139,11 +139,16 @@ public sealed class ReconcilingApiHost : ApiHost
 
 /// <summary>
 /// The same, with the app's storage connection through a <see cref="TcpRelay"/> that tests use to inject faults
-/// (the test's own clients reach Azurite directly, so they see what storage really holds).
+/// (the test's own clients reach Azurite directly, so they see what storage really holds), and a storage client that
+/// gives up on a stalled try after <see cref="NetworkTimeout"/> and retries twice (seconds, where Azure uses 20 s and
+/// three retries), so that every fault ends in seconds. (3 s and one retry was too tight for a healthy 4 MiB Put
+/// Block through the relay on this loaded 2-core machine: the retry after healing failed once in a full run.)
 /// </summary>
 public sealed class FaultyStorageApiHost : ApiHost
 {
     private TcpRelay? _relay;
+
+    public static readonly TimeSpan NetworkTimeout = TimeSpan.FromSeconds(5);
 
     public TcpRelay Relay => _relay ?? throw new InvalidOperationException("Not started.");
 
@@ -156,6 +161,9 @@ public sealed class FaultyStorageApiHost : ApiHost
             return new Dictionary<string, string?>
             {
                 ["UploadStorage__blobServiceUri"] = new UriBuilder(Azurite.BlobServiceUri) { Port = _relay.Port }.Uri.ToString(),
+                ["Uploads__StorageNetworkTimeout"] = NetworkTimeout.ToString(),
+                ["Uploads__StorageMaxRetries"] = "2",
+                ["Uploads__StorageRetryDelay"] = "00:00:00.200",
             };
         }
     }
