@@ -39,7 +39,7 @@ public sealed class UploadOptions
 
     /// <summary>Size of the blocks a direct upload is staged in; the most a single upload holds in memory at once.</summary>
     [Range((int)(64 * ByteSize.KiB), (int)(100 * ByteSize.MiB), ErrorMessage = "Uploads:DirectUploadBlockBytes must be between 64 KiB and 100 MiB.")]
-    public int DirectUploadBlockBytes { get; set; } = 4 * 1024 * 1024;
+    public int DirectUploadBlockBytes { get; set; } = (int)(4 * ByteSize.MiB);
 
     /// <summary>
     /// Allow upload URLs over plain HTTP. Only for local development against Azurite without TLS;

@@ -2,7 +2,7 @@ using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
-using Uploads.Core.Hosting;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Storage;
 
