@@ -56,7 +56,8 @@ internal static class Ole2
         var cutoff = SniffContext.U32LE(head, 0x38);
         if (document.Size < cutoff)
         {
-            return SniffContext.Detected(MediaTypes.MsWord);
+            // A small WordDocument stream lives in the mini stream: its FIB is not read, the active-content checks still run.
+            return ActiveContent.Office.OleScanner.Check(context, entries);
         }
 
         if (!file.TryReadSector(document.Start, out var fib, out var need))
