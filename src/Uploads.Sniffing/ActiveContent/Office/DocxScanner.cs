@@ -9,10 +9,11 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// macros in any form (a <c>vbaProject</c> content type, part or relationship), ActiveX controls (<c>activeX</c>
 /// parts, <c>control</c> relationships), external relationships other than hyperlinks (remote templates, linked
 /// OLE objects, frames, sub-documents, linked images), DDE/DDEAUTO and remote INCLUDE fields (in <c>w:fldSimple</c>
-/// and in <c>w:instrText</c> split across runs), and embedded OLE packages (<c>Ole10Native</c>).
-/// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, and
-/// <c>embeddings/*.bin</c>; at most <see cref="MaxPartBytes"/> compressed in all, each inflated at most
-/// <see cref="MaxInflatedPartBytes"/>.
+/// and in <c>w:instrText</c> split across runs), and embedded parts: OLE objects (by class, <see cref="OleScanner"/>),
+/// Office packages (opened one level deep and checked by the same rules), anything else refused.
+/// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, everything
+/// under <c>embeddings/</c> and a workbook's <c>externalLinks/</c>; at most <see cref="MaxPartBytes"/> compressed in
+/// all (per package), each inflated at most <see cref="MaxInflatedPartBytes"/>.
 /// </summary>
 internal static class DocxScanner
 {
