@@ -109,7 +109,7 @@ internal static class DocxScanner
 
         return null;
 
-        SniffOutcome.Detected Problem(string what) => new(MediaTypes.Docx, nested ? $"{label} {what}" : what);
+        SniffOutcome.Detected Problem(string what) => new(MediaTypes.Docx, what);
     }
 
     private static bool IsEmbedding(string lower) => lower.Contains("embeddings/", StringComparison.Ordinal) && !lower.EndsWith('/');
@@ -360,8 +360,8 @@ internal static class DocxScanner
         return Scan(inner, parts, mainPart, macros, $"{label}'s embedded {Zip.Printable(name)}", nested: true, findings) switch
         {
             null => null,
-            SniffOutcome.Detected { Refusal: { } refusal } => refusal,
-            _ => "cannot be read",
+            SniffOutcome.Detected { Refusal: { } refusal } => $"is an embedded document that cannot be checked ({refusal.TrimEnd('.')})",
+            _ => "is an embedded document that cannot be read",
         };
     }
 
