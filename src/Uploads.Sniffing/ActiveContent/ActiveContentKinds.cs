@@ -46,7 +46,7 @@ public enum ActiveContentKinds
     /// <summary>Office DDE / DDEAUTO fields (run a command through another program).</summary>
     OfficeDde = 1 << 10,
 
-    /// <summary>Office embedded OLE packages (<c>Ole10Native</c>: a file, often an executable, wrapped in the document).</summary>
+    /// <summary>Office embedded objects that are not Office documents: OLE packages (<c>Ole10Native</c>: a file, often an executable, wrapped in the document), Equation Editor objects (CVE-2017-11882), objects of any other OLE class, raw files under <c>embeddings/</c>.</summary>
     OfficeEmbeddedObjects = 1 << 11,
 
     /// <summary>SVG references a viewer fetches or reads: CSS <c>@import</c>/<c>url()</c>, external <c>&lt;image&gt;</c>/<c>&lt;use&gt;</c>, DOCTYPE system ids, XInclude, <c>xml:base</c>.</summary>

@@ -56,7 +56,8 @@ internal static class Ole2
         var cutoff = SniffContext.U32LE(head, 0x38);
         if (document.Size < cutoff)
         {
-            return SniffContext.Detected(MediaTypes.MsWord);
+            // A small WordDocument stream lives in the mini stream: its FIB is not read, the active-content checks still run.
+            return ActiveContent.Office.OleScanner.Check(context, entries);
         }
 
         if (!file.TryReadSector(document.Start, out var fib, out var need))
@@ -114,13 +115,16 @@ internal static class Ole2
         return entries.Count > 0 && entries[0].Type == 5;
     }
 
-    /// <summary>The entries of the root storage: the red-black tree under the root's child, walked without recursion.</summary>
-    private static List<Entry> RootChildren(List<Entry> entries)
+    /// <summary>The entries of the root storage.</summary>
+    private static List<Entry> RootChildren(List<Entry> entries) => [.. Children(entries, 0).Select(i => entries[i])];
+
+    /// <summary>The indices of the entries in the storage at <paramref name="storage"/> (0: the root): the red-black tree under its child, walked without recursion.</summary>
+    internal static List<int> Children(List<Entry> entries, int storage)
     {
-        var result = new List<Entry>();
+        var result = new List<int>();
         var visited = new HashSet<uint>();
         var pending = new Stack<uint>();
-        pending.Push(entries[0].Child);
+        pending.Push(entries[storage].Child);
         while (pending.Count > 0)
         {
             var id = pending.Pop();
@@ -130,7 +134,7 @@ internal static class Ole2
             }
 
             var entry = entries[(int)id];
-            result.Add(entry);
+            result.Add((int)id);
             pending.Push(entry.Left);
             pending.Push(entry.Right);
         }
@@ -138,14 +142,15 @@ internal static class Ole2
         return result;
     }
 
-    internal readonly record struct Entry(string Name, byte Type, uint Left, uint Right, uint Child, uint Start, ulong Size)
+    /// <param name="Class">The CLSID of a storage (the COM class that opens it, for an embedded object), <see cref="Guid.Empty"/> when none.</param>
+    internal readonly record struct Entry(string Name, byte Type, uint Left, uint Right, uint Child, Guid Class, uint Start, ulong Size)
     {
         public static Entry Parse(ReadOnlySpan<byte> raw, int major)
         {
             var nameBytes = Math.Clamp(SniffContext.U16LE(raw, 0x40) - 2, 0, 62) & ~1;
             var name = Encoding.Unicode.GetString(raw[..nameBytes]);
             var size = major == 3 ? SniffContext.U32LE(raw, 0x78) : SniffContext.U64LE(raw, 0x78);
-            return new Entry(name, raw[0x42], SniffContext.U32LE(raw, 0x44), SniffContext.U32LE(raw, 0x48), SniffContext.U32LE(raw, 0x4C), SniffContext.U32LE(raw, 0x74), size);
+            return new Entry(name, raw[0x42], SniffContext.U32LE(raw, 0x44), SniffContext.U32LE(raw, 0x48), SniffContext.U32LE(raw, 0x4C), new Guid(raw.Slice(0x50, 16)), SniffContext.U32LE(raw, 0x74), size);
         }
     }
 

@@ -20,6 +20,56 @@ internal static class Zip
 
     public static SniffOutcome Detect(SniffContext context)
     {
+        if (ReadDirectory(context, out var names) is { } failed)
+        {
+            return failed;
+        }
+
+        if (!names.TryGetValue(ContentTypesName, out var types))
+        {
+            return OpenDocument(context.Head.Span) ?? SniffContext.Detected(MediaTypes.Zip);
+        }
+
+        return ReadContentTypes(context, types, names);
+    }
+
+    /// <summary>
+    /// An OOXML package embedded in another (read whole into <paramref name="context"/>): its entries, its main part
+    /// (the first <c>*.main+xml</c> override, null when none) and whether a VBA project content type is declared.
+    /// Null when read; else why not.
+    /// </summary>
+    internal static SniffOutcome? ReadPackage(SniffContext context, out Dictionary<string, Central> names, out string? mainPart, out bool macros)
+    {
+        mainPart = null;
+        macros = false;
+        if (ReadDirectory(context, out names) is { } failed)
+        {
+            return failed;
+        }
+
+        if (!names.TryGetValue(ContentTypesName, out var types))
+        {
+            return Damaged("it is no Office document (no [Content_Types].xml)");
+        }
+
+        if (!TryReadEntry(context, types, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out failed))
+        {
+            return failed;
+        }
+
+        if (!TryReadTypes(xml, out var overrides, out macros))
+        {
+            return Damaged("its [Content_Types].xml is not well-formed");
+        }
+
+        mainPart = overrides.Where(o => o.Type.EndsWith(".main+xml", StringComparison.Ordinal)).Select(o => o.Part.TrimStart('/')).FirstOrDefault();
+        return null;
+    }
+
+    /// <summary>The central directory: every entry by name (case-insensitive). Null when read; else the range needed or a refusal.</summary>
+    private static SniffOutcome? ReadDirectory(SniffContext context, out Dictionary<string, Central> names)
+    {
+        names = new Dictionary<string, Central>(StringComparer.OrdinalIgnoreCase);
         if (!context.TryGetTail(ContentSniffer.ZipTailBytes, out var tailMemory, out var tailMissing))
         {
             return tailMissing;
@@ -96,8 +146,6 @@ internal static class Zip
         }
 
         var directory = directoryMemory.Span;
-        Central? contentTypes = null;
-        var names = new Dictionary<string, Central>(StringComparer.OrdinalIgnoreCase);
         var position = 0;
         for (long n = 0; n < entryCount && position < directory.Length; n++)
         {
@@ -110,19 +158,9 @@ internal static class Zip
             {
                 return Damaged($"it holds two entries named '{Printable(entry.Name)}'");
             }
-
-            if (entry.Name.Equals(ContentTypesName, StringComparison.OrdinalIgnoreCase))
-            {
-                contentTypes = entry;
-            }
         }
 
-        if (contentTypes is not { } types)
-        {
-            return OpenDocument(context.Head.Span) ?? SniffContext.Detected(MediaTypes.Zip);
-        }
-
-        return ReadContentTypes(context, types, names);
+        return null;
     }
 
     private static SniffOutcome ReadContentTypes(SniffContext context, Central entry, Dictionary<string, Central> names)

@@ -9,10 +9,11 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// macros in any form (a <c>vbaProject</c> content type, part or relationship), ActiveX controls (<c>activeX</c>
 /// parts, <c>control</c> relationships), external relationships other than hyperlinks (remote templates, linked
 /// OLE objects, frames, sub-documents, linked images), DDE/DDEAUTO and remote INCLUDE fields (in <c>w:fldSimple</c>
-/// and in <c>w:instrText</c> split across runs), and embedded OLE packages (<c>Ole10Native</c>).
-/// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, and
-/// <c>embeddings/*.bin</c>; at most <see cref="MaxPartBytes"/> compressed in all, each inflated at most
-/// <see cref="MaxInflatedPartBytes"/>.
+/// and in <c>w:instrText</c> split across runs), and embedded parts: OLE objects (by class, <see cref="OleScanner"/>),
+/// Office packages (opened one level deep and checked by the same rules), anything else refused.
+/// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, everything
+/// under <c>embeddings/</c> and a workbook's <c>externalLinks/</c>; at most <see cref="MaxPartBytes"/> compressed in
+/// all (per package), each inflated at most <see cref="MaxInflatedPartBytes"/>.
 /// </summary>
 internal static class DocxScanner
 {
@@ -24,9 +25,25 @@ internal static class DocxScanner
     public static SniffOutcome Check(SniffContext context, Dictionary<string, Zip.Central> entries, string mainPart, bool macrosDeclared)
     {
         var findings = new List<ActiveContentFinding>();
+        return Scan(context, entries, mainPart, macrosDeclared, "DOCX", nested: false, findings) switch
+        {
+            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings, context.AllowedActiveContent),
+            SniffOutcome.NeedBytes need => need,
+            var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings),
+        };
+    }
+
+    /// <summary>
+    /// The checks of one package (the DOCX, or an Office document embedded in it: <paramref name="nested"/>, whose
+    /// own embedded documents are refused rather than opened: depth 1). <paramref name="label"/> begins each reason.
+    /// Null when done; else the range needed, or a <see cref="SniffOutcome.Detected"/> whose refusal says what could not be checked.
+    /// </summary>
+    private static SniffOutcome? Scan(SniffContext context, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, bool nested, List<ActiveContentFinding> findings)
+    {
+        var macros = $"{label} contains macros (a VBA project); save it as a macro-free .docx";
         if (macrosDeclared)
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, "DOCX contains macros (a VBA project); save it as a macro-free .docx");
+            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, macros);
         }
 
         var parts = new List<Zip.Central>();
@@ -36,15 +53,15 @@ internal static class DocxScanner
             var lower = name.ToLowerInvariant();
             if (lower.EndsWith("vbaproject.bin", StringComparison.Ordinal) || lower.EndsWith("vbadata.xml", StringComparison.Ordinal))
             {
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, "DOCX contains macros (a VBA project); save it as a macro-free .docx");
+                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, macros);
             }
 
             if (lower.Contains("activex/", StringComparison.Ordinal))
             {
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, "DOCX contains ActiveX controls");
+                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
             }
 
-            if (lower.EndsWith(".rels", StringComparison.Ordinal) || IsStory(lower, mainPart) || (lower.Contains("embeddings/", StringComparison.Ordinal) && lower.EndsWith(".bin", StringComparison.Ordinal)))
+            if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower))
             {
                 parts.Add(entry);
                 total += entry.CompressedSize;
@@ -53,7 +70,7 @@ internal static class DocxScanner
 
         if (total > MaxPartBytes)
         {
-            return ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", $"its text and relationship parts hold more than {MaxPartBytes / 1024 / 1024} MiB compressed", findings);
+            return Problem($"its text, relationship and embedded parts hold more than {MaxPartBytes / 1024 / 1024} MiB compressed");
         }
 
         // In file order, so that each range asked for (a megabyte from the next part) brings the following parts too.
@@ -62,33 +79,43 @@ internal static class DocxScanner
         {
             if (!Zip.TryReadEntry(context, part, MaxPartBytes, MaxInflatedPartBytes, out var content, out var failed))
             {
-                return failed is SniffOutcome.NeedBytes ? failed : ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)failed).Refusal ?? "a part cannot be read", findings);
+                return failed is SniffOutcome.NeedBytes ? failed : Problem(((SniffOutcome.Detected)failed).Refusal ?? "a part cannot be read");
             }
 
             var lower = part.Name.ToLowerInvariant();
             string? problem;
             if (lower.EndsWith(".rels", StringComparison.Ordinal))
             {
-                problem = Relationships(content, findings);
+                problem = Relationships(content, label, findings);
             }
-            else if (lower.EndsWith(".bin", StringComparison.Ordinal))
+            else if (IsEmbedding(lower))
             {
-                Embedded(content, findings);
-                problem = null;
+                problem = Embedded(context, part.Name, content, label, nested, findings);
+            }
+            else if (IsExternalLink(lower))
+            {
+                problem = ExternalLink(content, label, findings);
             }
             else
             {
-                problem = Fields(content, findings);
+                problem = Fields(content, label, findings);
             }
 
             if (problem is not null)
             {
-                return ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", $"{Zip.Printable(part.Name)} {problem}", findings);
+                return Problem($"{Zip.Printable(part.Name)} {problem}");
             }
         }
 
-        return ActiveContentVerdict.Decide(MediaTypes.Docx, findings, context.AllowedActiveContent);
+        return null;
+
+        SniffOutcome.Detected Problem(string what) => new(MediaTypes.Docx, what);
     }
+
+    private static bool IsEmbedding(string lower) => lower.Contains("embeddings/", StringComparison.Ordinal) && !lower.EndsWith('/');
+
+    /// <summary>A workbook's links to other workbooks and DDE programs (<c>xl/externalLinks/*.xml</c>).</summary>
+    private static bool IsExternalLink(string lower) => lower.Contains("externallinks/", StringComparison.Ordinal) && lower.EndsWith(".xml", StringComparison.Ordinal);
 
     /// <summary>Parts whose text can carry fields: the main part and, beside it, headers, footers, notes, comments; the glossary.</summary>
     private static bool IsStory(string lower, string mainPart)
@@ -130,7 +157,7 @@ internal static class DocxScanner
         MaxCharactersInDocument = MaxInflatedPartBytes,
     };
 
-    private static string? Relationships(byte[] xml, List<ActiveContentFinding> findings)
+    private static string? Relationships(byte[] xml, string label, List<ActiveContentFinding> findings)
     {
         try
         {
@@ -148,10 +175,10 @@ internal static class DocxScanner
                 switch (kind)
                 {
                     case "vbaproject":
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, "DOCX contains macros (a VBA project); save it as a macro-free .docx");
+                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, $"{label} contains macros (a VBA project); save it as a macro-free .docx");
                         break;
                     case "control" or "activexcontrol" or "activexcontrolbinary":
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, "DOCX contains ActiveX controls");
+                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
                         break;
                     default:
                         break;
@@ -164,12 +191,12 @@ internal static class DocxScanner
 
                 var reason = kind switch
                 {
-                    "attachedtemplate" => "DOCX loads a template from outside the document when it is opened (attachedTemplate: remote template injection)",
-                    "oleobject" => "DOCX links an OLE object outside the document (oleObject)",
-                    "frame" => "DOCX loads an outside web page or document into a frame (frame)",
-                    "subdocument" => "DOCX includes a sub-document from outside the document (subDocument)",
-                    "image" => "DOCX loads an image from outside the document (a file:, UNC or web address)",
-                    _ => $"DOCX loads content from outside the document ({Zip.Printable(kind)} relationship)",
+                    "attachedtemplate" => $"{label} loads a template from outside the document when it is opened (attachedTemplate: remote template injection)",
+                    "oleobject" => $"{label} links an OLE object outside the document (oleObject)",
+                    "frame" => $"{label} loads an outside web page or document into a frame (frame)",
+                    "subdocument" => $"{label} includes a sub-document from outside the document (subDocument)",
+                    "image" => $"{label} loads an image from outside the document (a file:, UNC or web address)",
+                    _ => $"{label} loads content from outside the document ({Zip.Printable(kind)} relationship)",
                 };
                 ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, reason);
             }
@@ -183,7 +210,7 @@ internal static class DocxScanner
     }
 
     /// <summary>Field instructions: <c>w:fldSimple/@w:instr</c>, and the <c>w:instrText</c> runs between a field's begin and separate (nested fields each their own).</summary>
-    private static string? Fields(byte[] xml, List<ActiveContentFinding> findings)
+    private static string? Fields(byte[] xml, string label, List<ActiveContentFinding> findings)
     {
         try
         {
@@ -195,7 +222,7 @@ internal static class DocxScanner
                 switch (reader.NodeType)
                 {
                     case XmlNodeType.Element when reader.LocalName == "fldSimple":
-                        Instruction(reader.GetAttribute("instr", reader.NamespaceURI) ?? reader.GetAttribute("w:instr") ?? string.Empty, findings);
+                        Instruction(reader.GetAttribute("instr", reader.NamespaceURI) ?? reader.GetAttribute("w:instr") ?? string.Empty, label, findings);
                         break;
                     case XmlNodeType.Element when reader.LocalName == "fldChar":
                         var type = reader.GetAttribute("fldCharType", reader.NamespaceURI) ?? reader.GetAttribute("w:fldCharType");
@@ -207,7 +234,7 @@ internal static class DocxScanner
                         {
                             if (open.Peek() is { } code)
                             {
-                                Instruction(code.ToString(), findings);
+                                Instruction(code.ToString(), label, findings);
                             }
 
                             if (type == "end")
@@ -221,6 +248,10 @@ internal static class DocxScanner
                             }
                         }
 
+                        break;
+                    case XmlNodeType.Element when reader.LocalName == "OLEObject" && reader.GetAttribute("ProgID")?.Trim() is { } progId
+                        && (progId.Equals("Equation.3", StringComparison.OrdinalIgnoreCase) || progId.Equals("Equation.2", StringComparison.OrdinalIgnoreCase)):
+                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a Microsoft Equation 3.0 object (the Equation Editor that CVE-2017-11882 exploits); retype the formula with Word's built-in equations");
                         break;
                     case XmlNodeType.Element when reader.LocalName == "instrText" && !reader.IsEmptyElement:
                         inInstruction = true;
@@ -238,7 +269,7 @@ internal static class DocxScanner
                         }
                         else
                         {
-                            Instruction(reader.Value, findings);
+                            Instruction(reader.Value, label, findings);
                         }
 
                         break;
@@ -251,7 +282,7 @@ internal static class DocxScanner
             {
                 if (open.Pop() is { } code)
                 {
-                    Instruction(code.ToString(), findings);
+                    Instruction(code.ToString(), label, findings);
                 }
             }
 
@@ -263,7 +294,7 @@ internal static class DocxScanner
         }
     }
 
-    private static void Instruction(string code, List<ActiveContentFinding> findings)
+    private static void Instruction(string code, string label, List<ActiveContentFinding> findings)
     {
         var text = code.Trim().TrimStart('\\', '"').TrimStart();
         var end = 0;
@@ -275,29 +306,88 @@ internal static class DocxScanner
         var keyword = text[..end].ToUpperInvariant();
         if (keyword is "DDE" or "DDEAUTO")
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"DOCX runs a command through another program with a {keyword} field");
+            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a {keyword} field");
         }
         else if (keyword is "INCLUDEPICTURE" or "INCLUDETEXT" or "IMPORT" or "LINK"
             && (text.Contains("://", StringComparison.Ordinal) || text.Contains(@"\\", StringComparison.Ordinal) || text.Contains("file:", StringComparison.OrdinalIgnoreCase)))
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"DOCX fetches content from outside the document with an {keyword} field");
+            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"{label} fetches content from outside the document with an {keyword} field");
         }
     }
 
-    /// <summary>An embedded object: a compound file carrying an OLE Package (<c>\x01Ole10Native</c>) or macros.</summary>
-    private static void Embedded(byte[] content, List<ActiveContentFinding> findings)
+    /// <summary>
+    /// A part under <c>embeddings/</c>, by its content: a compound file (an OLE object: checked by
+    /// <see cref="OleScanner"/>, its class included), an Office package (opened and checked by the same rules, one
+    /// level deep), or anything else (refused: a file whose program cannot be known). Null, or what could not be checked.
+    /// </summary>
+    private static string? Embedded(SniffContext context, string name, byte[] content, string label, bool nested, List<ActiveContentFinding> findings)
     {
-        var input = new SniffInput(content.Length);
+        var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent };
         input.Add(0, content);
-        var head = content.AsMemory(0, Math.Min(content.Length, ContentSniffer.HeadBytes));
-        if (!Ole2.TryReadDirectory(new SniffContext(input, head), out var entries, out _, out _))
+        var inner = new SniffContext(input, content.AsMemory(0, Math.Min(content.Length, ContentSniffer.HeadBytes)));
+        var span = content.AsSpan();
+        if (span.StartsWith((ReadOnlySpan<byte>)[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]))
         {
-            return;
+            if (!Ole2.TryReadDirectory(inner, out var entries, out _, out _))
+            {
+                return "is an OLE object whose directory cannot be read";
+            }
+
+            foreach (var (kind, reason) in OleScanner.Find(entries, label, rootIsObject: true))
+            {
+                ActiveContentVerdict.Add(findings, kind, reason);
+            }
+
+            return null;
         }
 
-        foreach (var (kind, reason) in OleScanner.Find(entries, "DOCX"))
+        if (!span.StartsWith("PK\x03\x04"u8))
         {
-            ActiveContentVerdict.Add(findings, kind, reason);
+            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a file that is neither an Office document nor an OLE object ({Zip.Printable(name)})");
+            return null;
+        }
+
+        if (nested)
+        {
+            return "is a document embedded in an embedded document (only one level is opened)";
+        }
+
+        if (Zip.ReadPackage(inner, out var parts, out var mainPart, out var macros) is { } failed)
+        {
+            return failed is SniffOutcome.Detected { Refusal: { } refusal } ? $"cannot be opened ({refusal.TrimEnd('.')})" : "cannot be opened";
+        }
+
+        return Scan(inner, parts, mainPart, macros, $"{label}'s embedded {Zip.Printable(name)}", nested: true, findings) switch
+        {
+            null => null,
+            SniffOutcome.Detected { Refusal: { } refusal } => $"is an embedded document that cannot be checked ({refusal.TrimEnd('.')})",
+            _ => "is an embedded document that cannot be read",
+        };
+    }
+
+    /// <summary>A workbook's external link part: a <c>ddeLink</c> runs a program (Excel's DDE), an <c>oleLink</c> opens a linked object.</summary>
+    private static string? ExternalLink(byte[] xml, string label, List<ActiveContentFinding> findings)
+    {
+        try
+        {
+            using var reader = XmlReader.Create(new MemoryStream(xml, writable: false), Settings());
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "ddeLink")
+                {
+                    ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a DDE link (ddeLink)");
+                }
+                else if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "oleLink")
+                {
+                    ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"{label} links an OLE object outside the document (oleLink)");
+                }
+            }
+
+            return null;
+        }
+        catch (XmlException)
+        {
+            return "is not well-formed XML";
         }
     }
 }

@@ -22,6 +22,9 @@ internal sealed class PdfAnalysis
 
     public bool Encrypted { get; private set; }
 
+    /// <summary>Some dictionary has an <c>/XFA</c> entry: the file has an XFA form, whose packets are streams.</summary>
+    public bool HasXfa { get; private set; }
+
     public bool TooManyEdges => _edgeCount > MaxEdges;
 
     public void Examine(PdfValue value, long objectNumber)
@@ -142,6 +145,11 @@ internal sealed class PdfAnalysis
         if (dictionary.NameIs("Subtype", "RichMedia") || dictionary.Has("RichMediaContent"))
         {
             Add(ActiveContentKinds.PdfRichMedia, "PDF embeds rich media such as Flash (/RichMedia)");
+        }
+
+        if (dictionary.Has("XFA"))
+        {
+            HasXfa = true;
         }
 
         if (dictionary.Get("Encrypt") is { Kind: PdfKind.Dictionary or PdfKind.Reference })

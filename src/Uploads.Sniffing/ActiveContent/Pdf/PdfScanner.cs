@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 
 namespace Uploads.Sniffing.ActiveContent.Pdf;
@@ -40,6 +39,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
     private long _inflatedTotal;
     private string? _unverifiable;
     private string? _damaged;
+    private string? _undecodable;
 
     private long End => _bufferOffset + _count;
 
@@ -73,6 +73,11 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
         if (_unverifiable is null && _analysis.TooManyEdges)
         {
             _unverifiable = "it has too many action references";
+        }
+
+        if (_unverifiable is null && _analysis.HasXfa && _undecodable is { } undecodable)
+        {
+            _unverifiable = undecodable;
         }
 
         if (_unverifiable is { } reason)
@@ -332,12 +337,17 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
             return true;
         }
 
-        var filter = Filter(dictionary);
-        if (filter is null)
+        var filters = Filters(dictionary, out var earlyChange, out var unsupported);
+        if (filters is null)
         {
             if (isObjectStream)
             {
-                _unverifiable = $"object stream {objectNumber} uses an encoding the checker does not read";
+                _unverifiable = $"object stream {objectNumber} uses an encoding the checker does not read ({unsupported})";
+            }
+            else
+            {
+                // Could be an XFA packet the checker cannot read: decided at the end, if the file has an XFA form.
+                _undecodable ??= $"stream {objectNumber} may hold its XFA form, and its encoding ({unsupported}) is not one the checker reads";
             }
 
             return true;
@@ -354,7 +364,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
             }
 
             var head = Data.Slice(dataStart, Math.Min(available, probe));
-            var text = filter == "FlateDecode" ? Inflate(head, 4096, probe: true) : head.ToArray();
+            var text = Decode(head, filters, earlyChange, 4096, probe: true);
             if (text is null || !LooksLikeXfa(text))
             {
                 return true;
@@ -379,7 +389,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
         }
 
         var raw = Data.Slice(dataStart, length);
-        var content = filter == "FlateDecode" ? Inflate(raw, MaxInflatedStreamBytes, probe: false) : raw.ToArray();
+        var content = Decode(raw, filters, earlyChange, MaxInflatedStreamBytes, probe: false);
         if (content is null)
         {
             _damaged ??= $"stream {objectNumber} cannot be decompressed";
@@ -488,32 +498,58 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
         }
     }
 
-    /// <summary>The one filter the checker decodes (FlateDecode, without a predictor), "" for none, null for anything else.</summary>
-    private static string? Filter(PdfValue dictionary)
+    /// <summary>
+    /// The filters to apply, in order (empty for none), when the checker decodes them all (<see cref="PdfFilters"/>)
+    /// and no predictor is set; else null, with the first one it does not read in <paramref name="unsupported"/>.
+    /// </summary>
+    private static List<string>? Filters(PdfValue dictionary, out bool earlyChange, out string? unsupported)
     {
+        earlyChange = true;
+        unsupported = null;
         var filter = dictionary.Get("Filter");
-        if (filter is { Kind: PdfKind.Array, Items: { Count: 1 } items })
+        List<PdfValue> names = filter switch
         {
-            filter = items[0];
-        }
-
-        var parameters = dictionary.Get("DecodeParms");
-        if (parameters is { Kind: PdfKind.Array, Items: { Count: 1 } parameterItems })
-        {
-            parameters = parameterItems[0];
-        }
-
-        if (parameters is { Kind: PdfKind.Dictionary } && parameters.Get("Predictor") is { Kind: PdfKind.Integer, Number: > 1 })
-        {
-            return null;
-        }
-
-        return filter switch
-        {
-            null or { Kind: PdfKind.Array, Items.Count: 0 } => "",
-            { Kind: PdfKind.Name, Text: "FlateDecode" or "Fl" } => "FlateDecode",
-            _ => null,
+            null => [],
+            { Kind: PdfKind.Array, Items: { } items } => items,
+            _ => [filter],
         };
+        var parameters = dictionary.Get("DecodeParms") ?? dictionary.Get("DP");
+        List<PdfValue?> parameterList = parameters switch
+        {
+            { Kind: PdfKind.Array, Items: { } items } => [.. items],
+            _ => [parameters],
+        };
+
+        var chain = new List<string>();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i];
+            var canonical = name is { Kind: PdfKind.Name, Text: { } text } ? PdfFilters.Canonical(text) : null;
+            if (chain.Count >= 8 || canonical is null)
+            {
+                unsupported = name is { Kind: PdfKind.Name, Text: { } shown } ? $"/{shown}" : "an invalid /Filter";
+                return null;
+            }
+
+            var stageParameters = i < parameterList.Count ? parameterList[i] : null;
+            if (stageParameters is { Kind: PdfKind.Dictionary })
+            {
+                if (stageParameters.Get("Predictor") is { Kind: PdfKind.Integer, Number: > 1 })
+                {
+                    unsupported = $"/{canonical} with a predictor";
+                    return null;
+                }
+
+                if (canonical == "LZWDecode" && stageParameters.Get("EarlyChange") is { Kind: PdfKind.Integer, Number: 0 })
+                {
+                    earlyChange = false;
+                }
+            }
+
+            chain.Add(canonical);
+        }
+
+        return chain;
     }
 
     /// <summary>Streams that may be an XFA packet: no <c>/Type</c> or <c>/Subtype</c> (images, fonts, forms, metadata and files all have one).</summary>
@@ -551,47 +587,37 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
         return false;
     }
 
-    /// <summary>Inflates zlib (or raw deflate) data, bounded by <paramref name="limit"/>, the ratio and the file's total; null when damaged or a bomb. A probe keeps what it got.</summary>
-    private byte[]? Inflate(ReadOnlySpan<byte> compressed, int limit, bool probe)
+    /// <summary>
+    /// Decodes a stream's data through <paramref name="filters"/>, each stage bounded by <paramref name="limit"/>, the
+    /// ratio to the encoded size and the file's total; null when damaged or a bomb. A probe keeps what it got.
+    /// </summary>
+    private byte[]? Decode(ReadOnlySpan<byte> encoded, List<string> filters, bool earlyChange, int limit, bool probe)
     {
-        var cap = probe ? limit : (int)Math.Min(limit, Math.Min(MaxInflatedTotalBytes - _inflatedTotal, (1024L * 1024) + ((long)compressed.Length * MaxInflateRatio)));
-        var bytes = compressed.ToArray();
-        var raw = bytes.Length < 2 || (((bytes[0] << 8) | bytes[1]) % 31 != 0) || (bytes[0] & 0x0F) != 8;
-        using var output = new MemoryStream();
-        try
+        var cap = probe ? limit : (int)Math.Min(limit, Math.Min(MaxInflatedTotalBytes - _inflatedTotal, (1024L * 1024) + ((long)encoded.Length * MaxInflateRatio)));
+        var data = encoded.ToArray();
+        foreach (var filter in filters)
         {
-            using var source = new MemoryStream(bytes, writable: false);
-            using Stream inflater = raw ? new DeflateStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
-            var buffer = new byte[Math.Min(64 * 1024, cap + 1)];
-            int read;
-            while ((read = inflater.Read(buffer, 0, buffer.Length)) > 0)
+            using var output = new MemoryStream();
+            var result = PdfFilters.Decode(filter, data, cap, earlyChange, output);
+            if (result == PdfFilters.Result.TooLarge && !probe)
             {
-                output.Write(buffer, 0, read);
-                if (output.Length > cap)
-                {
-                    if (probe)
-                    {
-                        break;
-                    }
-
-                    _unverifiable = $"a compressed stream inflates to more than {cap} bytes (a decompression bomb?)";
-                    return null;
-                }
+                _unverifiable = $"a compressed stream decodes to more than {cap} bytes (a decompression bomb?)";
+                return null;
             }
-        }
-        catch (Exception exception) when (exception is InvalidDataException or IOException)
-        {
-            if (!probe)
+
+            if (result == PdfFilters.Result.Damaged && !probe)
             {
                 return null;
             }
+
+            data = output.ToArray();
         }
 
         if (!probe)
         {
-            _inflatedTotal += output.Length;
+            _inflatedTotal += data.Length;
         }
 
-        return output.ToArray();
+        return data;
     }
 }
