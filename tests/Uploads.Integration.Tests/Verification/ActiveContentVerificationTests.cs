@@ -1,7 +1,4 @@
-using System.Net;
-using Azure.Storage.Blobs;
 using Uploads.Core.Contracts;
-using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
@@ -14,22 +11,12 @@ namespace Uploads.Integration.Tests.Verification;
 /// paths against real Azurite: a presigned upload checked by the verifier (range reads) is verified or quarantined
 /// with the reason; a direct upload (one pass over the stream) is stored verified or answered 415 with the same reason.
 /// </summary>
-public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) : IClassFixture<AzuriteOAuthFixture>, IAsyncLifetime
+public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) : AppServicesTest(fixture.Azurite), IClassFixture<AzuriteOAuthFixture>
 {
-    private static readonly ApiClient Client = new("acme");
-    private static readonly string Directory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "active-content", "files");
-    private UploadsServices _services = null!;
+    private static readonly string Directory = TestFixtures.ActiveContentDirectory;
 
     public static TheoryData<string> Files() =>
         [.. File.ReadAllLines(Path.Combine(Directory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
-
-    public async Task InitializeAsync() => _services = await UploadsServices.StartAsync(fixture.Azurite);
-
-    public async Task DisposeAsync() => await _services.DisposeAsync();
-
-    private BlobContainerClient Uploads => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("uploads");
-
-    private BlobContainerClient Quarantine => fixture.Azurite.CreateServiceClient().GetBlobContainerClient("quarantine");
 
     private static (string File, string Type, bool Refused, string? Reason) Entry(string file)
     {
@@ -43,18 +30,8 @@ public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) 
     {
         var entry = Entry(file);
         var content = await File.ReadAllBytesAsync(Path.Combine(Directory, file));
-        var url = await _services.Get<UploadUrlService>().IssueAsync(Client, new UploadUrlRequest("upload" + Path.GetExtension(file), entry.Type, null), CancellationToken.None);
-        Assert.Null(url.Problem);
-        using (var http = fixture.Azurite.CreateHttpClient())
-        using (var request = new HttpRequestMessage(HttpMethod.Put, url.Value!.UploadUrl) { Content = new ByteArrayContent(content) })
-        {
-            request.Headers.Add("x-ms-blob-type", "BlockBlob");
-            using var response = await http.SendAsync(request);
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        }
-
-        var blobPath = url.Value.BlobPath;
-        var result = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
+        var blobPath = await PresignedUploadAsync(content, "upload" + Path.GetExtension(file), entry.Type);
+        var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         Assert.True(result.Decided);
         if (!entry.Refused)
@@ -79,12 +56,12 @@ public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) 
         var content = await File.ReadAllBytesAsync(Path.Combine(Directory, file));
         var (body, type, length) = await Multipart.FileAsync("upload" + Path.GetExtension(file), content);
 
-        var outcome = await _services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
+        var outcome = await Services.Get<DirectUploadService>().UploadAsync(Client, type, length, body, CancellationToken.None);
 
         if (!entry.Refused)
         {
             Assert.Null(outcome.Problem);
-            var status = await _services.Get<UploadVerifier>().VerifyAsync(outcome.Value!.BlobPath, CancellationToken.None);
+            var status = await Services.Get<UploadVerifier>().VerifyAsync(outcome.Value!.BlobPath, CancellationToken.None);
             Assert.Equal(UploadState.Verified, status.Status!.Status);
             return;
         }
@@ -96,7 +73,7 @@ public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) 
     [Fact]
     public async Task DirectUpload_FormScriptsAllowedByTheDeployment_FormScriptStoredOpenActionStillRefused()
     {
-        await using var services = await UploadsServices.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["Uploads:AllowedActiveContent"] = "PdfFormScripts" });
+        await using var services = await UploadsServices.StartAsync(Azurite, new Dictionary<string, string?> { ["Uploads:AllowedActiveContent"] = "PdfFormScripts" });
         var form = await File.ReadAllBytesAsync(Path.Combine(Directory, "pdf-js-form-field.pdf"));
         var open = await File.ReadAllBytesAsync(Path.Combine(Directory, "pdf-js-openaction.pdf"));
 
