@@ -24,13 +24,15 @@ public sealed class FunctionsApp : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
     private readonly MemoryLog _hostLog;
+    private readonly ConcurrentQueue<string> _violations;
 
-    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs)
+    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs, ConcurrentQueue<string> violations)
     {
         Emulator = emulator;
         _loggers = loggers;
         _hostLog = hostLog;
         WorkerLogs = workerLogs;
+        _violations = violations;
     }
 
     public FunctionsHostEmulator Emulator { get; }
@@ -40,6 +42,25 @@ public sealed class FunctionsApp : IAsyncDisposable
 
     /// <summary>Every log the worker sent over the protocol, in order.</summary>
     public ConcurrentQueue<WorkerLogEntry> WorkerLogs { get; }
+
+    /// <summary>
+    /// Answers of the app so far that docs/openapi.json (or the contract the app was started with) does not allow.
+    /// Disposing the app throws <see cref="OpenApiContractException"/> when any is left, so every test that talks to
+    /// the API, through any client (HttpClient, the library, the CLI, Python, a browser), fails on a breach.
+    /// </summary>
+    public IReadOnlyCollection<string> ContractViolations => _violations;
+
+    /// <summary>Returns and forgets the violations seen so far (a test that provokes one on purpose takes it).</summary>
+    public IReadOnlyList<string> TakeContractViolations()
+    {
+        var taken = new List<string>();
+        while (_violations.TryDequeue(out var violation))
+        {
+            taken.Add(violation);
+        }
+
+        return taken;
+    }
 
     /// <summary>The emulator's own recent log lines (worker output included), for failure messages.</summary>
     public string HostLog => _hostLog.ToString();
@@ -82,7 +103,9 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <summary>Starts the worker through the emulator on a free loopback port.</summary>
     /// <param name="settings">App settings (see <see cref="StorageSettings"/>); a null value removes a setting.</param>
     /// <param name="waitUntilServing">Return only once the API answers other than 503 (see <see cref="WaitUntilServingAsync"/>).</param>
-    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, CancellationToken cancellationToken = default)
+    /// <param name="contract">What every answer is checked against: <see cref="OpenApiContract.Committed"/> when null.</param>
+    /// <param name="checkContract">False only where answers are timed (benchmarks): then nothing is copied or checked.</param>
+    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         ArgumentNullException.ThrowIfNull(settings);
@@ -102,6 +125,8 @@ public sealed class FunctionsApp : IAsyncDisposable
         var hostLog = new MemoryLog(5000);
         var loggers = LoggerFactory.Create(logging => logging.AddProvider(hostLog).SetMinimumLevel(LogLevel.Information));
         var workerLogs = new ConcurrentQueue<WorkerLogEntry>();
+        var violations = new ConcurrentQueue<string>();
+        var checkedAgainst = checkContract ? contract ?? OpenApiContract.Committed : null;
         var options = new EmulatorOptions
         {
             AppDirectory = AppDirectory,
@@ -111,11 +136,18 @@ public sealed class FunctionsApp : IAsyncDisposable
             ManagedIdentity = azurite.Mode == AzuriteMode.OAuthHttps ? new ManagedIdentityOptions() : null,
             TrustedCertificatePemFiles = azurite.CertificatePemPath is { } pem ? [pem] : [],
             OnWorkerLog = workerLogs.Enqueue,
+            OnHttpResponse = checkedAgainst is null ? null : exchange =>
+            {
+                foreach (var violation in checkedAgainst.Check(exchange))
+                {
+                    violations.Enqueue(violation);
+                }
+            },
         };
         try
         {
             var emulator = await FunctionsHostEmulator.StartAsync(options, loggers, cancellationToken).ConfigureAwait(false);
-            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs);
+            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs, violations);
             try
             {
                 if (waitUntilServing)
@@ -160,6 +192,7 @@ public sealed class FunctionsApp : IAsyncDisposable
     }
 
     /// <remarks>Set <c>UPLOADS_EMULATOR_LOG_DIR</c> to a folder to keep each emulator's log there.</remarks>
+    /// <exception cref="OpenApiContractException">An answer of the app broke the OpenAPI document (after everything is stopped).</exception>
     public async ValueTask DisposeAsync()
     {
         await Emulator.DisposeAsync().ConfigureAwait(false);
@@ -168,6 +201,11 @@ public sealed class FunctionsApp : IAsyncDisposable
         {
             Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, $"emulator-{Emulator.WorkerProcessId}.log"), HostLog).ConfigureAwait(false);
+        }
+
+        if (TakeContractViolations() is { Count: > 0 } violations)
+        {
+            throw new OpenApiContractException(violations);
         }
     }
 
@@ -202,5 +240,20 @@ public sealed class FunctionsApp : IAsyncDisposable
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
                 log.Add($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.Message)}");
         }
+    }
+}
+
+/// <summary>Answers of the app that docs/openapi.json does not allow (see <see cref="FunctionsApp.ContractViolations"/>).</summary>
+public sealed class OpenApiContractException : Exception
+{
+    public OpenApiContractException() { }
+
+    public OpenApiContractException(string message) : base(message) { }
+
+    public OpenApiContractException(string message, Exception innerException) : base(message, innerException) { }
+
+    public OpenApiContractException(IReadOnlyList<string> violations)
+        : base($"{violations?.Count} answer(s) of the app broke docs/openapi.json:{Environment.NewLine}{string.Join(Environment.NewLine, violations ?? [])}")
+    {
     }
 }
