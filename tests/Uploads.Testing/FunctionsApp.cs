@@ -138,9 +138,19 @@ public sealed class FunctionsApp : IAsyncDisposable
             OnWorkerLog = workerLogs.Enqueue,
             OnHttpResponse = checkedAgainst is null ? null : exchange =>
             {
-                foreach (var violation in checkedAgainst.Check(exchange))
+                try
                 {
-                    violations.Enqueue(violation);
+                    foreach (var violation in checkedAgainst.Check(exchange))
+                    {
+                        violations.Enqueue(violation);
+                    }
+                }
+#pragma warning disable CA1031 // whatever the checker throws is recorded: the test fails, and the emulator's answer is not broken
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    // A document the checker cannot apply is a failure too, never a silent pass.
+                    violations.Enqueue($"{exchange.Method} {exchange.Path} -> {exchange.StatusCode}: the document could not be applied: {ex}");
                 }
             },
         };

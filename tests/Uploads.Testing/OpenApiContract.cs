@@ -196,8 +196,10 @@ public sealed class OpenApiContract
         {
             if (!_schemas.TryGetValue(pointer, out var schema))
             {
-                var reference = new UriBuilder(_baseUri) { Fragment = pointer }.Uri;
-                schema = JsonSchema.FromText(JsonSerializer.Serialize(new Dictionary<string, string> { ["$ref"] = reference.OriginalString }), _build);
+                // A JSON Pointer in a URI fragment is percent-encoded: "+" (problem+json) would be read as a space.
+                var fragment = string.Join('/', pointer.Split('/').Select(Uri.EscapeDataString));
+                var reference = $"{_baseUri}#{fragment}";
+                schema = JsonSchema.FromText(JsonSerializer.Serialize(new Dictionary<string, string> { ["$ref"] = reference }), _build);
                 _schemas[pointer] = schema;
             }
 
