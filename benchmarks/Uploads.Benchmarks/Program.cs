@@ -31,6 +31,9 @@ const string Usage = """
                               errors, worker RSS [--connections 16] [--seconds 10] [--mode OAuthHttps|SharedKey]
       --direct-load           concurrent 10 MB direct uploads: MB/s, latency, worker peak RSS, vs. SDK straight to Azurite
                               [--sizes 10000000,10485760] [--concurrency 20] [--rounds 5] [--worker-gc server|workstation]
+      --client-throughput     one 1 GiB file (in /tmp): the uploads CLI vs. the guide's requests.put and Azure SDK upload_blob
+                              (Debian's python3), as ratios; then the CLI killed at 50 % and resumed: blocks, bytes, time
+                              [--size 1073741824] [--parallel 4] [--mode OAuthHttps|SharedKey]
     Every mode stops by itself (bounded in count and time) and sends traffic to 127.0.0.1 only.
     """;
 
@@ -40,6 +43,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await CorpusVerdicts.PrintAsync(args.Length >= 2 ? args[1] : CorpusLocator.Find()).ConfigureAwait(false);
     case "--url-throughput":
         return await UrlThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--client-throughput":
+        return await ClientThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--direct-load":
         return await DirectLoad.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--worker-cold-start":
