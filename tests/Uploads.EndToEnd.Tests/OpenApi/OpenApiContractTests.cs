@@ -27,6 +27,18 @@ public sealed class OpenApiContractTests
     private static string Problem(int status, string code) =>
         $$"""{"type":"https://tools.ietf.org/html/rfc9110","title":"t","status":{{status}},"detail":"d","code":"{{code}}","traceId":"00-1"}""";
 
+    /// <summary>
+    /// The committed document, deliberately wrong: a status answer must carry a property the app never sends, so a
+    /// correct answer breaks it.
+    /// </summary>
+    internal static OpenApiContract StatusRequiringVerdictId()
+    {
+        var text = File.ReadAllText(OpenApiContract.DocumentPath);
+        const string Required = "\"required\": [\n          \"blobPath\",\n          \"status\"\n        ]";
+        Assert.Contains(Required, text, StringComparison.Ordinal);
+        return OpenApiContract.Parse(text.Replace(Required, "\"required\": [\n          \"blobPath\",\n          \"status\",\n          \"verdictId\"\n        ]", StringComparison.Ordinal));
+    }
+
     private static IReadOnlyList<string> Check(HttpExchange exchange) => OpenApiContract.Committed.Check(exchange);
 
     [Fact]
@@ -120,9 +132,7 @@ public sealed class OpenApiContractTests
     [Fact]
     public void Check_DeliberatelyWrongDocument_ReportsTheAppsRealAnswer()
     {
-        // The committed document with a property the app never sends made required: a correct answer now breaks it.
-        var wrong = OpenApiContract.Parse(File.ReadAllText(OpenApiContract.DocumentPath)
-            .Replace("\"required\": [\n          \"blobPath\",\n          \"status\"\n        ]", "\"required\": [\n          \"blobPath\",\n          \"status\",\n          \"verdictId\"\n        ]", StringComparison.Ordinal));
+        var wrong = StatusRequiringVerdictId();
         var answer = Answer("GET", StatusPath, 200, "application/json", """{"blobPath":"a/b/c","status":"pending"}""");
 
         Assert.Empty(Check(answer));

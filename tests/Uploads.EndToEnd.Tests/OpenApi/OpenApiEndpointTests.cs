@@ -27,9 +27,7 @@ public sealed class OpenApiEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public async Task Dispose_AnswersBrokeADeliberatelyWrongDocument_ThrowsNamingTheAnswer()
     {
-        // The committed document, except that a status answer must carry a property the app never sends.
-        var wrong = OpenApiContract.Parse(File.ReadAllText(OpenApiContract.DocumentPath)
-            .Replace("\"required\": [\n          \"blobPath\",\n          \"status\"\n        ]", "\"required\": [\n          \"blobPath\",\n          \"status\",\n          \"verdictId\"\n        ]", StringComparison.Ordinal));
+        var wrong = OpenApiContractTests.StatusRequiringVerdictId();
         var key = ApiKeyMinter.Mint().Key;
         var app = await FunctionsApp.StartAsync(host.Azurite, new Dictionary<string, string?> { ["ApiKeys__Clients__acme"] = ApiKeyMinter.HashOf(key) }, contract: wrong);
         var blobPath = await host.PresignedUploadAsync("document.pdf", "report.pdf", "application/pdf");
