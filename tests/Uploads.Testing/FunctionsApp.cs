@@ -22,6 +22,8 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <summary>The webhook key of the Blob trigger in tests.</summary>
     public const string BlobsExtensionKey = EmulatorOptions.DefaultBlobsExtensionKey;
 
+    private static readonly ConcurrentDictionary<FunctionsApp, byte> Running = new();
+
     private readonly ILoggerFactory _loggers;
     private readonly MemoryLog _hostLog;
     private readonly ConcurrentQueue<string> _violations;
@@ -45,10 +47,18 @@ public sealed class FunctionsApp : IAsyncDisposable
 
     /// <summary>
     /// Answers of the app so far that docs/openapi.json (or the contract the app was started with) does not allow.
-    /// Disposing the app throws <see cref="OpenApiContractException"/> when any is left, so every test that talks to
-    /// the API, through any client (HttpClient, the library, the CLI, Python, a browser), fails on a breach.
+    /// <see cref="CheckOpenApiContractAttribute"/> fails the test during which one arrived, and disposing the app throws
+    /// <see cref="OpenApiContractException"/> when any is left, so every test that talks to the API, through any client
+    /// (HttpClient, the library, the CLI, Python, a browser), fails on a breach. With tests running in parallel, a
+    /// breach fails the test that finishes first after it; the message names the request.
     /// </summary>
     public IReadOnlyCollection<string> ContractViolations => _violations;
+
+    /// <summary>
+    /// Takes the violations of every app still running (<see cref="CheckOpenApiContractAttribute"/> calls it after each
+    /// test, so the test during which a breaching answer was sent fails, not only the fixture's clean-up).
+    /// </summary>
+    public static IReadOnlyList<string> TakeAllContractViolations() => [.. Running.Keys.SelectMany(app => app.TakeContractViolations())];
 
     /// <summary>Returns and forgets the violations seen so far (a test that provokes one on purpose takes it).</summary>
     public IReadOnlyList<string> TakeContractViolations()
@@ -103,7 +113,7 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <summary>Starts the worker through the emulator on a free loopback port.</summary>
     /// <param name="settings">App settings (see <see cref="StorageSettings"/>); a null value removes a setting.</param>
     /// <param name="waitUntilServing">Return only once the API answers other than 503 (see <see cref="WaitUntilServingAsync"/>).</param>
-    /// <param name="contract">What every answer is checked against: <see cref="OpenApiContract.Committed"/> when null.</param>
+    /// <param name="contract">What every answer is checked against: <see cref="OpenApiContract.Committed"/> when null (then also after each test, see <see cref="TakeAllContractViolations"/>).</param>
     /// <param name="checkContract">False only where answers are timed (benchmarks): then nothing is copied or checked.</param>
     public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, CancellationToken cancellationToken = default)
     {
@@ -158,6 +168,12 @@ public sealed class FunctionsApp : IAsyncDisposable
         {
             var emulator = await FunctionsHostEmulator.StartAsync(options, loggers, cancellationToken).ConfigureAwait(false);
             var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs, violations);
+            if (checkContract && contract is null)
+            {
+                // Checked after every test; an app given its own contract (a test breaching one on purpose) reports
+                // only through its own TakeContractViolations and DisposeAsync, so no other test takes its breaches.
+                Running[app] = 0;
+            }
             try
             {
                 if (waitUntilServing)
@@ -205,6 +221,7 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <exception cref="OpenApiContractException">An answer of the app broke the OpenAPI document (after everything is stopped).</exception>
     public async ValueTask DisposeAsync()
     {
+        Running.TryRemove(this, out _);
         await Emulator.DisposeAsync().ConfigureAwait(false);
         _loggers.Dispose();
         if (Environment.GetEnvironmentVariable("UPLOADS_EMULATOR_LOG_DIR") is { Length: > 0 } folder)
