@@ -2,7 +2,7 @@
 # Runs the API locally the way Azure runs it, without Azure Functions Core Tools: builds the Functions app, starts
 # Azurite (blob, queue and table on 10000-10002, data in .azurite/) and runs the BUILT worker under the repository's
 # host emulator (src/Uploads.HostEmulator), which plays the Functions host: gRPC to the worker, HTTP on
-# http://127.0.0.1:7071, the Blob trigger's Event Grid webhook. Settings come from local.settings.json, as with
+# http://127.0.0.1:7071 (the OpenAPI document at /api/openapi.json), the Blob trigger's Event Grid webhook. Settings come from local.settings.json, as with
 # `func start` (created from local.settings.sample.json on first run); as with `func start`, an environment
 # variable of the same name wins over the file.
 #
@@ -120,6 +120,7 @@ if [ "$sample_port" != 0 ]; then
 fi
 
 echo "API on http://127.0.0.1:$api_port (local key: upk_local-development-key-not-a-secret)"
+echo "OpenAPI document: http://127.0.0.1:$api_port/api/openapi.json"
 dotnet "$emulator_dll" --script-root "$app" --settings local.settings.json --port "$api_port" &
 emulator=$!
 status=0

@@ -34,6 +34,9 @@ const string Usage = """
       --soak                  mixed traffic (URLs, presigned PUTs, direct uploads, status, bad inputs) for a fixed time: worker
                               RSS, open fds and TCP sockets sampled, trend, errors, uploads lost
                               [--seconds 600] [--concurrency 4] [--sample-seconds 5] [--mode OAuthHttps|SharedKey]
+      --client-throughput     one 1 GiB file (in /tmp): the uploads CLI vs. the guide's requests.put and Azure SDK upload_blob
+                              (Debian's python3), as ratios; then the CLI killed at 50 % and resumed: blocks, bytes, time
+                              [--size 1073741824] [--parallel 4] [--mode OAuthHttps|SharedKey]
     Every mode stops by itself (bounded in count and time) and sends traffic to 127.0.0.1 only.
     """;
 
@@ -43,6 +46,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await CorpusVerdicts.PrintAsync(args.Length >= 2 ? args[1] : CorpusLocator.Find()).ConfigureAwait(false);
     case "--url-throughput":
         return await UrlThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--client-throughput":
+        return await ClientThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--direct-load":
         return await DirectLoad.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--worker-cold-start":

@@ -90,17 +90,18 @@ internal static class Commands
         {
             var result = await client.UploadAsync(file, mode, display.For(file), cancellationToken: cancellationToken);
             blobPath = result.BlobPath;
+            var (sent, resumed) = result.Mode == UploadMode.Presigned ? (result.BlocksSent, result.BlocksResumed) : ((int?)null, (int?)null);
             if (!wait && result.Mode == UploadMode.Presigned)
             {
                 display.Done(file, "uploaded, verification pending");
-                return new FileOutcome(file, blobPath, "pending");
+                return new FileOutcome(file, blobPath, "pending") { BlocksSent = sent, BlocksResumed = resumed };
             }
 
             var status = await client.WaitForVerdictAsync(blobPath, cancellationToken);
             display.Done(file, status.Status + (status.Reason is null ? string.Empty : ": " + status.Reason));
-            return status.Status == "rejected"
+            return (status.Status == "rejected"
                 ? new FileOutcome(file, blobPath, "rejected", status.Reason, null, ExitCodes.Rejected)
-                : new FileOutcome(file, blobPath, status.Status);
+                : new FileOutcome(file, blobPath, status.Status)) with { BlocksSent = sent, BlocksResumed = resumed };
         }
         catch (Exception ex) when (Classify(ex) is { } code)
         {

@@ -241,7 +241,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
 
             if (routes.Match(http.Request) is { } function)
             {
-                return forwarder.InvokeAsync(http, function);
+                return _options.OnHttpResponse is { } observer ? InvokeObservedAsync(http, function, forwarder, observer) : forwarder.InvokeAsync(http, function);
             }
 
             http.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -251,6 +251,30 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    private static async Task InvokeObservedAsync(HttpContext http, WorkerFunction function, HttpFunctionForwarder forwarder, Action<HttpExchange> observer)
+    {
+        var body = http.Response.Body;
+        using var tee = new ResponseTee(body);
+        http.Response.Body = tee;
+        bool byHost;
+        try
+        {
+            byHost = await forwarder.InvokeAsync(http, function).ConfigureAwait(false);
+        }
+        finally
+        {
+            http.Response.Body = body;
+        }
+
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var headers = http.Response.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        observer(new HttpExchange(http.Request.Method, http.Request.Path.Value ?? "/", http.Request.QueryString.Value ?? string.Empty, function.Name, http.Response.StatusCode, headers, tee.Copy.ToArray(), tee.Truncated, byHost));
     }
 
     private async Task WatchAsync()

@@ -22,15 +22,19 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <summary>The webhook key of the Blob trigger in tests.</summary>
     public const string BlobsExtensionKey = EmulatorOptions.DefaultBlobsExtensionKey;
 
+    private static readonly ConcurrentDictionary<FunctionsApp, byte> Running = new();
+
     private readonly ILoggerFactory _loggers;
     private readonly MemoryLog _hostLog;
+    private readonly ConcurrentQueue<string> _violations;
 
-    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs)
+    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs, ConcurrentQueue<string> violations)
     {
         Emulator = emulator;
         _loggers = loggers;
         _hostLog = hostLog;
         WorkerLogs = workerLogs;
+        _violations = violations;
     }
 
     public FunctionsHostEmulator Emulator { get; }
@@ -40,6 +44,33 @@ public sealed class FunctionsApp : IAsyncDisposable
 
     /// <summary>Every log the worker sent over the protocol, in order.</summary>
     public ConcurrentQueue<WorkerLogEntry> WorkerLogs { get; }
+
+    /// <summary>
+    /// Answers of the app so far that docs/openapi.json (or the contract the app was started with) does not allow.
+    /// <see cref="CheckOpenApiContractAttribute"/> fails the test during which one arrived, and disposing the app throws
+    /// <see cref="OpenApiContractException"/> when any is left, so every test that talks to the API, through any client
+    /// (HttpClient, the library, the CLI, Python, a browser), fails on a breach. With tests running in parallel, a
+    /// breach fails the test that finishes first after it; the message names the request.
+    /// </summary>
+    public IReadOnlyCollection<string> ContractViolations => _violations;
+
+    /// <summary>
+    /// Takes the violations of every app still running (<see cref="CheckOpenApiContractAttribute"/> calls it after each
+    /// test, so the test during which a breaching answer was sent fails, not only the fixture's clean-up).
+    /// </summary>
+    public static IReadOnlyList<string> TakeAllContractViolations() => [.. Running.Keys.SelectMany(app => app.TakeContractViolations())];
+
+    /// <summary>Returns and forgets the violations seen so far (a test that provokes one on purpose takes it).</summary>
+    public IReadOnlyList<string> TakeContractViolations()
+    {
+        var taken = new List<string>();
+        while (_violations.TryDequeue(out var violation))
+        {
+            taken.Add(violation);
+        }
+
+        return taken;
+    }
 
     /// <summary>The emulator's own recent log lines (worker output included), for failure messages.</summary>
     public string HostLog => _hostLog.ToString();
@@ -82,7 +113,9 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <summary>Starts the worker through the emulator on a free loopback port.</summary>
     /// <param name="settings">App settings (see <see cref="StorageSettings"/>); a null value removes a setting.</param>
     /// <param name="waitUntilServing">Return only once the API answers other than 503 (see <see cref="WaitUntilServingAsync"/>).</param>
-    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, CancellationToken cancellationToken = default)
+    /// <param name="contract">What every answer is checked against: <see cref="OpenApiContract.Committed"/> when null (then also after each test, see <see cref="TakeAllContractViolations"/>).</param>
+    /// <param name="checkContract">False only where answers are timed (benchmarks): then nothing is copied or checked.</param>
+    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         ArgumentNullException.ThrowIfNull(settings);
@@ -102,6 +135,8 @@ public sealed class FunctionsApp : IAsyncDisposable
         var hostLog = new MemoryLog(5000);
         var loggers = LoggerFactory.Create(logging => logging.AddProvider(hostLog).SetMinimumLevel(LogLevel.Information));
         var workerLogs = new ConcurrentQueue<WorkerLogEntry>();
+        var violations = new ConcurrentQueue<string>();
+        var checkedAgainst = checkContract ? contract ?? OpenApiContract.Committed : null;
         var options = new EmulatorOptions
         {
             AppDirectory = AppDirectory,
@@ -111,11 +146,34 @@ public sealed class FunctionsApp : IAsyncDisposable
             ManagedIdentity = azurite.Mode == AzuriteMode.OAuthHttps ? new ManagedIdentityOptions() : null,
             TrustedCertificatePemFiles = azurite.CertificatePemPath is { } pem ? [pem] : [],
             OnWorkerLog = workerLogs.Enqueue,
+            OnHttpResponse = checkedAgainst is null ? null : exchange =>
+            {
+                try
+                {
+                    foreach (var violation in checkedAgainst.Check(exchange))
+                    {
+                        violations.Enqueue(violation);
+                    }
+                }
+#pragma warning disable CA1031 // whatever the checker throws is recorded: the test fails, and the emulator's answer is not broken
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    // A document the checker cannot apply is a failure too, never a silent pass.
+                    violations.Enqueue($"{exchange.Method} {exchange.Path} -> {exchange.StatusCode}: the document could not be applied: {ex}");
+                }
+            },
         };
         try
         {
             var emulator = await FunctionsHostEmulator.StartAsync(options, loggers, cancellationToken).ConfigureAwait(false);
-            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs);
+            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs, violations);
+            if (checkContract && contract is null)
+            {
+                // Checked after every test; an app given its own contract (a test breaching one on purpose) reports
+                // only through its own TakeContractViolations and DisposeAsync, so no other test takes its breaches.
+                Running[app] = 0;
+            }
             try
             {
                 if (waitUntilServing)
@@ -160,14 +218,21 @@ public sealed class FunctionsApp : IAsyncDisposable
     }
 
     /// <remarks>Set <c>UPLOADS_EMULATOR_LOG_DIR</c> to a folder to keep each emulator's log there.</remarks>
+    /// <exception cref="OpenApiContractException">An answer of the app broke the OpenAPI document (after everything is stopped).</exception>
     public async ValueTask DisposeAsync()
     {
+        Running.TryRemove(this, out _);
         await Emulator.DisposeAsync().ConfigureAwait(false);
         _loggers.Dispose();
         if (Environment.GetEnvironmentVariable("UPLOADS_EMULATOR_LOG_DIR") is { Length: > 0 } folder)
         {
             Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, $"emulator-{Emulator.WorkerProcessId}.log"), HostLog).ConfigureAwait(false);
+        }
+
+        if (TakeContractViolations() is { Count: > 0 } violations)
+        {
+            throw new OpenApiContractException(violations);
         }
     }
 
@@ -202,5 +267,20 @@ public sealed class FunctionsApp : IAsyncDisposable
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
                 log.Add($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.Message)}");
         }
+    }
+}
+
+/// <summary>Answers of the app that docs/openapi.json does not allow (see <see cref="FunctionsApp.ContractViolations"/>).</summary>
+public sealed class OpenApiContractException : Exception
+{
+    public OpenApiContractException() { }
+
+    public OpenApiContractException(string message) : base(message) { }
+
+    public OpenApiContractException(string message, Exception innerException) : base(message, innerException) { }
+
+    public OpenApiContractException(IReadOnlyList<string> violations)
+        : base($"{violations?.Count} answer(s) of the app broke docs/openapi.json:{Environment.NewLine}{string.Join(Environment.NewLine, violations ?? [])}")
+    {
     }
 }

@@ -75,7 +75,7 @@ internal sealed class WorkerUnderTest : IAsyncDisposable
             settings["DOTNET_gcServer"] = server ? "1" : "0";
         }
 
-        var app = await FunctionsApp.StartAsync(azurite, settings, port).ConfigureAwait(false);
+        var app = await FunctionsApp.StartAsync(azurite, settings, port, checkContract: false).ConfigureAwait(false);
         return new WorkerUnderTest(app, apiKey, DescribeGc(gcServer));
     }
 

@@ -59,13 +59,13 @@ public sealed partial class DirectUploadService(
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            return UploadProblem.BadRequest("not_multipart", $"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
+            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, $"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
         {
-            return UploadProblem.BadRequest("not_multipart", "The multipart/form-data Content-Type has no valid boundary.");
+            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, "The multipart/form-data Content-Type has no valid boundary.");
         }
 
         var tracked = new RequestBodyStream(body);
@@ -95,7 +95,7 @@ public sealed partial class DirectUploadService(
         catch (Exception ex) when (ex is InvalidDataException || ex is IOException && tracked.ReachedEnd)
         {
             Log.MalformedBody(logger, client.Id, ex.Message);
-            outcome = UploadProblem.BadRequest("malformed_multipart", "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
+            outcome = UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
         }
 
         if (outcome.Problem is not null)
@@ -122,7 +122,7 @@ public sealed partial class DirectUploadService(
             {
                 if (++parts > MaxParts)
                 {
-                    return UploadProblem.BadRequest("too_many_parts", $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
+                    return UploadProblem.BadRequest(ProblemCodes.TooManyParts, $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
                 }
 
                 var fileName = await FileNameOfAsync(section, fileSeen: file is not null, cancellationToken).ConfigureAwait(false);
@@ -146,7 +146,7 @@ public sealed partial class DirectUploadService(
             }
 
             return file is null
-                ? UploadProblem.BadRequest("missing_file", $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
+                ? UploadProblem.BadRequest(ProblemCodes.MissingFile, $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
                 : await CommitAsync(client, file, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -164,7 +164,7 @@ public sealed partial class DirectUploadService(
         var disposition = section.GetContentDispositionHeader();
         if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
         {
-            return UploadProblem.BadRequest("malformed_multipart", "Every part of the body needs a Content-Disposition: form-data header.");
+            return UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header.");
         }
 
         var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
@@ -173,29 +173,29 @@ public sealed partial class DirectUploadService(
         {
             if (isFile)
             {
-                return UploadProblem.BadRequest("unexpected_file_field", $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
+                return UploadProblem.BadRequest(ProblemCodes.UnexpectedFileField, $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
             }
 
             return await DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes
-                ? UploadProblem.BadRequest("field_too_large", $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
+                ? UploadProblem.BadRequest(ProblemCodes.FieldTooLarge, $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
                 : default(Outcome<string>);
         }
 
         if (!isFile)
         {
-            return UploadProblem.BadRequest("missing_filename", $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
+            return UploadProblem.BadRequest(ProblemCodes.MissingFileName, $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
         }
 
         if (fileSeen)
         {
-            return UploadProblem.BadRequest("several_files", $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
+            return UploadProblem.BadRequest(ProblemCodes.SeveralFiles, $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
         }
 
         if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
             || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
         {
             // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
-            return UploadProblem.BadRequest("ambiguous_filename", $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
+            return UploadProblem.BadRequest(ProblemCodes.AmbiguousFileName, $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
         }
 
         return HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
@@ -254,7 +254,7 @@ public sealed partial class DirectUploadService(
         var length = file.Writer.Length;
         if (length == 0)
         {
-            return UploadProblem.BadRequest("empty_file", "The file is empty. Send a file with content.");
+            return UploadProblem.BadRequest(ProblemCodes.EmptyFile, "The file is empty. Send a file with content.");
         }
 
         var decision = VerificationPolicy.Decide(file.FileName, file.DeclaredType, length, file.Sniffer.Complete());

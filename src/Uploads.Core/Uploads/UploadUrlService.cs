@@ -39,17 +39,17 @@ public sealed partial class UploadUrlService(
         {
             return request.Filename is null && request.ContentType is null && request.SizeBytes is null
                 ? await RenewAsync(client, request.BlobPath, cancellationToken).ConfigureAwait(false)
-                : UploadProblem.BadRequest("ambiguous_request", "Send either \"blobPath\" alone (to renew the URL of an unfinished upload) or \"filename\" and \"contentType\" (for a new upload), not both.");
+                : UploadProblem.BadRequest(ProblemCodes.AmbiguousRequest, "Send either \"blobPath\" alone (to renew the URL of an unfinished upload) or \"filename\" and \"contentType\" (for a new upload), not both.");
         }
 
         if (request.Filename is null)
         {
-            return UploadProblem.BadRequest("missing_field", "The body must have \"filename\", the file's plain name.");
+            return UploadProblem.BadRequest(ProblemCodes.MissingField, "The body must have \"filename\", the file's plain name.");
         }
 
         if (string.IsNullOrWhiteSpace(request.ContentType))
         {
-            return UploadProblem.BadRequest("missing_field", "The body must have \"contentType\", one of the allowed MIME types.");
+            return UploadProblem.BadRequest(ProblemCodes.MissingField, "The body must have \"contentType\", one of the allowed MIME types.");
         }
 
         var name = FileNameRules.Check(request.Filename);
@@ -69,7 +69,7 @@ public sealed partial class UploadUrlService(
         {
             // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
             // is what binds the upload to the declared type when it is verified.
-            return new UploadProblem(415, "missing_extension", "The filename needs an extension.",
+            return new UploadProblem(415, ProblemCodes.MissingExtension, "The filename needs an extension.",
                 $"Name the file with the extension of its type, for example \"{request.Filename}{type.Extensions[0]}\" for {type.MediaType}: the upload is verified against it.");
         }
 
@@ -77,7 +77,7 @@ public sealed partial class UploadUrlService(
         {
             if (size < 0)
             {
-                return UploadProblem.BadRequest("invalid_field", "\"sizeBytes\" must be zero or more.");
+                return UploadProblem.BadRequest(ProblemCodes.InvalidField, "\"sizeBytes\" must be zero or more.");
             }
 
             var limit = UploadPolicy.MaxBytes(type.Category);
@@ -107,12 +107,12 @@ public sealed partial class UploadUrlService(
         ArgumentNullException.ThrowIfNull(client);
         if (!BlobPath.IsWellFormed(blobPath, out var owner, out _))
         {
-            return UploadProblem.BadRequest("invalid_blob_path", "\"blobPath\" is not a path this service issues. Send the blobPath you received with the upload URL.");
+            return UploadProblem.BadRequest(ProblemCodes.InvalidBlobPath, "\"blobPath\" is not a path this service issues. Send the blobPath you received with the upload URL.");
         }
 
         if (!string.Equals(owner, client.Id, StringComparison.Ordinal))
         {
-            return new UploadProblem(403, "foreign_blob_path", "The blob path belongs to another client.",
+            return new UploadProblem(403, ProblemCodes.ForeignBlobPath, "The blob path belongs to another client.",
                 "Only the client a path was issued to can renew its URL. Request a new URL with filename and contentType.");
         }
 
@@ -120,7 +120,7 @@ public sealed partial class UploadUrlService(
         var closesAt = BlobPath.IssuedAt(blobPath) + _options.RenewalWindow;
         if (BlobPath.IssuedAt(blobPath) > now + _options.ClockSkew || now >= closesAt)
         {
-            return new UploadProblem(410, "renewal_window_closed", "The upload can no longer be renewed.",
+            return new UploadProblem(410, ProblemCodes.RenewalWindowClosed, "The upload can no longer be renewed.",
                 $"An upload URL can be renewed for {_options.RenewalWindow.TotalHours:0.##} hours after its path was issued. Start again: request a new URL with filename and contentType.");
         }
 
@@ -129,10 +129,10 @@ public sealed partial class UploadUrlService(
         switch (status?.Status)
         {
             case UploadState.Verified:
-                return new UploadProblem(409, "upload_verified", "The upload is complete and verified.",
+                return new UploadProblem(409, ProblemCodes.UploadVerified, "The upload is complete and verified.",
                     "The file at this path was committed and verified; it cannot be written again. Submit the blobPath, or request a new URL for another file.");
             case UploadState.Rejected:
-                return new UploadProblem(409, "upload_rejected", "The upload was rejected.",
+                return new UploadProblem(409, ProblemCodes.UploadRejected, "The upload was rejected.",
                     $"The file at this path failed verification ({status.Reason}) and was quarantined. Request a new URL and upload a file that matches its type.");
         }
 

@@ -19,7 +19,7 @@ public sealed class UploadStatusService(UploadVerifier verifier)
         ArgumentNullException.ThrowIfNull(client);
         if (string.IsNullOrEmpty(blobPath))
         {
-            return UploadProblem.BadRequest("missing_field", "Pass the blobPath you received as the query parameter blobPath.");
+            return UploadProblem.BadRequest(ProblemCodes.MissingField, "Pass the blobPath you received as the query parameter blobPath.");
         }
 
         // Another client's path, or one this service never issued, is answered exactly like a missing one.

@@ -43,9 +43,8 @@ internal sealed partial class ExceptionHandlingMiddleware(ILogger<ExceptionHandl
             var problem = ex switch
             {
                 BadHttpRequestException bad => UploadProblem.BadRequest(
-                    bad.StatusCode switch { 408 => "request_timeout", 413 => "payload_too_large", _ => "malformed_request" },
-                    $"The request body was refused: {bad.Message}") with
-                { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
+                    bad.StatusCode switch { 408 => ProblemCodes.RequestTimeout, 413 => ProblemCodes.PayloadTooLarge, _ => ProblemCodes.MalformedRequest },
+                    $"The request body was refused: {bad.Message}") with { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
                 _ when UploadsStartup.IsStorageUnavailable(ex) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", StorageRetryAfter),
                 _ => null,
             };

@@ -1,4 +1,5 @@
 using System.Net;
+using Uploads.HostEmulator.Http;
 using Uploads.HostEmulator.Worker;
 
 namespace Uploads.HostEmulator.Configuration;
@@ -38,6 +39,12 @@ public sealed record EmulatorOptions
 
     /// <summary>Called for every log the worker sends over the protocol.</summary>
     public Action<WorkerLogEntry>? OnWorkerLog { get; init; }
+
+    /// <summary>
+    /// Called after every answer of an HTTP function, with its status, headers and body (tests check each against
+    /// docs/openapi.json). Unset, responses are not observed and nothing is copied.
+    /// </summary>
+    public Action<HttpExchange>? OnHttpResponse { get; init; }
 }
 
 /// <summary>The identity the emulated platform hands tokens for (unsigned JWTs that Azurite's <c>--oauth basic</c> accepts).</summary>

@@ -41,7 +41,8 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         }));
     }
 
-    public async Task InvokeAsync(HttpContext http, WorkerFunction function)
+    /// <summary>Runs <paramref name="function"/> for the request; true when the host answered itself (a bare 500), not the worker.</summary>
+    public async Task<bool> InvokeAsync(HttpContext http, WorkerFunction function)
     {
         ArgumentNullException.ThrowIfNull(http);
         var invocationId = Guid.NewGuid().ToString();
@@ -81,7 +82,7 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         var error = await forwarding.ConfigureAwait(false);
         if (http.RequestAborted.IsCancellationRequested)
         {
-            return;
+            return false;
         }
 
         var failed = result is null || result.Result.Status != StatusResult.Types.Status.Success;
@@ -100,7 +101,10 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         {
             http.Response.Clear();
             http.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return true;
         }
+
+        return false;
     }
 
     public void Dispose() => _client.Dispose();

@@ -52,6 +52,8 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         Assert.All(lines, l => Assert.Equal("verified", l.GetProperty("status").GetString()));
         Assert.Equal([small, large], lines.Select(l => l.GetProperty("file").GetString()));
         Assert.All(lines, l => Assert.StartsWith(ApiHost.ClientId + "/", l.GetProperty("blobPath").GetString(), StringComparison.Ordinal));
+        // A fresh presigned upload stages every block itself: one 8 MiB block for each of these files.
+        Assert.All(lines, l => Assert.Equal((1, 0), (l.GetProperty("blocksSent").GetInt32(), l.GetProperty("blocksResumed").GetInt32())));
         Assert.DoesNotContain("%", stderr, StringComparison.Ordinal);
     }
 

@@ -105,6 +105,9 @@ public sealed class LocalRunScriptTests
             issued.Dispose();
             // The app talks to the Azurite of these ports (the environment's storage settings win over the file's).
             Assert.Contains($"127.0.0.1:{blob}/devstoreaccount1/uploads/local/", body, StringComparison.Ordinal);
+            // The local run serves the committed OpenAPI document, without a key, at the URL its banner prints.
+            Assert.Contains($"OpenAPI document: http://127.0.0.1:{api}/api/openapi.json", output);
+            Assert.Equal(await File.ReadAllBytesAsync(OpenApiContract.DocumentPath), await http.GetByteArrayAsync(new Uri("/api/openapi.json", UriKind.Relative)));
 
             // The browser sample serves its page, and storage accepts a preflight from the page's origin.
             string? page = null;

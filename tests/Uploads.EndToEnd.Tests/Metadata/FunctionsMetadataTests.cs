@@ -27,6 +27,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CreateUploadUrl", "integrations/uploads/url", "post")]
     [InlineData("DirectUpload", "integrations/uploads/direct", "post")]
     [InlineData("GetUploadStatus", "integrations/uploads/status", "get")]
+    [InlineData("GetOpenApiDocument", "openapi.json", "get")]
     public void Metadata_HttpFunction_RouteAndMethodOfTheGuide(string name, string route, string method)
     {
         var trigger = Trigger(Function(name));
@@ -64,10 +65,10 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_Functions_ExactlyTheFiveOfTheService()
+    public void Metadata_Functions_ExactlyTheSixOfTheService()
     {
         Assert.Equal(
-            ["CreateUploadUrl", "DirectUpload", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
+            ["CreateUploadUrl", "DirectUpload", "GetOpenApiDocument", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
             Functions.Value.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 

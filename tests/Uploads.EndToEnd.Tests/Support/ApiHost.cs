@@ -92,16 +92,22 @@ public class ApiHost : IAsyncLifetime
     /// <remarks>Read once, after Azurite has started.</remarks>
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
+    /// <remarks>Throws <see cref="OpenApiContractException"/> (after stopping everything) when an answer broke docs/openapi.json.</remarks>
     public virtual async Task DisposeAsync()
     {
-        if (_app is not null)
+        try
         {
-            await _app.DisposeAsync();
+            if (_app is not null)
+            {
+                await _app.DisposeAsync();
+            }
         }
-
-        if (_azurite is not null)
+        finally
         {
-            await _azurite.DisposeAsync();
+            if (_azurite is not null)
+            {
+                await _azurite.DisposeAsync();
+            }
         }
     }
 }
@@ -170,10 +176,16 @@ public sealed class FaultyStorageApiHost : ApiHost
 
     public override async Task DisposeAsync()
     {
-        await base.DisposeAsync();
-        if (_relay is not null)
+        try
         {
-            await _relay.DisposeAsync();
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            if (_relay is not null)
+            {
+                await _relay.DisposeAsync();
+            }
         }
     }
 }
