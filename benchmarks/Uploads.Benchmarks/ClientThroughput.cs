@@ -248,7 +248,7 @@ internal static class ClientThroughput
     private static async Task WriteFileAsync(string path, long size)
     {
         var mp4 = ScaledFiles.Kinds.Single(k => k.Name == "mp4");
-        var source = await File.ReadAllBytesAsync(Path.Combine(CorpusLocator.Find(), mp4.CorpusFile)).ConfigureAwait(false);
+        var source = await File.ReadAllBytesAsync(TestFixtures.CorpusFile(mp4.CorpusFile)).ConfigureAwait(false);
         await using var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
         await mp4.Write(source, size, output, new Random(1)).ConfigureAwait(false);
     }

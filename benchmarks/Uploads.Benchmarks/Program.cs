@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using Uploads.Benchmarks;
 using Uploads.Benchmarks.Support;
+using Uploads.Testing;
 
 // Measurement modes (docs/measurements.md); anything else goes to BenchmarkDotNet's switcher
 // (for example `--filter '*Sniff*' --job short`, or `--filter '*UrlIssuance*'`). `--help` prints both.
@@ -43,7 +44,7 @@ const string Usage = """
 switch (args.Length > 0 ? args[0] : "")
 {
     case "--sniff-corpus":
-        return await CorpusVerdicts.PrintAsync(args.Length >= 2 ? args[1] : CorpusLocator.Find()).ConfigureAwait(false);
+        return await CorpusVerdicts.PrintAsync(args.Length >= 2 ? args[1] : TestFixtures.CorpusDirectory).ConfigureAwait(false);
     case "--url-throughput":
         return await UrlThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--client-throughput":

@@ -20,7 +20,7 @@ internal static class ReconcileCost
     {
         var blobs = args.Int("--blobs", 10_000);
         var pending = Math.Min(args.Int("--pending", 100), blobs);
-        var png = await File.ReadAllBytesAsync(Path.Combine(CorpusLocator.Find(), "image.png")).ConfigureAwait(false);
+        var png = await File.ReadAllBytesAsync(TestFixtures.CorpusFile("image.png")).ConfigureAwait(false);
 
         await using var azurite = await AzuriteInstance.StartAsync(AzuriteMode.OAuthHttps).ConfigureAwait(false);
         await using var services = await UploadsServices.StartAsync(azurite, new Dictionary<string, string?> { ["Verification:ReconcileGracePeriod"] = "00:00:00" }).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Uploads.Sniffing;
+using Uploads.Testing;
 
 namespace Uploads.Benchmarks;
 
@@ -25,7 +26,7 @@ public class SniffBenchmarks
     ];
 
     [GlobalSetup]
-    public void Setup() => _bytes = System.IO.File.ReadAllBytes(Path.Combine(CorpusLocator.Find(), File));
+    public void Setup() => _bytes = System.IO.File.ReadAllBytes(TestFixtures.CorpusFile(File));
 
     [Benchmark]
     public async Task<string> Sniff()

@@ -31,8 +31,8 @@ internal static class StatusLatency
         var count = args.Int("--count", 2000);
         var warmUp = TimeSpan.FromSeconds(args.Int("--warmup-seconds", 5));
         var pending = args.Int("--pending", 200);
-        var png = await File.ReadAllBytesAsync(Path.Combine(CorpusLocator.Find(), "image.png")).ConfigureAwait(false);
-        var exe = await File.ReadAllBytesAsync(Path.Combine(CorpusLocator.Find(), "binary-pe.exe")).ConfigureAwait(false);
+        var png = await File.ReadAllBytesAsync(TestFixtures.CorpusFile("image.png")).ConfigureAwait(false);
+        var exe = await File.ReadAllBytesAsync(TestFixtures.CorpusFile("binary-pe.exe")).ConfigureAwait(false);
 
         await using var azurite = await AzuriteInstance.StartAsync(AzuriteMode.OAuthHttps).ConfigureAwait(false);
         await WorkerUnderTest.CreateContainersAsync(azurite).ConfigureAwait(false);

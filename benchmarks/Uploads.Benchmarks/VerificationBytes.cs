@@ -30,7 +30,7 @@ internal static class VerificationBytes
             : [KiB, MiB, 100 * MiB, GiB];
         var kinds = args.List("--kinds");
         var mode = Enum.Parse<AzuriteMode>(args.Get("--mode") ?? nameof(AzuriteMode.OAuthHttps));
-        var corpus = CorpusLocator.Find();
+        var corpus = TestFixtures.CorpusDirectory;
 
         await using var azurite = await AzuriteInstance.StartAsync(mode).ConfigureAwait(false);
         await using var services = await UploadsServices.StartAsync(azurite).ConfigureAwait(false);
@@ -75,7 +75,7 @@ internal static class VerificationBytes
     public static async Task<int> WriteFilesAsync(string directory, Args args)
     {
         var size = long.Parse(args.Get("--size") ?? (2 * MiB).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        var corpus = CorpusLocator.Find();
+        var corpus = TestFixtures.CorpusDirectory;
         Directory.CreateDirectory(directory);
         foreach (var kind in ScaledFiles.Kinds)
         {
