@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Uploads.Benchmarks.Support;
 using Uploads.Testing;
 
@@ -18,6 +19,9 @@ namespace Uploads.Benchmarks;
 /// the same files straight to Azurite with the SDK. A fresh worker per mode and file size, so each VmHWM belongs to
 /// one load. Options: <c>--modes OAuthHttps,SharedKey</c>, <c>--sizes 10000000,10485760</c>, <c>--concurrency 20</c>,
 /// <c>--rounds 5</c> (after one warm-up round), <c>--worker-gc server|workstation</c> (default: the worker's own).
+/// After each mode the uploads container is LISTED (<see cref="UploadLedger"/>): every 201 must be there with its
+/// length, and a blob stored without a 201 is counted. A failed upload is noted with the emulator's log lines that
+/// say why (a failed invocation, a failed forwarding, the worker's error).
 /// </summary>
 internal static class DirectLoad
 {
@@ -37,11 +41,13 @@ internal static class DirectLoad
         Console.WriteLine("| storage | server | file bytes | uploads | MB/s (1 MB = 10^6 B) | uploads/s | p50 ms | p95 ms | max ms | worker RSS before MB | worker peak RSS (VmHWM) MB | (peak - before) / concurrent MB | CPU s: worker / Azurite / this process (client + emulator) | worker GC |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         var notes = new List<string>();
+        var listed = new List<string>();
         var failures = 0;
         foreach (var mode in modes)
         {
             await using var azurite = await AzuriteInstance.StartAsync(mode).ConfigureAwait(false);
             await WorkerUnderTest.CreateContainersAsync(azurite).ConfigureAwait(false);
+            var ledger = new UploadLedger();
             foreach (var size in sizes)
             {
                 var payload = PdfLike(size);
@@ -50,23 +56,26 @@ internal static class DirectLoad
                 var before = worker.WorkerMemory();
                 using var client = worker.CreateClient(RequestTimeout);
 
-                await RoundAsync(client, payload, concurrency).ConfigureAwait(false);
+                var warmUp = await RoundAsync(client, payload, concurrency, ledger).ConfigureAwait(false);
+                if (warmUp.Errors > 0)
+                {
+                    notes.Add($"{mode}, {size:N0} B, warm-up round: {warmUp.Errors} of {concurrency} uploads failed ({string.Join(", ", warmUp.Failures)}); emulator log: {worker.FailureLog()}");
+                }
+
                 var cpuBefore = (Worker: worker.WorkerCpuSeconds(), Azurite: ProcFs.CpuSeconds(azurite.ProcessId), Own: ProcFs.OwnCpuSeconds());
                 var latencies = new List<double>();
                 var wall = TimeSpan.Zero;
-                var errors = 0;
                 for (var round = 0; round < rounds && !worker.WorkerGone; round++)
                 {
-                    var result = await RoundAsync(client, payload, concurrency).ConfigureAwait(false);
+                    var result = await RoundAsync(client, payload, concurrency, ledger).ConfigureAwait(false);
                     wall += result.Wall;
                     latencies.AddRange(result.LatenciesMs);
-                    errors += result.Errors;
                     worker.DrainWorkerLogs();
                 }
 
                 if (latencies.Count == 0)
                 {
-                    throw new InvalidOperationException($"The worker died before the measured rounds: {worker.RecentHostLog()}");
+                    throw new InvalidOperationException($"No upload of the measured rounds succeeded (worker gone: {worker.WorkerGone}): {worker.FailureLog()}");
                 }
 
                 var after = worker.WorkerMemory();
@@ -74,7 +83,7 @@ internal static class DirectLoad
                     CultureInfo.InvariantCulture,
                     $"{worker.WorkerCpuSeconds() - cpuBefore.Worker:0.0} / {ProcFs.CpuSeconds(azurite.ProcessId) - cpuBefore.Azurite:0.0} / {ProcFs.OwnCpuSeconds() - cpuBefore.Own:0.0}");
                 var uploads = rounds * concurrency;
-                errors += uploads - latencies.Count;
+                var errors = uploads - latencies.Count;
                 latencies.Sort();
                 Console.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
@@ -82,13 +91,23 @@ internal static class DirectLoad
                 failures += errors;
                 if (errors > 0)
                 {
-                    notes.Add($"{mode}, {size:N0} B: {errors} uploads failed; emulator and worker log: {worker.RecentHostLog()}");
+                    notes.Add($"{mode}, {size:N0} B: {errors} uploads failed; emulator log: {worker.FailureLog()}");
                 }
             }
+
+            var count = await ledger.CountAsync(azurite.CreateServiceClient().GetBlobContainerClient("uploads")).ConfigureAwait(false);
+            listed.Add(string.Create(CultureInfo.InvariantCulture, $"{mode}: {count.Acknowledged} uploads answered 201 (warm-up included), {count.Lost} of them lost, {count.StoredUnacknowledged} blobs stored without a 201 (uploads container listed)"));
+            failures += count.Lost;
+            notes.AddRange(count.Notes.Take(10));
         }
 
         Console.WriteLine();
         Console.WriteLine("Worker = the dotnet process running Uploads.Functions.dll (its CPU and memory alone); the host emulator (Kestrel front + YARP forwarding + gRPC) runs in this benchmark process.");
+        foreach (var line in listed)
+        {
+            Console.WriteLine(line);
+        }
+
         foreach (var note in notes)
         {
             Console.WriteLine($"- {note}");
@@ -150,7 +169,7 @@ internal static class DirectLoad
         return bytes;
     }
 
-    private static async Task<RoundResult> RoundAsync(HttpClient client, byte[] payload, int concurrency)
+    private static async Task<RoundResult> RoundAsync(HttpClient client, byte[] payload, int concurrency, UploadLedger ledger)
     {
         var watch = Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => Task.Run(async () =>
@@ -168,20 +187,23 @@ internal static class DirectLoad
                 if (response.StatusCode != HttpStatusCode.Created)
                 {
                     await Console.Error.WriteLineAsync($"upload answered {(int)response.StatusCode}: {body}").ConfigureAwait(false);
-                    return (Elapsed: elapsed, Ok: false);
+                    return (Elapsed: elapsed, Failure: $"{(int)response.StatusCode}{(body.Length == 0 ? " (empty body)" : string.Empty)}");
                 }
 
-                return (Elapsed: elapsed, Ok: true);
+                using var answer = JsonDocument.Parse(body);
+                ledger.Acknowledged(answer.RootElement.GetProperty("blobPath").GetString()!, payload.Length);
+                return (Elapsed: elapsed, Failure: (string?)null);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
                 await Console.Error.WriteLineAsync($"upload failed: {ex.Message}").ConfigureAwait(false);
-                return (Elapsed: Stopwatch.GetElapsedTime(started).TotalMilliseconds, Ok: false);
+                return (Elapsed: Stopwatch.GetElapsedTime(started).TotalMilliseconds, Failure: (string?)ex.GetType().Name);
             }
         }))).ConfigureAwait(false);
         watch.Stop();
-        return new RoundResult(watch.Elapsed, [.. results.Select(r => r.Elapsed)], results.Count(r => !r.Ok));
+        var failures = results.Where(r => r.Failure is not null).Select(r => r.Failure!).ToList();
+        return new RoundResult(watch.Elapsed, [.. results.Where(r => r.Failure is null).Select(r => r.Elapsed)], failures.Count, failures);
     }
 
-    private sealed record RoundResult(TimeSpan Wall, double[] LatenciesMs, int Errors);
+    private sealed record RoundResult(TimeSpan Wall, double[] LatenciesMs, int Errors, IReadOnlyList<string> Failures);
 }

@@ -6,7 +6,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
 using Uploads.Benchmarks.Support;
 using Uploads.Testing;
 
@@ -20,9 +19,11 @@ namespace Uploads.Benchmarks;
 /// malformed JSON, a path-traversal file name, a file that lies about its type, a status of a path never issued, a
 /// body that is not multipart). Each request has the answer it must get; any other answer or a failed request is an
 /// error. Every <c>--sample-seconds 5</c> it reads the WORKER's VmRSS, open file descriptors (/proc/PID/fd) and TCP
-/// sockets (its socket descriptors found in /proc/PID/net/tcp and tcp6, and how many are ESTABLISHED). At the end it
-/// prints one line a minute, the first vs last minute, a least-squares slope of RSS, descriptors and TCP sockets over
-/// the second half, and checks that every upload that was answered 201 (direct) or 201 by storage (presigned) is in the
+/// sockets (its socket descriptors found in /proc/PID/net/tcp and tcp6, and how many are ESTABLISHED); every
+/// <c>--gc-seconds 60</c> (0: never) it has the worker run a full GC over its diagnostics port and reads what survived
+/// it (<see cref="WorkerGc"/>): RSS alone cannot tell a leak from a heap the GC has not shrunk yet. At the end it
+/// prints one line a minute, the first vs last minute, a least-squares slope of RSS, live heap, GC handles, descriptors
+/// and TCP sockets over the second half, and checks that every upload that was answered 201 (direct) or 201 by storage (presigned) is in the
 /// uploads container with its length: uploads lost. Stops by itself; loopback only.
 /// </summary>
 internal static class Soak
@@ -34,6 +35,7 @@ internal static class Soak
         var seconds = Math.Clamp(args.Int("--seconds", 600), 10, 3600);
         var concurrency = Math.Clamp(args.Int("--concurrency", 4), 1, 64);
         var sampleSeconds = Math.Clamp(args.Int("--sample-seconds", 5), 1, 60);
+        var gcSeconds = Math.Clamp(args.Int("--gc-seconds", 60), 0, 3600);
         var mode = Enum.Parse<AzuriteMode>(args.Get("--mode") ?? nameof(AzuriteMode.OAuthHttps));
 
         await using var azurite = await AzuriteInstance.StartAsync(mode).ConfigureAwait(false);
@@ -47,13 +49,23 @@ internal static class Soak
 
         Console.WriteLine($"Soak: {seconds} s of mixed traffic from {concurrency} loops ({mode}), worker sampled every {sampleSeconds} s; {Environment.ProcessorCount} cores, load average at start {LoadAverage()}.");
         var samples = new List<Sample>();
+        var heaps = new List<(TimeSpan At, GcHeap Heap)>();
         var started = Stopwatch.StartNew();
+        var nextGc = TimeSpan.FromSeconds(gcSeconds);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var loops = Enumerable.Range(0, concurrency).Select(i => Task.Run(() => traffic.LoopAsync(new Random(i), stop.Token))).ToArray();
         while (!stop.IsCancellationRequested && !worker.WorkerGone)
         {
-            samples.Add(Sample.Of(worker.WorkerProcessId, started.Elapsed));
+            samples.Add(Sample.Of(worker.WorkerProcessId, azurite.ProcessId, started.Elapsed));
             worker.DrainWorkerLogs();
+            if (gcSeconds > 0 && started.Elapsed >= nextGc)
+            {
+                nextGc += TimeSpan.FromSeconds(gcSeconds);
+                if (await WorkerGc.CollectAsync(worker.WorkerProcessId, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } heap)
+                {
+                    heaps.Add((started.Elapsed, heap));
+                }
+            }
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(sampleSeconds), stop.Token).ConfigureAwait(false);
@@ -68,23 +80,37 @@ internal static class Soak
         var elapsed = started.Elapsed;
         if (!worker.WorkerGone)
         {
-            samples.Add(Sample.Of(worker.WorkerProcessId, elapsed));
+            samples.Add(Sample.Of(worker.WorkerProcessId, azurite.ProcessId, elapsed));
+            if (gcSeconds > 0 && await WorkerGc.CollectAsync(worker.WorkerProcessId, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } heap)
+            {
+                heaps.Add((elapsed, heap));
+            }
         }
 
         var lost = await traffic.CountLostAsync(azurite.CreateServiceClient().GetBlobContainerClient("uploads")).ConfigureAwait(false);
-        Report(samples, traffic, elapsed, lost, worker);
+        Report(samples, heaps, traffic, elapsed, lost, worker);
         return worker.WorkerGone || traffic.Errors > 0 || lost > 0 ? 1 : 0;
     }
 
-    private static void Report(List<Sample> samples, Traffic traffic, TimeSpan elapsed, int lost, WorkerUnderTest worker)
+    private static void Report(List<Sample> samples, List<(TimeSpan At, GcHeap Heap)> heaps, Traffic traffic, TimeSpan elapsed, int lost, WorkerUnderTest worker)
     {
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine();
-        Console.WriteLine("| minute | requests so far | worker RSS MB | open fds | TCP sockets (established) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| minute | requests | p50 ms: URL / direct upload | CPU s: worker / Azurite / this process | worker RSS MB | live heap MB after a full GC (gen 2, LOH) | GC handles | open fds | TCP sockets (established) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Sample? previous = null;
         foreach (var minute in samples.GroupBy(s => (int)s.At.TotalMinutes))
         {
-            Console.WriteLine(string.Create(inv, $"| {minute.Key} | {traffic.RequestsBy(TimeSpan.FromMinutes(minute.Key + 1))} | {minute.Average(s => s.RssMb):0.0} | {minute.Average(s => s.Fds):0} | {minute.Average(s => s.Tcp):0} ({minute.Average(s => s.Established):0}) |"));
+            var last = minute.Last();
+            var cpu = previous is null ? "–" : string.Create(inv, $"{last.WorkerCpu - previous.WorkerCpu:0} / {last.AzuriteCpu - previous.AzuriteCpu:0} / {last.OwnCpu - previous.OwnCpu:0}");
+            previous = last;
+            var from = TimeSpan.FromMinutes(minute.Key);
+            var to = from + TimeSpan.FromMinutes(1);
+            var p50 = string.Create(inv, $"{traffic.MedianMs("url", from, to):0} / {traffic.MedianMs("direct upload", from, to):0}");
+            var heap = heaps.LastOrDefault(h => (int)h.At.TotalMinutes == minute.Key).Heap;
+            var live = heap is null ? "–" : string.Create(inv, $"{heap.LiveMb:0.0} ({heap.Gen2Mb:0.0}, {heap.LohMb:0.0})");
+            var handles = heap is null ? "–" : heap.GcHandles.ToString(inv);
+            Console.WriteLine(string.Create(inv, $"| {minute.Key} | {traffic.RequestsIn(from, to)} | {p50} | {cpu} | {minute.Average(s => s.RssMb):0.0} | {live} | {handles} | {minute.Average(s => s.Fds):0} | {minute.Average(s => s.Tcp):0} ({minute.Average(s => s.Established):0}) |"));
         }
 
         Console.WriteLine();
@@ -104,6 +130,12 @@ internal static class Soak
             var lastMinute = samples.Where(s => s.At > elapsed - TimeSpan.FromMinutes(1)).ToList();
             var half = samples.Where(s => s.At >= elapsed / 2).ToList();
             Console.WriteLine(string.Create(inv, $"worker RSS: first minute {firstMinute.Average(s => s.RssMb):0.0} MB, last minute {lastMinute.Average(s => s.RssMb):0.0} MB, peak {samples.Max(s => s.RssMb):0.0} MB; slope over the second half {Slope(half, s => s.RssMb):+0.00;-0.00} MB/min"));
+            var laterHeaps = heaps.Where(h => h.At >= elapsed / 2).Select(h => new Sample(h.At, h.Heap.LiveMb, 0, 0, 0, 0, 0, 0)).ToList();
+            if (heaps.Count >= 2 && laterHeaps.Count >= 2)
+            {
+                Console.WriteLine(string.Create(inv, $"worker live heap after a full GC: first {heaps[0].Heap.LiveMb:0.0} MB, last {heaps[^1].Heap.LiveMb:0.0} MB, max {heaps.Max(h => h.Heap.LiveMb):0.0} MB, {heaps.Count} readings; slope over the second half {Slope(laterHeaps, s => s.RssMb):+0.000;-0.000} MB/min; GC handles first {heaps[0].Heap.GcHandles}, last {heaps[^1].Heap.GcHandles}"));
+            }
+
             Console.WriteLine(string.Create(inv, $"open fds: first minute {firstMinute.Average(s => s.Fds):0.0}, last minute {lastMinute.Average(s => s.Fds):0.0}, max {samples.Max(s => s.Fds)}; slope over the second half {Slope(half, s => s.Fds):+0.00;-0.00}/min"));
             Console.WriteLine(string.Create(inv, $"TCP sockets: first minute {firstMinute.Average(s => s.Tcp):0.0}, last minute {lastMinute.Average(s => s.Tcp):0.0}, max {samples.Max(s => s.Tcp)}; slope over the second half {Slope(half, s => s.Tcp):+0.00;-0.00}/min"));
         }
@@ -129,9 +161,10 @@ internal static class Soak
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
     /// <summary>One reading of the worker process.</summary>
-    private sealed record Sample(TimeSpan At, double RssMb, int Fds, int Tcp, int Established)
+    /// <summary>One reading of the worker process; the CPU times (worker, Azurite, this process) are totals so far.</summary>
+    private sealed record Sample(TimeSpan At, double RssMb, int Fds, int Tcp, int Established, double WorkerCpu, double AzuriteCpu, double OwnCpu)
     {
-        public static Sample Of(int pid, TimeSpan at)
+        public static Sample Of(int pid, int azuritePid, TimeSpan at)
         {
             var sockets = new HashSet<string>(StringComparer.Ordinal);
             var fds = 0;
@@ -167,7 +200,7 @@ internal static class Soak
                 }
             }
 
-            return new Sample(at, ProcFs.Memory(pid).RssMb, fds, tcp, established);
+            return new Sample(at, ProcFs.Memory(pid).RssMb, fds, tcp, established, ProcFs.CpuSeconds(pid), ProcFs.CpuSeconds(azuritePid), ProcFs.OwnCpuSeconds());
         }
     }
 
@@ -185,8 +218,8 @@ internal static class Soak
         private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89];
 
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private readonly ConcurrentDictionary<string, long> _stored = new(StringComparer.Ordinal);
-        private readonly ConcurrentQueue<TimeSpan> _requestTimes = new();
+        private readonly UploadLedger _stored = new();
+        private readonly ConcurrentQueue<(TimeSpan At, string Kind, double Ms)> _answered = new();
         private int _errors;
         private int _badInputs;
 
@@ -200,7 +233,15 @@ internal static class Soak
 
         public int Stored => _stored.Count;
 
-        public int RequestsBy(TimeSpan at) => _requestTimes.Count(t => t < at);
+        /// <summary>Requests answered in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+        public int RequestsIn(TimeSpan from, TimeSpan to) => _answered.Count(r => r.At >= from && r.At < to);
+
+        /// <summary>Median latency of the <paramref name="kind"/> requests answered in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+        public double MedianMs(string kind, TimeSpan from, TimeSpan to)
+        {
+            var times = _answered.Where(r => r.Kind == kind && r.At >= from && r.At < to).Select(r => r.Ms).Order().ToList();
+            return times.Count == 0 ? double.NaN : Latencies.Percentile(times, 0.50);
+        }
 
         public async Task LoopAsync(Random random, CancellationToken stop)
         {
@@ -251,7 +292,7 @@ internal static class Soak
             using var stored = await SendAsync("presigned PUT (storage)", HttpStatusCode.Created, () => storage.SendAsync(put)).ConfigureAwait(false);
             if (stored.StatusCode == HttpStatusCode.Created)
             {
-                _stored[blobPath] = bytes.Length;
+                _stored.Acknowledged(blobPath, bytes.Length);
                 await StatusAsync("status (presigned)", blobPath, HttpStatusCode.OK).ConfigureAwait(false);
             }
         }
@@ -263,7 +304,7 @@ internal static class Soak
             if (response.StatusCode == HttpStatusCode.Created)
             {
                 var blobPath = (await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false)).GetProperty("blobPath").GetString()!;
-                _stored[blobPath] = bytes.Length;
+                _stored.Acknowledged(blobPath, bytes.Length);
                 await StatusAsync("status (direct)", blobPath, HttpStatusCode.OK).ConfigureAwait(false);
             }
         }
@@ -317,8 +358,9 @@ internal static class Soak
         {
             var counts = Counts.GetOrAdd(kind, _ => new Counts());
             Interlocked.Increment(ref counts.Sent);
-            _requestTimes.Enqueue(_clock.Elapsed);
+            var started = Stopwatch.GetTimestamp();
             var response = await send().ConfigureAwait(false);
+            _answered.Enqueue((_clock.Elapsed, kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             if (response.StatusCode == expected)
             {
                 Interlocked.Increment(ref counts.Expected);
@@ -335,23 +377,13 @@ internal static class Soak
         /// <summary>Every upload storage or the API accepted must be in the uploads container, whole.</summary>
         public async Task<int> CountLostAsync(Azure.Storage.Blobs.BlobContainerClient uploads)
         {
-            var found = new Dictionary<string, long>(StringComparer.Ordinal);
-            await foreach (var blob in uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, null, CancellationToken.None).ConfigureAwait(false))
+            var count = await _stored.CountAsync(uploads).ConfigureAwait(false);
+            foreach (var note in count.Notes)
             {
-                found[blob.Name] = blob.Properties.ContentLength ?? -1;
+                Notes.Enqueue(note);
             }
 
-            var lost = 0;
-            foreach (var (path, length) in _stored)
-            {
-                if (!found.TryGetValue(path, out var stored) || stored != length)
-                {
-                    lost++;
-                    Notes.Enqueue($"lost: {path} ({length} bytes; storage holds {(found.ContainsKey(path) ? stored : "nothing")})");
-                }
-            }
-
-            return lost;
+            return count.Lost;
         }
 
         private void Error(string note)

@@ -129,9 +129,18 @@ internal sealed class WorkerUnderTest : IAsyncDisposable
         return count;
     }
 
-    /// <summary>The last lines of the emulator's log (worker output included), for a failure note.</summary>
-    public string RecentHostLog(int lines = 20) =>
-        string.Join(Environment.NewLine, App.HostLog.Split(Environment.NewLine).TakeLast(lines));
+    /// <summary>
+    /// The emulator's last lines about failures (worker output included): a failed invocation, a failed forwarding, the
+    /// worker's errors; for a failure note.
+    /// </summary>
+    public string FailureLog(int lines = 20)
+    {
+        var failures = App.HostLog.Split(Environment.NewLine)
+            .Where(line => line.Contains("Failed", StringComparison.Ordinal) || line.Contains("failed", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal) || line.Contains("fail:", StringComparison.Ordinal))
+            .TakeLast(lines)
+            .ToList();
+        return failures.Count == 0 ? "(no failure logged)" : Environment.NewLine + string.Join(Environment.NewLine, failures.Select(line => "    " + line));
+    }
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
 
