@@ -223,7 +223,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         var app = builder.Build();
         var routes = new HttpTriggerRoutes(invoker.Functions, HostJson.RoutePrefix(appDirectory));
         HttpRoutes = [.. routes.Describe()];
-        _forwarder = new HttpFunctionForwarder(app.Services.GetRequiredService<IHttpForwarder>(), invoker, workerHttpUri, _loggerFactory.CreateLogger("Host.Http"));
+        _forwarder = new HttpFunctionForwarder(app.Services.GetRequiredService<IHttpForwarder>(), invoker, workerHttpUri, _loggerFactory.CreateLogger("Host.Http"), _options.BeforeHttpInvocation);
         var webhook = new BlobEventGridWebhook(invoker, new AppSettingResolver(_options.Settings), _options.BlobsExtensionKey, _loggerFactory.CreateLogger("Host.Triggers.Blob"));
         var forwarder = _forwarder;
         app.Run(http =>

@@ -115,7 +115,8 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <param name="waitUntilServing">Return only once the API answers other than 503 (see <see cref="WaitUntilServingAsync"/>).</param>
     /// <param name="contract">What every answer is checked against: <see cref="OpenApiContract.Committed"/> when null (then also after each test, see <see cref="TakeAllContractViolations"/>).</param>
     /// <param name="checkContract">False only where answers are timed (benchmarks): then nothing is copied or checked.</param>
-    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, CancellationToken cancellationToken = default)
+    /// <param name="beforeHttpInvocation">See <see cref="EmulatorOptions.BeforeHttpInvocation"/> (fault tests).</param>
+    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, Func<string, CancellationToken, Task>? beforeHttpInvocation = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         ArgumentNullException.ThrowIfNull(settings);
@@ -146,6 +147,7 @@ public sealed class FunctionsApp : IAsyncDisposable
             ManagedIdentity = azurite.Mode == AzuriteMode.OAuthHttps ? new ManagedIdentityOptions() : null,
             TrustedCertificatePemFiles = azurite.CertificatePemPath is { } pem ? [pem] : [],
             OnWorkerLog = workerLogs.Enqueue,
+            BeforeHttpInvocation = beforeHttpInvocation,
             OnHttpResponse = checkedAgainst is null ? null : exchange =>
             {
                 try

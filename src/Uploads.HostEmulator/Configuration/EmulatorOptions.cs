@@ -45,6 +45,13 @@ public sealed record EmulatorOptions
     /// docs/openapi.json). Unset, responses are not observed and nothing is copied.
     /// </summary>
     public Action<HttpExchange>? OnHttpResponse { get; init; }
+
+    /// <summary>
+    /// Awaited for every HTTP function call, with the function's name, after its request began streaming to the worker
+    /// and before the InvocationRequest is sent. Tests delay it to be a host too busy to send that in time (the worker
+    /// waits 5 s for it, then fails the request). Unset, nothing waits.
+    /// </summary>
+    public Func<string, CancellationToken, Task>? BeforeHttpInvocation { get; init; }
 }
 
 /// <summary>The identity the emulated platform hands tokens for (unsigned JWTs that Azurite's <c>--oauth basic</c> accepts).</summary>

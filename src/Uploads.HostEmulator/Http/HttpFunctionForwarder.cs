@@ -24,9 +24,12 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
     private readonly ILogger _logger;
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromSeconds(240) };
+    private readonly Func<string, CancellationToken, Task>? _beforeInvocation;
 
-    public HttpFunctionForwarder(IHttpForwarder forwarder, FunctionInvoker invoker, Uri workerHttpUri, ILogger logger)
+    /// <param name="beforeInvocation">See <see cref="Configuration.EmulatorOptions.BeforeHttpInvocation"/>.</param>
+    public HttpFunctionForwarder(IHttpForwarder forwarder, FunctionInvoker invoker, Uri workerHttpUri, ILogger logger, Func<string, CancellationToken, Task>? beforeInvocation = null)
     {
+        _beforeInvocation = beforeInvocation;
         _forwarder = forwarder;
         _invoker = invoker;
         _workerHttpUri = workerHttpUri;
@@ -67,6 +70,11 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         InvocationResponse? result = null;
         try
         {
+            if (_beforeInvocation is { } wait)
+            {
+                await wait(function.Name, http.RequestAborted).ConfigureAwait(false);
+            }
+
             result = await _invoker.InvokeAsync(
                 function,
                 invocationId,
