@@ -57,9 +57,9 @@ internal static class DirectLoad
                 using var client = worker.CreateClient(RequestTimeout);
 
                 var warmUp = await RoundAsync(client, payload, concurrency, ledger).ConfigureAwait(false);
-                if (warmUp.Errors > 0)
+                if (warmUp.Failures.Count > 0)
                 {
-                    notes.Add($"{mode}, {size:N0} B, warm-up round: {warmUp.Errors} of {concurrency} uploads failed ({string.Join(", ", warmUp.Failures)}); emulator log: {worker.FailureLog()}");
+                    notes.Add($"{mode}, {size:N0} B, warm-up round: {warmUp.Failures.Count} of {concurrency} uploads failed ({string.Join(", ", warmUp.Failures)}); emulator log: {worker.FailureLog()}");
                 }
 
                 var cpuBefore = (Worker: worker.WorkerCpuSeconds(), Azurite: ProcFs.CpuSeconds(azurite.ProcessId), Own: ProcFs.OwnCpuSeconds());
@@ -202,8 +202,8 @@ internal static class DirectLoad
         }))).ConfigureAwait(false);
         watch.Stop();
         var failures = results.Where(r => r.Failure is not null).Select(r => r.Failure!).ToList();
-        return new RoundResult(watch.Elapsed, [.. results.Where(r => r.Failure is null).Select(r => r.Elapsed)], failures.Count, failures);
+        return new RoundResult(watch.Elapsed, [.. results.Where(r => r.Failure is null).Select(r => r.Elapsed)], failures);
     }
 
-    private sealed record RoundResult(TimeSpan Wall, double[] LatenciesMs, int Errors, IReadOnlyList<string> Failures);
+    private sealed record RoundResult(TimeSpan Wall, double[] LatenciesMs, IReadOnlyList<string> Failures);
 }

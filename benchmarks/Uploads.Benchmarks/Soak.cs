@@ -61,10 +61,7 @@ internal static class Soak
             if (gcSeconds > 0 && started.Elapsed >= nextGc)
             {
                 nextGc += TimeSpan.FromSeconds(gcSeconds);
-                if (await WorkerGc.CollectAsync(worker.WorkerProcessId, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } heap)
-                {
-                    heaps.Add((started.Elapsed, heap));
-                }
+                await ReadHeapAsync(started.Elapsed).ConfigureAwait(false);
             }
             try
             {
@@ -81,9 +78,17 @@ internal static class Soak
         if (!worker.WorkerGone)
         {
             samples.Add(Sample.Of(worker.WorkerProcessId, azurite.ProcessId, elapsed));
-            if (gcSeconds > 0 && await WorkerGc.CollectAsync(worker.WorkerProcessId, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } heap)
+            if (gcSeconds > 0)
             {
-                heaps.Add((elapsed, heap));
+                await ReadHeapAsync(elapsed).ConfigureAwait(false);
+            }
+        }
+
+        async Task ReadHeapAsync(TimeSpan at)
+        {
+            if (await WorkerGc.CollectAsync(worker.WorkerProcessId, TimeSpan.FromSeconds(30)).ConfigureAwait(false) is { } heap)
+            {
+                heaps.Add((at, heap));
             }
         }
 
@@ -129,15 +134,15 @@ internal static class Soak
             var firstMinute = samples.Where(s => s.At < TimeSpan.FromMinutes(1)).ToList();
             var lastMinute = samples.Where(s => s.At > elapsed - TimeSpan.FromMinutes(1)).ToList();
             var half = samples.Where(s => s.At >= elapsed / 2).ToList();
-            Console.WriteLine(string.Create(inv, $"worker RSS: first minute {firstMinute.Average(s => s.RssMb):0.0} MB, last minute {lastMinute.Average(s => s.RssMb):0.0} MB, peak {samples.Max(s => s.RssMb):0.0} MB; slope over the second half {Slope(half, s => s.RssMb):+0.00;-0.00} MB/min"));
-            var laterHeaps = heaps.Where(h => h.At >= elapsed / 2).Select(h => new Sample(h.At, h.Heap.LiveMb, 0, 0, 0, 0, 0, 0)).ToList();
+            Console.WriteLine(string.Create(inv, $"worker RSS: first minute {firstMinute.Average(s => s.RssMb):0.0} MB, last minute {lastMinute.Average(s => s.RssMb):0.0} MB, peak {samples.Max(s => s.RssMb):0.0} MB; slope over the second half {Slope(half.Select(s => (s.At, s.RssMb))):+0.00;-0.00} MB/min"));
+            var laterHeaps = heaps.Where(h => h.At >= elapsed / 2).Select(h => (h.At, h.Heap.LiveMb)).ToList();
             if (heaps.Count >= 2 && laterHeaps.Count >= 2)
             {
-                Console.WriteLine(string.Create(inv, $"worker live heap after a full GC: first {heaps[0].Heap.LiveMb:0.0} MB, last {heaps[^1].Heap.LiveMb:0.0} MB, max {heaps.Max(h => h.Heap.LiveMb):0.0} MB, {heaps.Count} readings; slope over the second half {Slope(laterHeaps, s => s.RssMb):+0.000;-0.000} MB/min; GC handles first {heaps[0].Heap.GcHandles}, last {heaps[^1].Heap.GcHandles}"));
+                Console.WriteLine(string.Create(inv, $"worker live heap after a full GC: first {heaps[0].Heap.LiveMb:0.0} MB, last {heaps[^1].Heap.LiveMb:0.0} MB, max {heaps.Max(h => h.Heap.LiveMb):0.0} MB, {heaps.Count} readings; slope over the second half {Slope(laterHeaps):+0.000;-0.000} MB/min; GC handles first {heaps[0].Heap.GcHandles}, last {heaps[^1].Heap.GcHandles}"));
             }
 
-            Console.WriteLine(string.Create(inv, $"open fds: first minute {firstMinute.Average(s => s.Fds):0.0}, last minute {lastMinute.Average(s => s.Fds):0.0}, max {samples.Max(s => s.Fds)}; slope over the second half {Slope(half, s => s.Fds):+0.00;-0.00}/min"));
-            Console.WriteLine(string.Create(inv, $"TCP sockets: first minute {firstMinute.Average(s => s.Tcp):0.0}, last minute {lastMinute.Average(s => s.Tcp):0.0}, max {samples.Max(s => s.Tcp)}; slope over the second half {Slope(half, s => s.Tcp):+0.00;-0.00}/min"));
+            Console.WriteLine(string.Create(inv, $"open fds: first minute {firstMinute.Average(s => s.Fds):0.0}, last minute {lastMinute.Average(s => s.Fds):0.0}, max {samples.Max(s => s.Fds)}; slope over the second half {Slope(half.Select(s => (s.At, (double)s.Fds))):+0.00;-0.00}/min"));
+            Console.WriteLine(string.Create(inv, $"TCP sockets: first minute {firstMinute.Average(s => s.Tcp):0.0}, last minute {lastMinute.Average(s => s.Tcp):0.0}, max {samples.Max(s => s.Tcp)}; slope over the second half {Slope(half.Select(s => (s.At, (double)s.Tcp))):+0.00;-0.00}/min"));
         }
 
         foreach (var note in traffic.Notes.Take(10))
@@ -148,14 +153,19 @@ internal static class Soak
         Console.WriteLine($"load average at the end {LoadAverage()}");
     }
 
-    /// <summary>Least-squares slope of <paramref name="value"/> against time, per minute.</summary>
-    private static double Slope(List<Sample> samples, Func<Sample, double> value)
+    /// <summary>Least-squares slope of the values against time, per minute.</summary>
+    private static double Slope(IEnumerable<(TimeSpan At, double Value)> points)
     {
-        var n = samples.Count;
-        var meanX = samples.Average(s => s.At.TotalMinutes);
-        var meanY = samples.Average(value);
-        var sxx = samples.Sum(s => Math.Pow(s.At.TotalMinutes - meanX, 2));
-        return n < 2 || sxx == 0 ? 0 : samples.Sum(s => (s.At.TotalMinutes - meanX) * (value(s) - meanY)) / sxx;
+        var list = points.ToList();
+        if (list.Count < 2)
+        {
+            return 0;
+        }
+
+        var meanX = list.Average(p => p.At.TotalMinutes);
+        var meanY = list.Average(p => p.Value);
+        var sxx = list.Sum(p => Math.Pow(p.At.TotalMinutes - meanX, 2));
+        return sxx == 0 ? 0 : list.Sum(p => (p.At.TotalMinutes - meanX) * (p.Value - meanY)) / sxx;
     }
 
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));

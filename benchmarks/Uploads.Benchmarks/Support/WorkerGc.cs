@@ -10,7 +10,7 @@ namespace Uploads.Benchmarks.Support;
 /// The managed heap of a process after a full, blocking GC, as the runtime reports it in its GCHeapStats event.
 /// <see cref="LiveMb"/> is what survived that collection: the part of RSS that a leak would grow.
 /// </summary>
-internal sealed record GcHeap(double LiveMb, double Gen2Mb, double LohMb, double PohMb, long GcHandles, long PinnedObjects, int GcNumber);
+internal sealed record GcHeap(double LiveMb, double Gen2Mb, double LohMb, long GcHandles);
 
 /// <summary>
 /// Asks another .NET process for a full GC over its diagnostics port (EventPipe, keyword GCHeapCollect: what
@@ -46,10 +46,8 @@ internal static class WorkerGc
             if (data.ProcessID == pid && induced >= 0)
             {
                 const double Mb = 1024 * 1024;
-                var gen2 = data.GenerationSize2 / Mb;
-                var loh = data.GenerationSize3 / Mb;
-                var poh = data.GenerationSize4 / Mb;
-                result.TrySetResult(new GcHeap((data.GenerationSize0 + data.GenerationSize1) / Mb + gen2 + loh + poh, gen2, loh, poh, data.GCHandleCount, data.PinnedObjectCount, induced));
+                var live = data.GenerationSize0 + data.GenerationSize1 + data.GenerationSize2 + data.GenerationSize3 + data.GenerationSize4;
+                result.TrySetResult(new GcHeap(live / Mb, data.GenerationSize2 / Mb, data.GenerationSize3 / Mb, data.GCHandleCount));
             }
         };
         var reading = Task.Run(source.Process);

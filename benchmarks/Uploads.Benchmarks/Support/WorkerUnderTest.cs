@@ -136,7 +136,7 @@ internal sealed class WorkerUnderTest : IAsyncDisposable
     public string FailureLog(int lines = 20)
     {
         var failures = App.HostLog.Split(Environment.NewLine)
-            .Where(line => line.Contains("Failed", StringComparison.Ordinal) || line.Contains("failed", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal) || line.Contains("fail:", StringComparison.Ordinal))
+            .Where(line => line.Contains("fail", StringComparison.OrdinalIgnoreCase) || line.Contains("Exception", StringComparison.Ordinal))
             .TakeLast(lines)
             .ToList();
         return failures.Count == 0 ? "(no failure logged)" : Environment.NewLine + string.Join(Environment.NewLine, failures.Select(line => "    " + line));

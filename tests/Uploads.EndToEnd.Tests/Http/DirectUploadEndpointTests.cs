@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
 using Uploads.EndToEnd.Tests.Support;
 
 namespace Uploads.EndToEnd.Tests.Http;
@@ -29,16 +28,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
         return new MultipartFormDataContent { { new ByteArrayContent(content), "file", fileName } };
     }
 
-    private async Task<int> ClientBlobCountAsync()
-    {
-        var count = 0;
-        await foreach (var _ in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, ApiHost.OtherClientId + "/", CancellationToken.None))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    private async Task<int> ClientBlobCountAsync() => (await host.StoredAsync(ApiHost.OtherClientId + "/")).Count;
 
     [Fact]
     public async Task Post_SmallFile_201WithLocationAndBody()

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
 using Uploads.Core.Security;
 using Uploads.EndToEnd.Tests.Support;
 using Uploads.Testing;
@@ -25,18 +24,17 @@ public sealed class LateInvocationTests(ApiHost host) : IClassFixture<ApiHost>
     [Fact]
     public async Task DirectUpload_InvocationRequestLaterThanTheWorkerWaits_EmptyBody500NothingStoredRetryStoresOnce()
     {
-        var key = host.ApiKey;
         const string clientId = ApiHost.ClientId;
         var holdNext = 1;
         var app = await FunctionsApp.StartAsync(
             host.Azurite,
-            new Dictionary<string, string?> { [$"ApiKeys__Clients__{clientId}"] = ApiKeyMinter.HashOf(key) },
+            new Dictionary<string, string?> { [$"ApiKeys__Clients__{clientId}"] = ApiKeyMinter.HashOf(host.ApiKey) },
             beforeHttpInvocation: (function, cancellationToken) =>
                 function == "DirectUpload" && Interlocked.Exchange(ref holdNext, 0) == 1 ? Task.Delay(HeldBack, cancellationToken) : Task.CompletedTask);
         try
         {
             using var api = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromMinutes(1) };
-            api.DefaultRequestHeaders.Add("X-API-Key", key);
+            api.DefaultRequestHeaders.Add("X-API-Key", host.ApiKey);
             var file = await File.ReadAllBytesAsync(TestFixtures.CorpusFile("document.pdf"));
 
             var watch = Stopwatch.StartNew();
@@ -57,13 +55,13 @@ public sealed class LateInvocationTests(ApiHost host) : IClassFixture<ApiHost>
                 await LoggedWithinAsync(app, "Timed out waiting for the function start call", TimeSpan.FromSeconds(5)),
                 $"The late invocation did not fail: {app.HostLog}");
             Assert.Contains("Executed 'Functions.DirectUpload' (Failed, Id=", app.HostLog, StringComparison.Ordinal);
-            Assert.Empty(await StoredAsync(clientId));
+            Assert.Empty(await host.StoredAsync(clientId + "/"));
 
             using (var retried = await api.PostAsync(DirectRoute, Form(file)))
             {
                 Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
                 var blobPath = (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("blobPath").GetString();
-                Assert.Equal([(blobPath!, (long)file.Length)], await StoredAsync(clientId));
+                Assert.Equal([(blobPath!, (long)file.Length)], await host.StoredAsync(clientId + "/"));
             }
         }
         finally
@@ -74,30 +72,6 @@ public sealed class LateInvocationTests(ApiHost host) : IClassFixture<ApiHost>
 
     private static MultipartFormDataContent Form(byte[] file) => new() { { new ByteArrayContent(file), "file", "late.pdf" } };
 
-    private static async Task<bool> LoggedWithinAsync(FunctionsApp app, string text, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        while (!app.HostLog.Contains(text, StringComparison.Ordinal) && !app.WorkerLogs.Any(entry => (entry.Message + entry.Exception).Contains(text, StringComparison.Ordinal)))
-        {
-            if (DateTime.UtcNow >= deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return true;
-    }
-
-    private async Task<List<(string Name, long Length)>> StoredAsync(string clientId)
-    {
-        var stored = new List<(string, long)>();
-        await foreach (var blob in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, clientId + "/", CancellationToken.None))
-        {
-            stored.Add((blob.Name, blob.Properties.ContentLength ?? -1));
-        }
-
-        return stored;
-    }
+    private static Task<bool> LoggedWithinAsync(FunctionsApp app, string text, TimeSpan bound) =>
+        Eventually.WithinAsync(() => app.HostLog.Contains(text, StringComparison.Ordinal) || app.WorkerLogs.Any(entry => (entry.Message + entry.Exception).Contains(text, StringComparison.Ordinal)), bound);
 }

@@ -36,21 +36,8 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         return null;
     }
 
-    private async Task<bool> LoggedWithinAsync(Func<Uploads.HostEmulator.Worker.WorkerLogEntry, bool> match, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        while (!host.WorkerLogs.Any(match))
-        {
-            if (DateTime.UtcNow >= deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return true;
-    }
+    private Task<bool> LoggedWithinAsync(Func<Uploads.HostEmulator.Worker.WorkerLogEntry, bool> match, TimeSpan bound) =>
+        Eventually.WithinAsync(() => host.WorkerLogs.Any(match), bound);
 
     private static async Task<bool> GoneWithinAsync(BlobClient blob, TimeSpan bound)
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
 using Uploads.EndToEnd.Tests.Support;
 using Uploads.Testing;
 
@@ -25,16 +24,7 @@ public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture
         return bytes;
     }
 
-    private async Task<List<string>> CommittedAsync(string prefix)
-    {
-        var names = new List<string>();
-        await foreach (var blob in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
-        {
-            names.Add(blob.Name);
-        }
-
-        return names;
-    }
+    private async Task<List<string>> CommittedAsync(string prefix) => [.. (await host.StoredAsync(prefix)).Select(blob => blob.Name)];
 
     private static async Task AssertRetryableProblemAsync(HttpResponseMessage response)
     {

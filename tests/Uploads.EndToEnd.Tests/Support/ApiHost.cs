@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Uploads.Core.Security;
 using Uploads.HostEmulator.Worker;
 using Uploads.Testing;
@@ -63,6 +64,18 @@ public class ApiHost : IAsyncLifetime
         using var putResponse = await storage.SendAsync(put);
         Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
         return url.GetProperty("blobPath").GetString()!;
+    }
+
+    /// <summary>The blobs in the uploads container under <paramref name="prefix"/>, with their lengths, as storage lists them.</summary>
+    public async Task<List<(string Name, long Length)>> StoredAsync(string prefix)
+    {
+        var stored = new List<(string, long)>();
+        await foreach (var blob in Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, CancellationToken.None))
+        {
+            stored.Add((blob.Name, blob.Properties.ContentLength ?? -1));
+        }
+
+        return stored;
     }
 
     public HttpClient CreateClient(string? apiKey = null)
