@@ -44,10 +44,15 @@ public static class ContentSniffer
         ArgumentNullException.ThrowIfNull(input);
         try
         {
+            using var working = input.Budget.Enter();
             return EvaluateCore(input);
         }
-#pragma warning disable CA1031 // Defence in depth: a bug on hostile input must refuse the file, not fail the request. Fuzz tests call EvaluateCore to see such bugs.
-        catch (Exception)
+        catch (WorkBudgetExceededException exceeded)
+        {
+            return new SniffOutcome.Detected(MediaTypes.OctetStream, exceeded.Refusal);
+        }
+#pragma warning disable CA1031 // Defence in depth: a bug on hostile input must refuse the file, not fail the request. Fuzz tests call EvaluateCore to see such bugs. Cancellation is no verdict: it propagates.
+        catch (Exception exception) when (exception is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file could not be analysed.");
@@ -89,25 +94,29 @@ public static class ContentSniffer
         Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
         long totalLength,
         CancellationToken cancellationToken = default) =>
-        SniffAsync(readRange, totalLength, ActiveContentKinds.None, cancellationToken);
+        SniffAsync(readRange, totalLength, ActiveContentKinds.None, null, cancellationToken);
 
     /// <summary>
     /// As <see cref="SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, CancellationToken)"/>,
     /// allowing the active-content categories in <paramref name="allowedActiveContent"/>. A format whose active content
     /// may lie anywhere (PDF) is then read whole, front to back, in ranges of <see cref="ActiveContentScanner.ChunkBytes"/>
-    /// (a separate budget: at most <see cref="ActiveContentScanner.MaxScanBytes"/>).
+    /// (a separate read budget: at most <see cref="ActiveContentScanner.MaxScanBytes"/>). All the work is charged to one
+    /// <see cref="WorkBudget"/>: <paramref name="budget"/>, or by default the budget of a file of
+    /// <paramref name="totalLength"/> bytes bound to <paramref name="cancellationToken"/>. A spent budget refuses the file.
     /// </summary>
     public static async ValueTask<SniffOutcome.Detected> SniffAsync(
         Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
         long totalLength,
         ActiveContentKinds allowedActiveContent,
+        WorkBudget? budget = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(readRange);
         ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
-        var input = new SniffInput(totalLength) { AllowedActiveContent = allowedActiveContent };
+        budget ??= WorkBudget.ForFile(totalLength, cancellationToken: cancellationToken);
+        var input = new SniffInput(totalLength) { AllowedActiveContent = allowedActiveContent, Budget = budget };
         var detected = await DetectAsync(readRange, input, cancellationToken).ConfigureAwait(false);
-        if (ActiveContentScanner.For(detected, allowedActiveContent) is not { } scanner)
+        if (ActiveContentScanner.For(detected, allowedActiveContent, budget) is not { } scanner)
         {
             return detected;
         }

@@ -14,6 +14,9 @@ internal sealed class SniffContext
         Head = head;
     }
 
+    /// <summary>The check's work budget: every loop over the file's bytes or structure charges it.</summary>
+    public WorkBudget Budget => _input.Budget;
+
     /// <summary>The active-content categories the caller allows.</summary>
     public ActiveContentKinds AllowedActiveContent => _input.AllowedActiveContent;
 

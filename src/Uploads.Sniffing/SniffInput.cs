@@ -14,7 +14,11 @@ public sealed class SniffInput
     public SniffInput(long? totalLength)
     {
         TotalLength = totalLength;
+        Budget = WorkBudget.ForFile(totalLength);
     }
+
+    /// <summary>The work this check may do (<see cref="WorkBudget"/>), charged across every evaluation of this input; by default the budget of a file of its length.</summary>
+    public WorkBudget Budget { get; init; }
 
     /// <summary>The file's total length; null while still streaming (direct uploads).</summary>
     public long? TotalLength
@@ -81,6 +85,7 @@ public sealed class SniffInput
             }
         }
 
+        Budget.ChargeBytes(range.Length, WorkCost.AllocatedByte);
         var buffer = new byte[range.Length];
         var position = range.Offset;
         foreach (var segment in _segments)

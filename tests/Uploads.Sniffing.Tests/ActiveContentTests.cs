@@ -95,7 +95,7 @@ public sealed class ActiveContentTests
         }
 
         var detected = (SniffOutcome.Detected)outcome;
-        if (ActiveContentScanner.For(detected, allowed) is not { } scanner)
+        if (ActiveContentScanner.For(detected, allowed, input.Budget) is not { } scanner)
         {
             return detected;
         }
@@ -139,7 +139,7 @@ public sealed class ActiveContentRegressionTests
         input.Add(0, bytes);
 
         var detected = Assert.IsType<SniffOutcome.Detected>(ContentSniffer.EvaluateCore(input));
-        var scanner = ActiveContentScanner.For(detected, ActiveContentKinds.None);
+        var scanner = ActiveContentScanner.For(detected, ActiveContentKinds.None, input.Budget);
         Assert.NotNull(scanner);
         scanner.WriteCore(bytes);
 

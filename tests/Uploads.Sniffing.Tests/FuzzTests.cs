@@ -90,7 +90,7 @@ public sealed class FuzzTests
             if (outcome is SniffOutcome.Detected detected)
             {
                 Assert.False(string.IsNullOrEmpty(detected.MediaType));
-                if (ActiveContentScanner.For(detected, ActiveContentKinds.None) is { } scanner)
+                if (ActiveContentScanner.For(detected, ActiveContentKinds.None, input.Budget) is { } scanner)
                 {
                     for (var at = 0; at < bytes.Length; at += scanChunk)
                     {

@@ -13,6 +13,7 @@ using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
 using Uploads.Policy;
+using Uploads.Sniffing;
 
 namespace Uploads.Core.Uploads;
 
@@ -225,7 +226,7 @@ public sealed partial class DirectUploadService(
             section.ContentType,
             blobPath,
             new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes),
-            new StreamingSniffer(_options.AllowedActiveContentKinds));
+            new StreamingSniffer(_options.AllowedActiveContentKinds, WorkBudget.ForFile(_options.DirectUploadMaxBytes, cancellationToken: cancellationToken)));
         try
         {
             var refusal = await CopyCheckedAsync(section.Body, file, cancellationToken).ConfigureAwait(false);

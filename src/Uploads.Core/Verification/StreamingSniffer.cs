@@ -13,10 +13,11 @@ namespace Uploads.Core.Verification;
 /// random-access path apply: at most <see cref="ContentSniffer.MaxRounds"/> evaluations and
 /// <see cref="ContentSniffer.MaxTotalReadBytes"/> bytes captured.
 /// Formats whose active content may lie anywhere (PDF) are then fed, as they stream, to the sniffer's
-/// <see cref="ActiveContentScanner"/> (the same scanner <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, CancellationToken)"/>
+/// <see cref="ActiveContentScanner"/> (the same scanner <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, WorkBudget, CancellationToken)"/>
 /// drives with range reads), and <see cref="Complete"/> gives its verdict.
+/// All of it, every evaluation and the scan, charges one <see cref="WorkBudget"/> (by default that of the largest file).
 /// </summary>
-public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = ActiveContentKinds.None) : IDisposable
+public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = ActiveContentKinds.None, WorkBudget? budget = null) : IDisposable
 {
     /// <summary>How much of the end is kept: a ZIP's end record, comment and largest accepted central directory.</summary>
     public const int TailBytes = ContentSniffer.ZipTailBytes + ContentSniffer.MaxZipDirectoryBytes;
@@ -29,6 +30,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
 
     private const string Unverifiable = "The file could not be verified from a single pass; upload it through a presigned URL instead.";
 
+    private readonly WorkBudget _budget = budget ?? WorkBudget.ForFile(null);
     private readonly byte[] _head = new byte[ContentSniffer.HeadBytes];
     private readonly List<(long Offset, byte[] Data)> _captured = [];
     private byte[]? _ring;
@@ -129,7 +131,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// </summary>
     private void StartScan(long start, ReadOnlySpan<byte> data)
     {
-        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent) is not { } scanner)
+        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent, _budget) is not { } scanner)
         {
             return;
         }
@@ -155,7 +157,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
 
     private SniffInput HeadOnly()
     {
-        var input = new SniffInput(null);
+        var input = new SniffInput(null) { Budget = _budget };
         input.Add(0, _head.AsMemory(0, (int)Math.Min(_position, _head.Length)));
         return input;
     }
@@ -168,7 +170,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
             return;
         }
 
-        var input = new SniffInput(totalLength);
+        var input = new SniffInput(totalLength) { Budget = _budget };
         input.Add(0, _head.AsMemory(0, (int)Math.Min(_position, _head.Length)));
         foreach (var (offset, bytes) in _captured)
         {

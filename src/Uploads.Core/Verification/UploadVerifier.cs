@@ -125,6 +125,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
             },
             properties.ContentLength,
             options.Value.AllowedActiveContentKinds,
+            WorkBudget.ForFile(properties.ContentLength, cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var fileName = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];
         return VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);

@@ -22,19 +22,28 @@ public abstract class ActiveContentScanner
     public const long MaxScanBytes = 128L * 1024 * 1024;
 
     private bool _failed;
+    private string? _exceeded;
 
-    private protected ActiveContentScanner()
+    private protected ActiveContentScanner(WorkBudget budget)
     {
+        ArgumentNullException.ThrowIfNull(budget);
+        Budget = budget;
     }
+
+    /// <summary>The check's work budget, shared with the type detection before it: every loop of the scan charges it.</summary>
+    public WorkBudget Budget { get; }
+
+    /// <summary>The type this scanner checks (the type of its verdicts).</summary>
+    private protected abstract string MediaType { get; }
 
     /// <summary>Bytes written so far.</summary>
     public long Position { get; private set; }
 
     /// <summary>The scanner <paramref name="detected"/> needs, or null (not a scanned format, or already refused).</summary>
-    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed)
+    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed, WorkBudget budget)
     {
         ArgumentNullException.ThrowIfNull(detected);
-        return detected is { MediaType: MediaTypes.Pdf, Refusal: null } ? new PdfScanner(allowed) : null;
+        return detected is { MediaType: MediaTypes.Pdf, Refusal: null } ? new PdfScanner(allowed, budget) : null;
     }
 
     /// <summary>Feeds the next bytes of the file, in order from offset 0. Never throws on content.</summary>
@@ -47,10 +56,16 @@ public abstract class ActiveContentScanner
 
         try
         {
+            using var working = Budget.Enter();
             WriteCore(data);
         }
-#pragma warning disable CA1031 // As in ContentSniffer.Evaluate: a bug on hostile input refuses the file (fuzz tests call WriteCore).
-        catch (Exception)
+        catch (WorkBudgetExceededException exceeded)
+        {
+            _failed = true;
+            _exceeded = exceeded.Refusal;
+        }
+#pragma warning disable CA1031 // As in ContentSniffer.Evaluate: a bug on hostile input refuses the file (fuzz tests call WriteCore). Cancellation propagates.
+        catch (Exception exception) when (exception is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             _failed = true;
@@ -68,16 +83,23 @@ public abstract class ActiveContentScanner
         {
             try
             {
+                using var working = Budget.Enter();
                 return CompleteCore();
             }
+            catch (WorkBudgetExceededException exceeded)
+            {
+                _exceeded = exceeded.Refusal;
+            }
 #pragma warning disable CA1031 // See Write.
-            catch (Exception)
+            catch (Exception exception) when (exception is not OperationCanceledException)
 #pragma warning restore CA1031
             {
             }
         }
 
-        return new SniffOutcome.Detected(MediaTypes.OctetStream, "The file could not be analysed.");
+        return _exceeded is { } refusal
+            ? new SniffOutcome.Detected(MediaType, refusal)
+            : new SniffOutcome.Detected(MediaTypes.OctetStream, "The file could not be analysed.");
     }
 
     /// <summary>The scan without the safety net (fuzzing calls it so that a bug shows). <see cref="Position"/> is the offset of <paramref name="data"/>.</summary>

@@ -322,7 +322,7 @@ internal static class DocxScanner
     /// </summary>
     private static string? Embedded(SniffContext context, string name, byte[] content, string label, bool nested, List<ActiveContentFinding> findings)
     {
-        var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent };
+        var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent, Budget = context.Budget };
         input.Add(0, content);
         var inner = new SniffContext(input, content.AsMemory(0, Math.Min(content.Length, ContentSniffer.HeadBytes)));
         var span = content.AsSpan();

@@ -13,7 +13,7 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// Memory is bounded by the largest object or stream it must hold (<see cref="MaxObjectBytes"/>,
 /// <see cref="MaxStreamBytes"/>), not by the file.
 /// </summary>
-internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScanner
+internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) : ActiveContentScanner(budget)
 {
     public const int MaxObjectBytes = 4 * 1024 * 1024;
     public const int MaxStreamBytes = 16 * 1024 * 1024;
@@ -42,6 +42,8 @@ internal sealed class PdfScanner(ActiveContentKinds allowed) : ActiveContentScan
     private string? _undecodable;
 
     private long End => _bufferOffset + _count;
+
+    private protected override string MediaType => MediaTypes.Pdf;
 
     internal override void WriteCore(ReadOnlySpan<byte> data)
     {
