@@ -158,6 +158,9 @@ public static class WorkCost
 
     /// <summary>One node of a parsed structure visited: an object, element, attribute, entry, directory record or edge.</summary>
     public const int Node = 64;
+
+    /// <summary>One small token made into a value or visited as one (a PDF number, name, key or reference: a few bytes each), its allocation included.</summary>
+    public const int Token = 16;
 }
 
 /// <summary>

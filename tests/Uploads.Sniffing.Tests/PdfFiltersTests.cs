@@ -99,7 +99,7 @@ public sealed class PdfFiltersTests
     private static (PdfFilters.Result Result, byte[] Output) Decode(string filter, byte[] input, int cap, bool earlyChange = true)
     {
         using var output = new MemoryStream();
-        var result = PdfFilters.Decode(filter, input, cap, earlyChange, output);
+        var result = PdfFilters.Decode(filter, input, cap, earlyChange, output, WorkBudget.ForFile(input.Length));
         return (result, output.ToArray());
     }
 

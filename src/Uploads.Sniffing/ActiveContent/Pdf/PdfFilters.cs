@@ -6,10 +6,14 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// The stream filters the scanner decodes (ISO 32000-2 §7.4): FlateDecode (zlib, or raw deflate when the zlib header
 /// is missing), LZWDecode, ASCIIHexDecode, ASCII85Decode and RunLengthDecode, chained in the order the stream's
 /// <c>/Filter</c> array names them, without predictors. Every stage writes at most a given number of bytes: more is
-/// <see cref="Result.TooLarge"/>, never a bigger buffer.
+/// <see cref="Result.TooLarge"/>, never a bigger buffer. Every stage charges the check's budget for the bytes it reads
+/// (<see cref="WorkCost.ScanByte"/>) and, before writing them, for the bytes it writes (<see cref="WorkCost.DecodedByte"/>).
 /// </summary>
 internal static class PdfFilters
 {
+    /// <summary>Bytes written between two charges by the byte-at-a-time decoders (ASCIIHex, ASCII85, RunLength).</summary>
+    private const int ChargeEvery = 4096;
+
     public enum Result
     {
         Ok,
@@ -28,28 +32,46 @@ internal static class PdfFilters
         _ => null,
     };
 
-    /// <summary>Decodes one stage into <paramref name="output"/>, writing at most <paramref name="cap"/> bytes.</summary>
-    public static Result Decode(string filter, byte[] input, int cap, bool earlyChange, MemoryStream output) => filter switch
+    /// <summary>Decodes one stage into <paramref name="output"/>, writing at most <paramref name="cap"/> bytes, charging <paramref name="budget"/>.</summary>
+    public static Result Decode(string filter, ArraySegment<byte> input, int cap, bool earlyChange, MemoryStream output, WorkBudget budget)
     {
-        "FlateDecode" => Inflate(input, cap, output),
-        "LZWDecode" => Lzw(input, cap, earlyChange, output),
-        "ASCIIHexDecode" => AsciiHex(input, cap, output),
-        "ASCII85Decode" => Ascii85(input, cap, output),
-        "RunLengthDecode" => RunLength(input, cap, output),
-        _ => Result.Damaged,
-    };
+        ArgumentNullException.ThrowIfNull(budget);
+        budget.ChargeBytes(input.Count);
+        return filter switch
+        {
+            "FlateDecode" => Inflate(input, cap, output, budget),
+            "LZWDecode" => Lzw(input, cap, earlyChange, output, budget),
+            "ASCIIHexDecode" => AsciiHex(input, cap, output, budget),
+            "ASCII85Decode" => Ascii85(input, cap, output, budget),
+            "RunLengthDecode" => RunLength(input, cap, output, budget),
+            _ => Result.Damaged,
+        };
+    }
 
-    private static Result Inflate(byte[] input, int cap, MemoryStream output)
+    /// <summary>Charges the bytes written since <paramref name="charged"/> once they are <see cref="ChargeEvery"/> or more (or <paramref name="all"/>).</summary>
+    private static void ChargeWritten(MemoryStream output, ref long charged, WorkBudget budget, bool all = false)
     {
-        var raw = input.Length < 2 || (((input[0] << 8) | input[1]) % 31 != 0) || (input[0] & 0x0F) != 8;
+        var written = output.Length - charged;
+        if (written >= ChargeEvery || (all && written > 0))
+        {
+            budget.ChargeBytes(written, WorkCost.DecodedByte);
+            charged = output.Length;
+        }
+    }
+
+    private static Result Inflate(ArraySegment<byte> input, int cap, MemoryStream output, WorkBudget budget)
+    {
+        var span = input.AsSpan();
+        var raw = span.Length < 2 || (((span[0] << 8) | span[1]) % 31 != 0) || (span[0] & 0x0F) != 8;
         try
         {
-            using var source = new MemoryStream(input, writable: false);
+            using var source = new MemoryStream(input.Array!, input.Offset, input.Count, writable: false);
             using Stream inflater = raw ? new DeflateStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
             var buffer = new byte[Math.Min(64 * 1024, cap + 1)];
             int read;
             while ((read = inflater.Read(buffer, 0, buffer.Length)) > 0)
             {
+                budget.ChargeBytes(read, WorkCost.DecodedByte);
                 var room = cap - (int)output.Length;
                 output.Write(buffer, 0, Math.Min(read, room));
                 if (read > room)
@@ -67,8 +89,9 @@ internal static class PdfFilters
     }
 
     /// <summary>LZW with 9- to 12-bit codes, most significant bit first; 256 clears the table, 257 ends the data.</summary>
-    private static Result Lzw(byte[] input, int cap, bool earlyChange, MemoryStream output)
+    private static Result Lzw(ArraySegment<byte> segment, int cap, bool earlyChange, MemoryStream output, WorkBudget budget)
     {
+        var input = segment.AsSpan();
         const int Clear = 256;
         const int End = 257;
         var prefix = new short[4096];
@@ -124,6 +147,7 @@ internal static class PdfFilters
             {
                 // The code being defined: the previous string and its own first byte.
                 var start = Emit(previous);
+                budget.ChargeBytes(1, WorkCost.DecodedByte);
                 if (output.Length >= cap)
                 {
                     return Result.TooLarge;
@@ -161,6 +185,7 @@ internal static class PdfFilters
         int Emit(int code)
         {
             var length = lengths[code];
+            budget.ChargeBytes(length, WorkCost.DecodedByte);
             for (int i = length - 1, c = code; i >= 0; i--, c = prefix[c])
             {
                 scratch[i] = suffix[c];
@@ -172,10 +197,11 @@ internal static class PdfFilters
         }
     }
 
-    private static Result AsciiHex(byte[] input, int cap, MemoryStream output)
+    private static Result AsciiHex(ArraySegment<byte> input, int cap, MemoryStream output, WorkBudget budget)
     {
         var high = -1;
-        foreach (var c in input)
+        long charged = 0;
+        foreach (var c in input.AsSpan())
         {
             if (c == '>')
             {
@@ -205,8 +231,11 @@ internal static class PdfFilters
             }
 
             output.WriteByte((byte)((high << 4) | digit));
+            ChargeWritten(output, ref charged, budget);
             high = -1;
         }
+
+        ChargeWritten(output, ref charged, budget, all: true);
 
         if (high >= 0)
         {
@@ -229,12 +258,14 @@ internal static class PdfFilters
         _ => -1,
     };
 
-    private static Result Ascii85(byte[] input, int cap, MemoryStream output)
+    private static Result Ascii85(ArraySegment<byte> segment, int cap, MemoryStream output, WorkBudget budget)
     {
+        var input = segment.AsSpan();
         var group = new byte[4];
         long value = 0;
         var count = 0;
-        var start = input.AsSpan().StartsWith("<~"u8) ? 2 : 0;
+        long charged = 0;
+        var start = input.StartsWith("<~"u8) ? 2 : 0;
         for (var i = start; i < input.Length; i++)
         {
             var c = input[i];
@@ -255,6 +286,7 @@ internal static class PdfFilters
                     return Result.TooLarge;
                 }
 
+                ChargeWritten(output, ref charged, budget);
                 output.Write([0, 0, 0, 0]);
                 continue;
             }
@@ -314,6 +346,8 @@ internal static class PdfFilters
                 return Result.TooLarge;
             }
 
+            ChargeWritten(output, ref charged, budget, all: bytes < 4);
+
             group[0] = (byte)(value >> 24);
             group[1] = (byte)(value >> 16);
             group[2] = (byte)(value >> 8);
@@ -323,9 +357,11 @@ internal static class PdfFilters
         }
     }
 
-    private static Result RunLength(byte[] input, int cap, MemoryStream output)
+    private static Result RunLength(ArraySegment<byte> segment, int cap, MemoryStream output, WorkBudget budget)
     {
+        var input = segment.AsSpan();
         var at = 0;
+        long charged = 0;
         while (at < input.Length)
         {
             var length = input[at++];
@@ -342,7 +378,8 @@ internal static class PdfFilters
                     return Result.TooLarge;
                 }
 
-                output.Write(input, at, count);
+                ChargeWritten(output, ref charged, budget);
+                output.Write(input.Slice(at, count));
                 at += count;
                 continue;
             }
@@ -358,6 +395,7 @@ internal static class PdfFilters
                 return Result.TooLarge;
             }
 
+            ChargeWritten(output, ref charged, budget);
             var value = input[at++];
             for (var i = 0; i < repeat; i++)
             {
@@ -365,6 +403,7 @@ internal static class PdfFilters
             }
         }
 
+        ChargeWritten(output, ref charged, budget, all: true);
         return Result.Ok;
     }
 }

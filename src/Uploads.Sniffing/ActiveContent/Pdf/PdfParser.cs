@@ -9,17 +9,25 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// container, as readers repair. <see cref="HitEnd"/> tells that the data ended inside a value (the caller waits for
 /// more bytes, or accepts what was parsed at the end of the file). Strings are skipped, never interpreted: text that
 /// mentions <c>/JavaScript</c> is a string, not a name.
+/// Every value parsed charges the check's <see cref="WorkBudget"/>: the bytes it spans (a look-ahead that is given back
+/// included) and a value's weight (<see cref="WorkCost.Token"/>, a container <see cref="WorkCost.Node"/>).
 /// </summary>
 internal ref struct PdfParser
 {
     public const int MaxDepth = 64;
 
     private readonly ReadOnlySpan<byte> _data;
+    private readonly WorkBudget _budget;
 
-    public PdfParser(ReadOnlySpan<byte> data, int position)
+    /// <summary>The position up to which the bytes read are charged.</summary>
+    private int _charged;
+
+    public PdfParser(ReadOnlySpan<byte> data, int position, WorkBudget budget)
     {
         _data = data;
         Position = position;
+        _charged = position;
+        _budget = budget;
     }
 
     public int Position { get; private set; }
@@ -64,12 +72,19 @@ internal ref struct PdfParser
     }
 
     /// <summary>The next value, or null at the end of the data.</summary>
-    public PdfValue? ParseValue() => ParseValue(0);
+    public PdfValue? ParseValue()
+    {
+        var value = ParseValue(0);
+        ChargeRead(0);
+        return value;
+    }
 
     /// <summary>Peeks at the keyword that follows (after white space and comments), without consuming it.</summary>
     public string? PeekKeyword()
     {
-        if (!SkipSpace())
+        var skipped = SkipSpace();
+        ChargeRead(WorkCost.Token);
+        if (!skipped)
         {
             return null;
         }
@@ -90,8 +105,18 @@ internal ref struct PdfParser
 
     public void Skip(int count) => Position = Math.Min(_data.Length, Position + count);
 
+    /// <summary>Charges the bytes read since the last charge, and <paramref name="units"/> more.</summary>
+    private void ChargeRead(int units)
+    {
+        var read = Math.Max(0, Position - _charged);
+        _charged = Math.Max(_charged, Position);
+        _budget.Charge(read + units);
+    }
+
     private PdfValue? ParseValue(int depth)
     {
+        // Each value is charged before it is parsed, with the bytes read since the one before.
+        ChargeRead(WorkCost.Token);
         if (!SkipSpace())
         {
             return null;
@@ -133,6 +158,7 @@ internal ref struct PdfParser
 
     private PdfValue ParseDictionary(int depth)
     {
+        _budget.Charge(WorkCost.Node);
         var entries = new List<KeyValuePair<string, PdfValue>>();
         if (depth >= MaxDepth)
         {
@@ -167,6 +193,7 @@ internal ref struct PdfParser
                 continue;
             }
 
+            ChargeRead(WorkCost.Token);
             Position++;
             var key = ReadName();
             if (depth >= MaxDepth)
@@ -200,6 +227,7 @@ internal ref struct PdfParser
 
     private PdfValue ParseArray(int depth)
     {
+        _budget.Charge(WorkCost.Node);
         var items = new List<PdfValue>();
         if (depth >= MaxDepth)
         {
@@ -234,6 +262,7 @@ internal ref struct PdfParser
     /// <summary>Skips one byte-level token without building anything (past the depth bound).</summary>
     private PdfValue SkipOne()
     {
+        ChargeRead(WorkCost.Token);
         Position++;
         return PdfValue.Other;
     }
@@ -290,8 +319,9 @@ internal ref struct PdfParser
             }
         }
 
-        // Not a reference (yet): the data may have ended inside the look-ahead.
+        // Not a reference (yet): the data may have ended inside the look-ahead, which is read again as the next value.
         HitEnd = hitEnd || Position >= _data.Length;
+        _budget.Charge(Position - save);
         Position = save;
         return PdfValue.Integer(number);
     }
@@ -326,9 +356,24 @@ internal ref struct PdfParser
         return true;
     }
 
-    /// <summary>A name's characters after the slash, with <c>#xx</c> escapes decoded (ISO 32000 §7.3.5).</summary>
+    /// <summary>A name's characters after the slash, with <c>#xx</c> escapes decoded (ISO 32000 §7.3.5); at most 256 bytes besides escapes.</summary>
     private string ReadName()
     {
+        var end = Position;
+        while (end < _data.Length && IsRegular(_data[end]) && _data[end] != '#')
+        {
+            end++;
+        }
+
+        if (end == _data.Length || !IsRegular(_data[end]))
+        {
+            // No escape (the usual name): the bytes as they are.
+            var name = _data[Position..end];
+            Position = end;
+            HitEnd |= end == _data.Length;
+            return Encoding.Latin1.GetString(name[..Math.Min(name.Length, 256)]);
+        }
+
         var bytes = new List<byte>();
         while (Position < _data.Length && IsRegular(_data[Position]))
         {

@@ -12,6 +12,13 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// inflated just enough to tell, and an XFA form is checked for <c>&lt;script&gt;</c>.
 /// Memory is bounded by the largest object or stream it must hold (<see cref="MaxObjectBytes"/>,
 /// <see cref="MaxStreamBytes"/>), not by the file.
+/// <para>
+/// Work is linear in the file and charged to the check's <see cref="WorkBudget"/> in every loop: each byte is searched
+/// once for <c>obj</c>, <c>trailer</c> and <c>endstream</c>; an object that needs more bytes is parsed again only when
+/// twice as many are held; an object stream's header must list increasing offsets and each object is parsed within
+/// its own slice; a decoded stream never starts inside the data of one decoded before (so that no byte is decoded
+/// twice); the XFA probe reads the packet once (<see cref="XfaHasScript"/>).
+/// </para>
 /// </summary>
 internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) : ActiveContentScanner(budget)
 {
@@ -26,7 +33,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
     private static readonly System.Buffers.SearchValues<byte> NameEnds = System.Buffers.SearchValues.Create(" \t\r\n>/"u8);
 
-    private readonly PdfAnalysis _analysis = new();
+    private readonly PdfAnalysis _analysis = new(budget);
     private byte[] _buffer = [];
     private long _bufferOffset;
     private int _count;
@@ -36,6 +43,10 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private long _objSearched;
     private long _trailerHit = -1;
     private long _trailerSearched;
+    private long _endstreamHit = -1;
+    private long _endstreamSearched;
+    private long _decodedEnd;
+    private long _decodedStream = -1;
     private long _inflatedTotal;
     private string? _unverifiable;
     private string? _damaged;
@@ -111,6 +122,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             }
         }
 
+        Budget.ChargeBytes(data.Length);
         data.CopyTo(_buffer.AsSpan(_count));
         _count += data.Length;
     }
@@ -125,6 +137,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return;
         }
 
+        Budget.ChargeBytes(_count - drop);
         Buffer.BlockCopy(_buffer, drop, _buffer, 0, _count - drop);
         _count -= drop;
         _bufferOffset += drop;
@@ -167,6 +180,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         }
 
         var at = _buffer.AsSpan((int)(from - _bufferOffset), (int)(End - from)).IndexOf(pattern);
+        Budget.ChargeBytes(at >= 0 ? at + pattern.Length : End - from);
         if (at >= 0)
         {
             hit = from + at;
@@ -175,6 +189,36 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         hit = -1;
         searched = Math.Max(from, End - pattern.Length + 1);
+        return -1;
+    }
+
+    /// <summary>
+    /// The first <c>endstream</c> at or after <paramref name="from"/> (file offsets, <paramref name="from"/> never
+    /// decreasing from one stream to the next) that starts before <paramref name="until"/>, or -1; searches each byte once.
+    /// </summary>
+    private long NextEndstream(long from, long until)
+    {
+        if (_endstreamHit >= from)
+        {
+            return _endstreamHit < until ? _endstreamHit : -1;
+        }
+
+        var start = Math.Max(from, _endstreamSearched);
+        var length = (int)(Math.Min(until + 8, End) - start);
+        if (length < 9)
+        {
+            return -1;
+        }
+
+        var at = _buffer.AsSpan(Relative(start), length).IndexOf("endstream"u8);
+        Budget.ChargeBytes(at >= 0 ? at + 9 : length);
+        if (at >= 0)
+        {
+            _endstreamHit = start + at;
+            return _endstreamHit < until ? _endstreamHit : -1;
+        }
+
+        _endstreamSearched = start + length - 8;
         return -1;
     }
 
@@ -192,7 +236,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return true;
         }
 
-        var parser = new PdfParser(Data, start);
+        var parser = new PdfParser(Data, start, Budget);
         var value = parser.ParseValue();
         if (parser.HitEnd && !final)
         {
@@ -211,6 +255,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private bool Object(long hit, bool final)
     {
         var at = Relative(hit);
+        Budget.ChargeBytes(HeaderLookBack);
         if (!TryHeader(at, out var objectNumber) || (at + 3 < _count && PdfParser.IsRegular(Data[at + 3])))
         {
             _scanPosition = hit + 3;
@@ -222,7 +267,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return Wait(hit);
         }
 
-        var parser = new PdfParser(Data, at + 3);
+        var parser = new PdfParser(Data, at + 3, Budget);
         var value = parser.ParseValue();
         var keyword = value is null ? null : parser.PeekKeyword();
         if (parser.HitEnd && !final)
@@ -315,7 +360,11 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         return true;
     }
 
-    /// <summary>Waits for more bytes before parsing what starts at <paramref name="start"/> again (twice as many each time: linear work).</summary>
+    /// <summary>
+    /// Waits for more bytes before parsing what starts at <paramref name="start"/> again: until <paramref name="needEnd"/>,
+    /// or until twice as many bytes are pending (at least 64 KiB more), so that the parses of one object add up to
+    /// at most about twice its final size, each charged as it runs.
+    /// </summary>
     private bool Wait(long start, long? needEnd = null)
     {
         var pending = End - start;
@@ -339,6 +388,14 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return true;
         }
 
+        var fileDataStart = _bufferOffset + dataStart;
+        if (fileDataStart < _decodedEnd)
+        {
+            // Streams nested in the data of one already decoded would each be decoded again to the common end.
+            _unverifiable = $"stream {objectNumber} starts inside the data of stream {_decodedStream}, which was decoded already";
+            return true;
+        }
+
         var filters = Filters(dictionary, out var earlyChange, out var unsupported);
         if (filters is null)
         {
@@ -358,17 +415,24 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         var available = _count - dataStart;
         if (!isObjectStream)
         {
-            // Enough of a stream to tell whether it is an XFA packet.
+            // Enough of a stream to tell whether it is an XFA packet: its start, up to its endstream.
             var probe = (int)Math.Min(XfaProbeBytes, dictionary.Get("Length") is { Kind: PdfKind.Integer, Number: > 0 and var l } ? l : XfaProbeBytes);
             if (available < probe && !final)
             {
-                return Wait(hit, _bufferOffset + dataStart + probe);
+                return Wait(hit, fileDataStart + probe);
             }
 
-            var head = Data.Slice(dataStart, Math.Min(available, probe));
-            var text = Decode(head, filters, earlyChange, 4096, probe: true);
-            if (text is null || !LooksLikeXfa(text))
+            var window = Math.Min(available, probe);
+            var endstream = NextEndstream(fileDataStart, fileDataStart + window);
+            if (endstream >= 0)
             {
+                window = (int)(endstream - fileDataStart);
+            }
+
+            var text = Decode(dataStart, window, filters, earlyChange, 4096, probe: true);
+            if (text.Array is null || !LooksLikeXfa(text))
+            {
+                Decoded(objectNumber, fileDataStart + window);
                 return true;
             }
         }
@@ -390,9 +454,9 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return true;
         }
 
-        var raw = Data.Slice(dataStart, length);
-        var content = Decode(raw, filters, earlyChange, MaxInflatedStreamBytes, probe: false);
-        if (content is null)
+        Decoded(objectNumber, fileDataStart + length);
+        var content = Decode(dataStart, length, filters, earlyChange, MaxInflatedStreamBytes, probe: false);
+        if (content.Array is null)
         {
             _damaged ??= $"stream {objectNumber} cannot be decompressed";
             return true;
@@ -408,6 +472,13 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         }
 
         return true;
+    }
+
+    /// <summary>Stream <paramref name="objectNumber"/>'s data, up to <paramref name="end"/>, has been decoded (probed): no later stream may start inside it.</summary>
+    private void Decoded(long objectNumber, long end)
+    {
+        _decodedEnd = Math.Max(_decodedEnd, end);
+        _decodedStream = objectNumber;
     }
 
     /// <summary>The stream's data length from a direct <c>/Length</c> that ends at <c>endstream</c>, else up to the next <c>endstream</c>.</summary>
@@ -439,8 +510,9 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         }
 
         var search = data[dataStart..];
-        var at = search.IndexOf("endstream"u8);
-        if (at < 0)
+        var endstream = NextEndstream(_bufferOffset + dataStart, End);
+        var at = (int)(endstream - (_bufferOffset + dataStart));
+        if (endstream < 0)
         {
             if (!final)
             {
@@ -459,8 +531,14 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         return true;
     }
 
-    private void ObjectStream(PdfValue dictionary, long streamNumber, byte[] content)
+    /// <summary>
+    /// The objects of an object stream: the header's <c>/N</c> pairs (number, offset from <c>/First</c>) must list
+    /// strictly increasing offsets, and each object is parsed within its own slice (up to the next offset), so that no
+    /// byte is parsed twice; repeated or decreasing offsets make the stream malformed (unverifiable).
+    /// </summary>
+    private void ObjectStream(PdfValue dictionary, long streamNumber, ArraySegment<byte> segment)
     {
+        var content = segment.AsSpan();
         var count = dictionary.Get("N") is { Kind: PdfKind.Integer, Number: >= 0 } n ? n.Number : 0;
         var first = dictionary.Get("First") is { Kind: PdfKind.Integer, Number: >= 0 } f ? f.Number : 0;
         if (count > MaxObjectStreamObjects || first > content.Length)
@@ -469,7 +547,9 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return;
         }
 
-        var header = new PdfParser(content.AsSpan(0, (int)first), 0);
+        var numbers = new List<long>();
+        var offsets = new List<long>();
+        var header = new PdfParser(content[..(int)first], 0, Budget);
         for (var i = 0; i < count; i++)
         {
             var number = header.ParseValue();
@@ -479,23 +559,36 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
                 break;
             }
 
-            var at = first + offset.Number;
-            if (at >= content.Length)
+            if (offsets.Count > 0 && offset.Number <= offsets[^1])
             {
-                continue;
+                _unverifiable = $"object stream {streamNumber} is malformed: its header gives object {number.Number} offset {offset.Number}, not after the offset {offsets[^1]} of the object before";
+                return;
             }
 
-            var parser = new PdfParser(content, (int)at);
+            numbers.Add(number.Number);
+            offsets.Add(offset.Number);
+        }
+
+        for (var i = 0; i < offsets.Count; i++)
+        {
+            var at = first + offsets[i];
+            if (at >= content.Length)
+            {
+                break;
+            }
+
+            var end = i + 1 < offsets.Count ? Math.Min(first + offsets[i + 1], content.Length) : content.Length;
+            var parser = new PdfParser(content[..(int)end], (int)at, Budget);
             var value = parser.ParseValue();
             if (parser.TooDeep)
             {
-                _unverifiable = $"object {number.Number} nests deeper than {PdfParser.MaxDepth} levels";
+                _unverifiable = $"object {numbers[i]} nests deeper than {PdfParser.MaxDepth} levels";
                 return;
             }
 
             if (value is not null)
             {
-                _analysis.Examine(value, number.Number);
+                _analysis.Examine(value, numbers[i]);
             }
         }
     }
@@ -557,69 +650,117 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     /// <summary>Streams that may be an XFA packet: no <c>/Type</c> or <c>/Subtype</c> (images, fonts, forms, metadata and files all have one).</summary>
     private static bool MayBeXfa(PdfValue dictionary) => !dictionary.Has("Subtype") && !dictionary.Has("Type") && !dictionary.Has("Length1");
 
-    private static bool LooksLikeXfa(byte[] text)
+    private bool LooksLikeXfa(ReadOnlySpan<byte> text)
     {
-        var span = text.AsSpan();
-        return span.IndexOf("xfa.org/schema"u8) >= 0 || span.IndexOf("<xdp:xdp"u8) >= 0 || span.IndexOf("<template"u8) >= 0;
-    }
-
-    private static bool XfaHasScript(byte[] xml)
-    {
-        var span = xml.AsSpan();
-        int at;
-        while ((at = span.IndexOf("<"u8)) >= 0)
-        {
-            span = span[(at + 1)..];
-            var colon = span.IndexOf((byte)':');
-            var nameEnd = span.IndexOfAny(NameEnds);
-            if (nameEnd < 0)
-            {
-                break;
-            }
-
-            var name = colon >= 0 && colon < nameEnd ? span[(colon + 1)..nameEnd] : span[..nameEnd];
-            if (name.SequenceEqual("script"u8) && span[nameEnd] != '/')
-            {
-                // <script ...>code</script>: a script with a body (an empty element runs nothing).
-                var close = span.IndexOf((byte)'>');
-                return close > 0 && span[close - 1] != '/';
-            }
-        }
-
-        return false;
+        Budget.ChargeBytes(3L * text.Length);
+        return text.IndexOf("xfa.org/schema"u8) >= 0 || text.IndexOf("<xdp:xdp"u8) >= 0 || text.IndexOf("<template"u8) >= 0;
     }
 
     /// <summary>
-    /// Decodes a stream's data through <paramref name="filters"/>, each stage bounded by <paramref name="limit"/>, the
-    /// ratio to the encoded size and the file's total; null when damaged or a bomb. A probe keeps what it got.
+    /// True when the XFA packet has a <c>&lt;script&gt;</c> (any prefix) with a body: at each <c>&lt;</c>, the name up to
+    /// the next white space, <c>&gt;</c> or <c>/</c>, less a prefix up to its first colon. One forward pass: the next
+    /// colon, name end and <c>&lt;</c> are each searched from where the last search ended, so each byte is looked at
+    /// a bounded number of times, however many <c>&lt;</c> there are.
     /// </summary>
-    private byte[]? Decode(ReadOnlySpan<byte> encoded, List<string> filters, bool earlyChange, int limit, bool probe)
+    private bool XfaHasScript(ReadOnlySpan<byte> xml)
     {
-        var cap = probe ? limit : (int)Math.Min(limit, Math.Min(MaxInflatedTotalBytes - _inflatedTotal, (1024L * 1024) + ((long)encoded.Length * MaxInflateRatio)));
-        var data = encoded.ToArray();
+        var less = new NextIndex();
+        var colon = new NextIndex();
+        var nameEnd = new NextIndex();
+        for (var from = 0; ;)
+        {
+            var at = less.Find(xml, from, static (s) => s.IndexOf((byte)'<'), Budget);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            var start = at + 1;
+            var end = nameEnd.Find(xml, start, static (s) => s.IndexOfAny(NameEnds), Budget);
+            if (end < 0)
+            {
+                return false;
+            }
+
+            var prefixEnd = colon.Find(xml, start, static (s) => s.IndexOf((byte)':'), Budget);
+            var nameStart = prefixEnd >= 0 && prefixEnd < end ? prefixEnd + 1 : start;
+            if (xml[nameStart..end].SequenceEqual("script"u8) && xml[end] != '/')
+            {
+                // <script ...>code</script>: a script with a body (an empty element runs nothing).
+                var close = xml[start..].IndexOf((byte)'>');
+                Budget.ChargeBytes(close < 0 ? xml.Length - start : close);
+                return close > 0 && xml[start + close - 1] != '/';
+            }
+
+            from = start;
+        }
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="length"/> bytes of stream data at <paramref name="dataStart"/> through
+    /// <paramref name="filters"/>, each stage bounded by <paramref name="limit"/>, the ratio to the encoded size, the
+    /// file's total and what the check's budget can still pay for (every stage's output, and as much again to read
+    /// it); no array when damaged or a bomb. A probe keeps what it got. The data is read where it is held and each
+    /// stage's output handed to the next as it is (no copies).
+    /// </summary>
+    private ArraySegment<byte> Decode(int dataStart, int length, List<string> filters, bool earlyChange, int limit, bool probe)
+    {
+        var affordable = (Budget.Limit - Budget.Spent) / ((filters.Count + 1L) * WorkCost.DecodedByte);
+        var cap = probe ? limit : (int)Math.Max(0, Math.Min(Math.Min(limit, affordable), Math.Min(MaxInflatedTotalBytes - _inflatedTotal, (1024L * 1024) + ((long)length * MaxInflateRatio))));
+        var data = new ArraySegment<byte>(_buffer, dataStart, length);
         foreach (var filter in filters)
         {
             using var output = new MemoryStream();
-            var result = PdfFilters.Decode(filter, data, cap, earlyChange, output);
+            var result = PdfFilters.Decode(filter, data, cap, earlyChange, output, Budget);
             if (result == PdfFilters.Result.TooLarge && !probe)
             {
                 _unverifiable = $"a compressed stream decodes to more than {cap} bytes (a decompression bomb?)";
-                return null;
+                return default;
             }
 
             if (result == PdfFilters.Result.Damaged && !probe)
             {
-                return null;
+                return default;
             }
 
-            data = output.ToArray();
+            data = new ArraySegment<byte>(output.GetBuffer(), 0, (int)output.Length);
         }
 
         if (!probe)
         {
-            _inflatedTotal += data.Length;
+            _inflatedTotal += data.Count;
         }
 
         return data;
     }
+
+    /// <summary>
+    /// The next index of something in a span at or after a position that never decreases: a search runs only past
+    /// where the last one ended, so that all the searches together look at each byte once.
+    /// </summary>
+    private struct NextIndex
+    {
+        private int _hit;
+        private int _searchedTo;
+        private bool _started;
+
+        /// <summary>The first index at or after <paramref name="from"/> where <paramref name="search"/> finds its target, or -1.</summary>
+        public int Find(ReadOnlySpan<byte> span, int from, SpanSearch search, WorkBudget budget)
+        {
+            if (_started && (_hit >= from || (_hit < 0 && _searchedTo >= span.Length)))
+            {
+                return _hit;
+            }
+
+            _started = true;
+            var start = Math.Max(from, _searchedTo);
+            var at = search(span[start..]);
+            budget.ChargeBytes(at < 0 ? span.Length - start : at + 1);
+            _hit = at < 0 ? -1 : start + at;
+            _searchedTo = at < 0 ? span.Length : start + at + 1;
+            return _hit;
+        }
+    }
+
+    private delegate int SpanSearch(ReadOnlySpan<byte> span);
 }
