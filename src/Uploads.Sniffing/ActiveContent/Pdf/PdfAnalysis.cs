@@ -10,7 +10,7 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// Bounded work: an edge keeps only what tracing needs (the trigger its key path names, or the path's first key), never
 /// the path; a script is kept once per object and first key; tracing builds the reference graph once and finds each
 /// object's nearest trigger by one breadth-first pass over all edges (<see cref="Findings"/>), so that no edge is
-/// visited twice however many scripts share it. Every dictionary, value and edge charges the check's budget.
+/// visited twice however many scripts share it. Every dictionary and edge charges the check's budget (each value's visit is charged with its parse).
 /// </para>
 /// </summary>
 internal sealed class PdfAnalysis(WorkBudget budget)
@@ -91,7 +91,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
             return;
         }
 
-        _budget.Charge(WorkCost.Token);
+        // Each value's visit is charged with its parse (PdfParser: every value parsed is examined once).
         switch (value.Kind)
         {
             case PdfKind.Dictionary:
@@ -188,7 +188,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     /// <summary>Records what the dictionary is and does (one pass over its entries, the last of a repeated key counting); its kind.</summary>
     private ContainerKind Inspect(PdfValue dictionary, long objectNumber)
     {
-        _budget.Charge(WorkCost.Node);
+        _budget.Charge(WorkCost.Token);
         var facts = DictionaryFacts.Of(dictionary);
         if (facts.Action == "JavaScript" || facts.HasJs)
         {

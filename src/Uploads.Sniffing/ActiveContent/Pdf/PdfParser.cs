@@ -10,7 +10,8 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// more bytes, or accepts what was parsed at the end of the file). Strings are skipped, never interpreted: text that
 /// mentions <c>/JavaScript</c> is a string, not a name.
 /// Every value parsed charges the check's <see cref="WorkBudget"/>: the bytes it spans (a look-ahead that is given back
-/// included) and a value's weight (<see cref="WorkCost.Token"/>, a container <see cref="WorkCost.Node"/>).
+/// included) and a value's weight (<see cref="WorkCost.Token"/>, twice when it is allocated rather than shared; a
+/// container <see cref="WorkCost.Node"/>), which covers its one examination by <see cref="PdfAnalysis"/> too.
 /// </summary>
 internal ref struct PdfParser
 {
@@ -127,7 +128,7 @@ internal ref struct PdfParser
         {
             case (byte)'/':
                 Position++;
-                return PdfValue.Name(ReadName());
+                return Allocated(ReadName());
             case (byte)'<' when Position + 1 < _data.Length && _data[Position + 1] == '<':
                 Position += 2;
                 return ParseDictionary(depth);
@@ -152,8 +153,19 @@ internal ref struct PdfParser
                 Position++;
                 return PdfValue.Other;
             default:
-                return ParseNumberOrKeyword();
+                return Allocated(ParseNumberOrKeyword());
         }
+    }
+
+    /// <summary>A value that is not one of the shared ones costs its allocation besides its parse (<see cref="WorkCost.Token"/> more).</summary>
+    private readonly PdfValue Allocated(PdfValue value)
+    {
+        if (!value.Shared)
+        {
+            _budget.Charge(WorkCost.Token);
+        }
+
+        return value;
     }
 
     private PdfValue ParseDictionary(int depth)
@@ -195,7 +207,7 @@ internal ref struct PdfParser
 
             ChargeRead(WorkCost.Token);
             Position++;
-            var key = ReadName();
+            var key = Allocated(ReadName()).Text!;
             if (depth >= MaxDepth)
             {
                 SkipOne();
@@ -253,7 +265,8 @@ internal ref struct PdfParser
                 break;
             }
 
-            items.Add(value);
+            // Nothing reads the integers of an array (widths, indexes, coordinates): not kept, only counted.
+            items.Add(value.Kind == PdfKind.Integer ? PdfValue.Other : value);
         }
 
         return PdfValue.Array(items);
@@ -269,6 +282,11 @@ internal ref struct PdfParser
 
     private bool IsObjectEnd()
     {
+        if (Position >= _data.Length || _data[Position] is not ((byte)'e' or (byte)'s' or (byte)'o'))
+        {
+            return false;
+        }
+
         var rest = _data[Position..];
         return StartsWithKeyword(rest, "endobj"u8) || StartsWithKeyword(rest, "stream"u8) || StartsWithKeyword(rest, "endstream"u8) || StartsWithKeyword(rest, "obj"u8);
     }
@@ -292,7 +310,7 @@ internal ref struct PdfParser
         var token = _data[start..Position];
         if (!TryInteger(token, out var number))
         {
-            return token.Length > 0 && char.IsAsciiLetter((char)token[0]) ? PdfValue.Keyword(Encoding.ASCII.GetString(token[..Math.Min(token.Length, 32)])) : PdfValue.Other;
+            return token.Length > 0 && char.IsAsciiLetter((char)token[0]) ? PdfValue.Keyword(token) : PdfValue.Other;
         }
 
         // "n g R" is a reference: look ahead without consuming unless it matches.
@@ -357,7 +375,7 @@ internal ref struct PdfParser
     }
 
     /// <summary>A name's characters after the slash, with <c>#xx</c> escapes decoded (ISO 32000 §7.3.5); at most 256 bytes besides escapes.</summary>
-    private string ReadName()
+    private PdfValue ReadName()
     {
         var end = Position;
         while (end < _data.Length && IsRegular(_data[end]) && _data[end] != '#')
@@ -371,7 +389,7 @@ internal ref struct PdfParser
             var name = _data[Position..end];
             Position = end;
             HitEnd |= end == _data.Length;
-            return Encoding.Latin1.GetString(name[..Math.Min(name.Length, 256)]);
+            return PdfValue.Name(name[..Math.Min(name.Length, 256)]);
         }
 
         var bytes = new List<byte>();
@@ -403,7 +421,7 @@ internal ref struct PdfParser
             HitEnd = true;
         }
 
-        return Encoding.Latin1.GetString(bytes.ToArray());
+        return PdfValue.Name(bytes.ToArray());
     }
 
     private static bool IsHex(byte b) => char.IsAsciiHexDigit((char)b);
