@@ -85,19 +85,20 @@ public static class PdfShapes
 
     /// <summary>
     /// Many references: JavaScript actions in objects of their own, all listed by one hub (<c>/Next</c>), which
-    /// fan-in objects reference again and again under <c>/Kids</c>, <c>/Names</c> and <c>/Next</c> (no trigger
-    /// anywhere, so a per-script trace walks the whole fan-in once per script). Half the bytes are scripts, half
-    /// fan-in references; everything sits in object streams (unfiltered, so that the file's size is its work).
+    /// fan-in objects reference again and again under <c>/Kids</c>, <c>/Names</c> and <c>/Next</c>, and the catalog's
+    /// <c>/OpenAction</c> once: a per-script trace queued the whole fan-in (with a copy of each path) once per script.
+    /// Half the bytes are scripts, half fan-in references; all but the catalog sit in object streams (unfiltered, so
+    /// that the file's size is its work).
     /// </summary>
     private static byte[] Edges(int size)
     {
         var pdf = new PdfBuilder();
-        pdf.Object(1, "<< /Type /Catalog /Pages 2 0 R >>");
+        pdf.Object(1, "<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>");
         pdf.Object(2, "<< /Type /Pages /Kids [] /Count 0 >>");
 
-        // About 55 bytes a script (its object, its header entry, its reference in the hub), 6 bytes a fan-in reference.
+        // About 55 bytes a script (its object, its header entry, its reference in the hub), 7 bytes a fan-in reference.
         var scripts = Math.Max(2, size / 2 / 55);
-        var fanIn = Math.Max(8, size / 2 / 6);
+        var fanIn = Math.Max(8, size / 2 / 7);
         const int Hub = 5;
         const int FirstScript = 100;
         var objects = new List<(int Number, byte[] Body)>();

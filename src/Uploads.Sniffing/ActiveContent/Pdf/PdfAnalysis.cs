@@ -437,7 +437,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
         {
             _analysis = analysis;
             _edges = analysis._edges;
-            analysis._budget.Charge((long)_edges.Count * 2 * WorkCost.Token);
+            analysis._budget.Charge((long)_edges.Count * WorkCost.Token);
             (_targets, _byTarget) = Index(_edges, e => e.Target);
             (_sources, _bySource) = Index(_edges, e => e.Source);
 

@@ -466,7 +466,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         {
             ObjectStream(dictionary, objectNumber, content);
         }
-        else if (XfaHasScript(content))
+        else if (XfaHasScript(content, Budget))
         {
             _analysis.Add(ActiveContentKinds.PdfFormScripts, "PDF's XFA form runs scripts (<script> in the XFA template)");
         }
@@ -662,33 +662,33 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     /// colon, name end and <c>&lt;</c> are each searched from where the last search ended, so each byte is looked at
     /// a bounded number of times, however many <c>&lt;</c> there are.
     /// </summary>
-    private bool XfaHasScript(ReadOnlySpan<byte> xml)
+    internal static bool XfaHasScript(ReadOnlySpan<byte> xml, WorkBudget budget)
     {
         var less = new NextIndex();
         var colon = new NextIndex();
         var nameEnd = new NextIndex();
         for (var from = 0; ;)
         {
-            var at = less.Find(xml, from, static (s) => s.IndexOf((byte)'<'), Budget);
+            var at = less.Find(xml, from, static (s) => s.IndexOf((byte)'<'), budget);
             if (at < 0)
             {
                 return false;
             }
 
             var start = at + 1;
-            var end = nameEnd.Find(xml, start, static (s) => s.IndexOfAny(NameEnds), Budget);
+            var end = nameEnd.Find(xml, start, static (s) => s.IndexOfAny(NameEnds), budget);
             if (end < 0)
             {
                 return false;
             }
 
-            var prefixEnd = colon.Find(xml, start, static (s) => s.IndexOf((byte)':'), Budget);
+            var prefixEnd = colon.Find(xml, start, static (s) => s.IndexOf((byte)':'), budget);
             var nameStart = prefixEnd >= 0 && prefixEnd < end ? prefixEnd + 1 : start;
             if (xml[nameStart..end].SequenceEqual("script"u8) && xml[end] != '/')
             {
                 // <script ...>code</script>: a script with a body (an empty element runs nothing).
                 var close = xml[start..].IndexOf((byte)'>');
-                Budget.ChargeBytes(close < 0 ? xml.Length - start : close);
+                budget.ChargeBytes(close < 0 ? xml.Length - start : close);
                 return close > 0 && xml[start + close - 1] != '/';
             }
 
