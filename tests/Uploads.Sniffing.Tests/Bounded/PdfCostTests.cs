@@ -13,6 +13,9 @@ public sealed class PdfCostTests
 {
     private static readonly System.Buffers.SearchValues<byte> NameEnds = System.Buffers.SearchValues.Create(" \t\r\n>/"u8);
 
+    private const long MaxAllocatedBase = 64L * 1024 * 1024;
+    private const int MaxAllocatedPerByte = 24;
+
     public static TheoryData<int> Sizes => [4 * 1024, 64 * 1024, 1024 * 1024, 4 * 1024 * 1024];
 
     [Theory]
@@ -220,13 +223,18 @@ public sealed class PdfCostTests
         var bytes = PdfShapes.All.Single(s => s.Name == shape).Make(size);
         Assert.InRange(bytes.Length, 1, size + (size / 8) + 4096);
         var budget = WorkBudget.ForFile(bytes.Length);
+        var before = GC.GetAllocatedBytesForCurrentThread();
         var detected = await ContentSniffer.SniffAsync(
             (range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(bytes.AsMemory((int)range.Offset, range.Length)),
             bytes.Length,
             ActiveContentKinds.None,
             budget);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(MediaTypes.Pdf, detected.MediaType);
         Assert.False(budget.IsSpent, detected.Refusal);
+
+        // The sources complete synchronously, so the whole check ran on this thread: its allocations are linear too.
+        Assert.True(allocated < MaxAllocatedBase + (MaxAllocatedPerByte * bytes.Length), $"{allocated} bytes allocated for {bytes.Length}");
         return (detected, budget, bytes.Length);
     }
 

@@ -255,7 +255,6 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private bool Object(long hit, bool final)
     {
         var at = Relative(hit);
-        Budget.ChargeBytes(HeaderLookBack);
         if (!TryHeader(at, out var objectNumber) || (at + 3 < _count && PdfParser.IsRegular(Data[at + 3])))
         {
             _scanPosition = hit + 3;
@@ -314,7 +313,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         return true;
     }
 
-    /// <summary><c>n g</c> before <c>obj</c> at <paramref name="at"/>: the generation, white space, the object number, and a token boundary.</summary>
+    /// <summary><c>n g</c> before <c>obj</c> at <paramref name="at"/>: the generation, white space, the object number, and a token boundary (the bytes looked at charged).</summary>
     private bool TryHeader(int at, out long objectNumber)
     {
         objectNumber = -1;
@@ -333,6 +332,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         if (i == genEnd || i < 0 || !PdfParser.IsWhiteSpace(data[i]))
         {
+            Budget.ChargeBytes(at - i);
             return false;
         }
 
@@ -351,6 +351,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             i--;
         }
 
+        Budget.ChargeBytes(at - i);
         if (i == numberEnd || (i >= 0 && PdfParser.IsRegular(data[i])))
         {
             return false;
