@@ -15,7 +15,12 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// </summary>
 internal sealed class PdfAnalysis(WorkBudget budget)
 {
-    public const int MaxEdges = 2_000_000;
+    /// <summary>
+    /// The most action references a file may have (page tree, name trees, outlines and actions: a 100,000-page
+    /// document has a few hundred thousand); more refuse it as unverifiable, before the references cost more than its
+    /// budget (one costs about 70 units: parsed, kept, indexed).
+    /// </summary>
+    public const int MaxEdges = 1_000_000;
 
     /// <summary>The most distinct key names kept to name a trigger (<c>/AA /K</c>); beyond, a key reads <c>?</c>.</summary>
     private const int MaxKeptKeys = 4096;
@@ -117,6 +122,8 @@ internal sealed class PdfAnalysis(WorkBudget budget)
                     _budget.Charge(WorkCost.Token);
                     _edges.Add(EdgeHere(objectNumber, value.Number));
                 }
+
+                // Past the limit the file is refused (PdfScanner) as soon as this object is examined.
 
                 break;
             default:

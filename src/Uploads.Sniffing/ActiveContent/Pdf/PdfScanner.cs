@@ -83,11 +83,6 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             Process(final: true);
         }
 
-        if (_unverifiable is null && _analysis.TooManyEdges)
-        {
-            _unverifiable = "it has too many action references";
-        }
-
         if (_unverifiable is null && _analysis.HasXfa && _undecodable is { } undecodable)
         {
             _unverifiable = undecodable;
@@ -245,7 +240,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         if (value is { Kind: PdfKind.Dictionary })
         {
-            _analysis.Examine(value, -1);
+            Examine(value, -1);
         }
 
         _scanPosition = Math.Max(hit + 7, _bufferOffset + parser.Position);
@@ -282,7 +277,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         if (value is not null)
         {
-            _analysis.Examine(value, objectNumber);
+            Examine(value, objectNumber);
         }
 
         if (keyword == "stream" && value is { Kind: PdfKind.Dictionary })
@@ -311,6 +306,16 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         _scanPosition = Math.Max(hit + 3, _bufferOffset + parser.Position);
         return true;
+    }
+
+    /// <summary>Examines an object's value; past <see cref="PdfAnalysis.MaxEdges"/> action references, the file is unverifiable at once.</summary>
+    private void Examine(PdfValue value, long objectNumber)
+    {
+        _analysis.Examine(value, objectNumber);
+        if (_analysis.TooManyEdges)
+        {
+            _unverifiable ??= $"it has more than {PdfAnalysis.MaxEdges} action references";
+        }
     }
 
     /// <summary><c>n g</c> before <c>obj</c> at <paramref name="at"/>: the generation, white space, the object number, and a token boundary (the bytes looked at charged).</summary>
@@ -589,7 +594,11 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
             if (value is not null)
             {
-                _analysis.Examine(value, numbers[i]);
+                Examine(value, numbers[i]);
+                if (_unverifiable is not null)
+                {
+                    return;
+                }
             }
         }
     }
