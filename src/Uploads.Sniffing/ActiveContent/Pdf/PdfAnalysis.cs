@@ -31,6 +31,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     /// <summary>Key id of an <c>/AA</c> edge whose event key is in the object it references (<c>/AA 7 0 R</c>).</summary>
     private const int KeyBelow = -1;
 
+    /// <summary>A cached key id not looked up yet.</summary>
+    private const int NotLookedUp = int.MinValue;
+
     private static readonly ActiveContentFinding Untraced = new(ActiveContentKinds.PdfJavaScript, "PDF contains a JavaScript action (/JS)");
 
     private readonly WorkBudget _budget = budget;
@@ -44,6 +47,8 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     private readonly Dictionary<string, int> _keyIds = new(StringComparer.Ordinal);
     private readonly List<PathStep> _path = [];
     private int _firstTrigger = -1;
+    private int _firstKeyId = NotLookedUp;
+    private int _eventKeyId = NotLookedUp;
     private int _edgeKeysOnPath;
     private int _edgeCount;
 
@@ -135,9 +140,20 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     {
         var role = RoleOf(key);
         _path.Add(new(key, container, role));
+        var at = _path.Count - 1;
+        if (at == 0)
+        {
+            _firstKeyId = NotLookedUp;
+        }
+
+        if (_firstTrigger >= 0 && at == _firstTrigger + 1)
+        {
+            _eventKeyId = NotLookedUp;
+        }
+
         if (_firstTrigger < 0 && role > KeyRole.Edge)
         {
-            _firstTrigger = _path.Count - 1;
+            _firstTrigger = at;
         }
 
         if (role != KeyRole.None)
@@ -166,13 +182,19 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     {
         if (_firstTrigger < 0)
         {
-            return new(source, target, KeyRole.None, ContainerKind.Other, KeyId(_path[0].Key));
+            return new(source, target, KeyRole.None, ContainerKind.Other, FirstKeyId());
         }
 
         var step = _path[_firstTrigger];
-        var key = step.Role != KeyRole.AA ? UnknownKey : _firstTrigger + 1 < _path.Count ? KeyId(_path[_firstTrigger + 1].Key) : KeyBelow;
+        var key = step.Role != KeyRole.AA ? UnknownKey : _firstTrigger + 1 < _path.Count ? EventKeyId() : KeyBelow;
         return new(source, target, step.Role, step.Container, key);
     }
+
+    /// <summary>The id of the path's first key, looked up once while that key is on the path (the references of one array share it).</summary>
+    private int FirstKeyId() => _firstKeyId != NotLookedUp ? _firstKeyId : _firstKeyId = KeyId(_path[0].Key);
+
+    /// <summary>The id of the key after the first trigger (<c>/AA</c>'s event), looked up once while it is on the path.</summary>
+    private int EventKeyId() => _eventKeyId != NotLookedUp ? _eventKeyId : _eventKeyId = KeyId(_path[_firstTrigger + 1].Key);
 
     private int KeyId(string key)
     {
@@ -277,7 +299,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
             return;
         }
 
-        var first = _path.Count > 0 ? KeyId(_path[0].Key) : KeyBelow;
+        var first = _path.Count > 0 ? FirstKeyId() : KeyBelow;
         if (_untracedScripts.Add((objectNumber, first)))
         {
             _budget.Charge(WorkCost.Token);
