@@ -47,6 +47,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private long _endstreamSearched;
     private long _decodedEnd;
     private long _decodedStream = -1;
+    private long _examinedHit = -1;
     private long _inflatedTotal;
     private string? _unverifiable;
     private string? _damaged;
@@ -275,8 +276,10 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return true;
         }
 
-        if (value is not null)
+        if (value is not null && hit != _examinedHit)
         {
+            // A stream's dictionary is examined once, not again when its data makes it wait for more bytes.
+            _examinedHit = hit;
             Examine(value, objectNumber);
         }
 
