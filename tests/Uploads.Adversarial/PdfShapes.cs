@@ -33,6 +33,7 @@ public static class PdfShapes
         new("pdf-xfa-quadratic", "form.pdf", ContentType, true, size => Xfa(size, script: false)),
         new("pdf-xfa-quadratic-script", "form.pdf", ContentType, false, size => Xfa(size, script: true)),
         new("pdf-nested-streams", "statement.pdf", ContentType, false, NestedStreams),
+        new("pdf-many-tiny-streams", "statement.pdf", ContentType, false, TinyStreams),
     ];
 
     /// <summary>
@@ -198,6 +199,31 @@ public static class PdfShapes
 
         nested.Write("\n3 0 obj\n<< /S /Launch /F (cmd.exe) >>\nendobj\nendstream\nendobj\n"u8);
         pdf.Raw(nested.ToArray());
+        return pdf.Finish(root: 1);
+    }
+
+    /// <summary>
+    /// As many tiny Flate streams without <c>/Type</c> as the size allows (each one a possible XFA packet that the
+    /// checker must start to inflate), then a launch action: the cost of setting up a decoder, paid per stream.
+    /// </summary>
+    private static byte[] TinyStreams(int size)
+    {
+        var pdf = new PdfBuilder();
+        pdf.Object(1, "<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>");
+        pdf.Object(2, "<< /Type /Pages /Kids [] /Count 0 >>");
+        pdf.Object(3, "<< /S /Launch /F (cmd.exe) >>");
+        var data = Deflate("q Q"u8.ToArray());
+        var body = new MemoryStream();
+        var number = 4;
+        while (pdf.Length + body.Length + 200 + (20 * (number + 1)) <= size)
+        {
+            pdf.Register(number, body.Length);
+            body.Write(Encoding.ASCII.GetBytes($"{number++} 0 obj<</Filter/FlateDecode/Length {data.Length}>>stream\n"));
+            body.Write(data);
+            body.Write("\nendstream endobj\n"u8);
+        }
+
+        pdf.Raw(body.ToArray());
         return pdf.Finish(root: 1);
     }
 

@@ -72,12 +72,24 @@ public sealed class PdfCostTests
         Assert.True(budget.Spent < budget.Limit * 3 / 4, $"{budget.Spent} of {budget.Limit}");
     }
 
+    /// <summary>Each stream that may be an XFA packet costs a decoder's set-up, whatever its size: linear in the count, a few units a byte.</summary>
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task SniffAsync_ManyTinyFlateStreams_ProbedAtLinearCost(int size)
+    {
+        var (detected, budget, length) = await SniffAsync("pdf-many-tiny-streams", size);
+
+        Assert.Contains("(/Launch)", detected.Refusal, StringComparison.Ordinal);
+        Assert.True(budget.Spent < (WorkBudget.BaseUnits / 8) + (8L * length), $"{budget.Spent} for {length} bytes");
+    }
+
     [Theory]
     [InlineData("pdf-objstm-repeated-offsets", "object stream 4 is malformed", 50)]
     [InlineData("pdf-nested-streams", "stream 4 is larger than 16 MiB", 50)]
     [InlineData("pdf-xfa-quadratic", null, 50)]
     [InlineData("pdf-xfa-quadratic-script", "PDF's XFA form runs scripts", 50)]
     [InlineData("pdf-objstm-edges", "it has more than 1000000 action references", 75)] // 16 MiB of script objects parsed first
+    [InlineData("pdf-many-tiny-streams", "(/Launch)", 75)]
     public async Task SniffAsync_ShapeAt32MiB_DecidedForItsStructureWithinItsBudget(string shape, string? reason, int percent)
     {
         var (detected, budget, _) = await SniffAsync(shape, 32 * 1024 * 1024);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 
 namespace Uploads.Sniffing.ActiveContent.Pdf;
@@ -63,13 +64,16 @@ internal static class PdfFilters
     {
         var span = input.AsSpan();
         var raw = span.Length < 2 || (((span[0] << 8) | span[1]) % 31 != 0) || (span[0] & 0x0F) != 8;
+
+        // Pooled: a file of many small streams would otherwise allocate a buffer for each.
+        var size = Math.Min(64 * 1024, cap + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
             using var source = new MemoryStream(input.Array!, input.Offset, input.Count, writable: false);
             using Stream inflater = raw ? new DeflateStream(source, CompressionMode.Decompress) : new ZLibStream(source, CompressionMode.Decompress);
-            var buffer = new byte[Math.Min(64 * 1024, cap + 1)];
             int read;
-            while ((read = inflater.Read(buffer, 0, buffer.Length)) > 0)
+            while ((read = inflater.Read(buffer, 0, size)) > 0)
             {
                 budget.ChargeBytes(read, WorkCost.DecodedByte);
                 var room = cap - (int)output.Length;
@@ -85,6 +89,10 @@ internal static class PdfFilters
         catch (Exception exception) when (exception is InvalidDataException or IOException)
         {
             return Result.Damaged;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
