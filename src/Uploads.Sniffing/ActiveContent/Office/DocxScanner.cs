@@ -32,12 +32,12 @@ internal static class DocxScanner
 
     public static SniffOutcome Check(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string mainPart, bool macrosDeclared)
     {
-        var findings = new List<ActiveContentFinding>();
+        var findings = new Findings(context.Budget);
         return Scan(context, allowance, entries, mainPart, macrosDeclared, "DOCX", depth: 0, findings) switch
         {
-            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings, context.AllowedActiveContent),
+            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings.List, context.AllowedActiveContent),
             SniffOutcome.NeedBytes need => need,
-            var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings),
+            var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings.List),
         };
     }
 
@@ -48,13 +48,13 @@ internal static class DocxScanner
     /// located (its local header read and compared), then, once all are held, each is inflated once and read.
     /// Null when done; else the range needed, or a <see cref="SniffOutcome.Detected"/> whose refusal says what could not be checked.
     /// </summary>
-    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, int depth, List<ActiveContentFinding> findings)
+    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, int depth, Findings findings)
     {
         var budget = context.Budget;
         var macros = $"{label} contains macros (a VBA project); save it as a macro-free .docx";
         if (macrosDeclared)
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, macros);
+            findings.Add(ActiveContentKinds.OfficeMacros, macros);
         }
 
         var parts = new List<Zip.Central>();
@@ -66,12 +66,12 @@ internal static class DocxScanner
             var lower = name.ToLowerInvariant();
             if (lower.EndsWith("vbaproject.bin", StringComparison.Ordinal) || lower.EndsWith("vbadata.xml", StringComparison.Ordinal))
             {
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, macros);
+                findings.Add(ActiveContentKinds.OfficeMacros, macros);
             }
 
             if (lower.Contains("activex/", StringComparison.Ordinal))
             {
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
+                findings.Add(ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
             }
 
             if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower))
@@ -218,7 +218,7 @@ internal static class DocxScanner
         MaxCharactersInDocument = MaxInflatedPartBytes,
     };
 
-    private static string? Relationships(WorkBudget budget, byte[] xml, string label, List<ActiveContentFinding> findings)
+    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings)
     {
         try
         {
@@ -242,10 +242,10 @@ internal static class DocxScanner
                 switch (kind)
                 {
                     case "vbaproject":
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, $"{label} contains macros (a VBA project); save it as a macro-free .docx");
+                        findings.Add(ActiveContentKinds.OfficeMacros, $"{label} contains macros (a VBA project); save it as a macro-free .docx");
                         break;
                     case "control" or "activexcontrol" or "activexcontrolbinary":
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
+                        findings.Add(ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
                         break;
                     default:
                         break;
@@ -265,7 +265,7 @@ internal static class DocxScanner
                     "image" => $"{label} loads an image from outside the document (a file:, UNC or web address)",
                     _ => $"{label} loads content from outside the document ({Zip.Printable(kind)} relationship)",
                 };
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, reason);
+                findings.Add(ActiveContentKinds.OfficeExternalContent, reason);
             }
 
             return null;
@@ -277,7 +277,7 @@ internal static class DocxScanner
     }
 
     /// <summary>Field instructions: <c>w:fldSimple/@w:instr</c>, and the <c>w:instrText</c> runs between a field's begin and separate (nested fields each their own).</summary>
-    private static string? Fields(WorkBudget budget, byte[] xml, string label, List<ActiveContentFinding> findings)
+    private static string? Fields(WorkBudget budget, byte[] xml, string label, Findings findings)
     {
         try
         {
@@ -328,7 +328,7 @@ internal static class DocxScanner
                         break;
                     case XmlNodeType.Element when reader.LocalName == "OLEObject" && reader.GetAttribute("ProgID")?.Trim() is { } progId
                         && (progId.Equals("Equation.3", StringComparison.OrdinalIgnoreCase) || progId.Equals("Equation.2", StringComparison.OrdinalIgnoreCase)):
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a Microsoft Equation 3.0 object (the Equation Editor that CVE-2017-11882 exploits); retype the formula with Word's built-in equations");
+                        findings.Add(ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a Microsoft Equation 3.0 object (the Equation Editor that CVE-2017-11882 exploits); retype the formula with Word's built-in equations");
                         break;
                     case XmlNodeType.Element when reader.LocalName == "instrText" && !reader.IsEmptyElement:
                         inInstruction = true;
@@ -371,7 +371,7 @@ internal static class DocxScanner
         }
     }
 
-    private static void Instruction(WorkBudget budget, string code, string label, List<ActiveContentFinding> findings)
+    private static void Instruction(WorkBudget budget, string code, string label, Findings findings)
     {
         budget.ChargeBytes(code.Length);
         var text = code.Trim().TrimStart('\\', '"').TrimStart();
@@ -384,12 +384,12 @@ internal static class DocxScanner
         var keyword = text[..end].ToUpperInvariant();
         if (keyword is "DDE" or "DDEAUTO")
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a {keyword} field");
+            findings.Add(ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a {keyword} field");
         }
         else if (keyword is "INCLUDEPICTURE" or "INCLUDETEXT" or "IMPORT" or "LINK"
             && (text.Contains("://", StringComparison.Ordinal) || text.Contains(@"\\", StringComparison.Ordinal) || text.Contains("file:", StringComparison.OrdinalIgnoreCase)))
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"{label} fetches content from outside the document with an {keyword} field");
+            findings.Add(ActiveContentKinds.OfficeExternalContent, $"{label} fetches content from outside the document with an {keyword} field");
         }
     }
 
@@ -400,7 +400,7 @@ internal static class DocxScanner
     /// file's <paramref name="allowance"/> and budget), or anything else (refused: a file whose program cannot be
     /// known). Null, or what could not be checked.
     /// </summary>
-    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, List<ActiveContentFinding> findings)
+    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, Findings findings)
     {
         var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent, Budget = context.Budget };
         input.Add(0, content);
@@ -415,7 +415,7 @@ internal static class DocxScanner
 
             foreach (var (kind, reason) in OleScanner.Find(entries, label, rootIsObject: true))
             {
-                ActiveContentVerdict.Add(findings, kind, reason);
+                findings.Add(kind, reason);
             }
 
             return null;
@@ -423,7 +423,7 @@ internal static class DocxScanner
 
         if (!span.StartsWith("PK\x03\x04"u8))
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a file that is neither an Office document nor an OLE object ({Zip.Printable(name)})");
+            findings.Add(ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a file that is neither an Office document nor an OLE object ({Zip.Printable(name)})");
             return null;
         }
 
@@ -451,7 +451,7 @@ internal static class DocxScanner
     }
 
     /// <summary>A workbook's external link part: a <c>ddeLink</c> runs a program (Excel's DDE), an <c>oleLink</c> opens a linked object.</summary>
-    private static string? ExternalLink(WorkBudget budget, byte[] xml, string label, List<ActiveContentFinding> findings)
+    private static string? ExternalLink(WorkBudget budget, byte[] xml, string label, Findings findings)
     {
         try
         {
@@ -465,11 +465,11 @@ internal static class DocxScanner
 
                 if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "ddeLink")
                 {
-                    ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a DDE link (ddeLink)");
+                    findings.Add(ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a DDE link (ddeLink)");
                 }
                 else if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "oleLink")
                 {
-                    ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"{label} links an OLE object outside the document (oleLink)");
+                    findings.Add(ActiveContentKinds.OfficeExternalContent, $"{label} links an OLE object outside the document (oleLink)");
                 }
             }
 
@@ -478,6 +478,26 @@ internal static class DocxScanner
         catch (XmlException)
         {
             return "is not well-formed XML";
+        }
+    }
+
+    /// <summary>
+    /// The findings of one check, each reason once: a set beside the list, since a package may add one per embedded
+    /// object (thousands), and looking each up in the list would make the check quadratic.
+    /// </summary>
+    private sealed class Findings(WorkBudget budget)
+    {
+        private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
+
+        public List<ActiveContentFinding> List { get; } = [];
+
+        public void Add(ActiveContentKinds kind, string reason)
+        {
+            budget.ChargeBytes(reason.Length);
+            if (_reasons.Add(reason))
+            {
+                List.Add(new(kind, reason));
+            }
         }
     }
 }
