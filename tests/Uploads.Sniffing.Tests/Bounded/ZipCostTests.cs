@@ -114,10 +114,12 @@ public sealed class ZipCostTests
             ("word/media/image3.bin", Noise(1200 * 1024)),
             ("word/_rels/document.xml.rels", Rels()));
 
-        var (rounds, spentOverRounds, outcome) = EvaluateOverRounds(bytes);
+        var (rounds, spentOverRounds, allocatedOverRounds, outcome) = EvaluateOverRounds(bytes);
         var whole = new SniffInput(bytes.Length);
         whole.Add(0, bytes);
+        var allocatedAtOnce = GC.GetAllocatedBytesForCurrentThread();
         var once = ContentSniffer.Evaluate(whole);
+        allocatedAtOnce = GC.GetAllocatedBytesForCurrentThread() - allocatedAtOnce;
 
         Assert.Equal(new SniffOutcome.Detected(MediaTypes.Docx, null), outcome);
         Assert.Equal(outcome, once);
@@ -126,6 +128,7 @@ public sealed class ZipCostTests
         // Inflating the story alone costs more than the difference: over the rounds it was inflated once.
         var storyCost = (long)story.Length * WorkCost.DecodedByte;
         Assert.True(spentOverRounds - whole.Budget.Spent < storyCost / 2, $"over {rounds} rounds {spentOverRounds}, at once {whole.Budget.Spent}, the story {storyCost}");
+        Assert.True(allocatedOverRounds - allocatedAtOnce < story.Length / 2, $"over {rounds} rounds {allocatedOverRounds} bytes allocated, at once {allocatedAtOnce}, the story {story.Length}");
     }
 
     [Fact]
@@ -277,10 +280,12 @@ public sealed class ZipCostTests
         Assert.True(budget.Spent < budget.Limit / 2, $"spent {budget.Spent} of {budget.Limit}");
     }
 
-    private static (int Rounds, long Spent, SniffOutcome Outcome) EvaluateOverRounds(byte[] bytes)
+    /// <summary>Evaluations answered with exactly the range asked for each time: the rounds, the units spent and the bytes allocated in all.</summary>
+    private static (int Rounds, long Spent, long Allocated, SniffOutcome Outcome) EvaluateOverRounds(byte[] bytes)
     {
         var input = new SniffInput(bytes.Length);
         var rounds = 0;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         SniffOutcome outcome;
         while ((outcome = ContentSniffer.Evaluate(input)) is SniffOutcome.NeedBytes need)
         {
@@ -288,7 +293,7 @@ public sealed class ZipCostTests
             input.Add(need.Range.Offset, bytes.AsMemory((int)need.Range.Offset, need.Range.Length));
         }
 
-        return (rounds, input.Budget.Spent, outcome);
+        return (rounds, input.Budget.Spent, GC.GetAllocatedBytesForCurrentThread() - allocated, outcome);
     }
 
     private static Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> Source(byte[] bytes) =>
