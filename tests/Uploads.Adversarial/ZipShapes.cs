@@ -142,39 +142,41 @@ public static class ZipShapes
         var zip = new ZipWriter();
         var skeleton = Skeleton(zip, WordMain, "word/document.xml");
         var budget = Math.Max(1024, targetBytes - skeleton - 200);
-        var names = new List<string>();
         var kernel = Story(Inflated(Math.Clamp(budget / 2, 64, Compressed(OldInflatedPartBytes - (1024 * 1024), Element)), Element), Element);
         var count = Math.Max(2, Math.Min((budget - kernel.Data.Length) / (6 + 30 + 30 + 46 + 30), OldDirectoryBytes / 80));
 
-        // The old check read at most OldPartBytes compressed per package: every entry's data runs to the kernel's end.
-        while (count > 2 && ((long)count * kernel.Data.Length) + ((long)count * count * 33) > OldPartBytes)
-        {
-            count--;
-        }
-
-        for (var i = 1; i <= count; i++)
-        {
-            names.Add($"word/embeddings/oleObject{i}.bin");
-        }
-
         // Layout: H1, [stored: 'x' H2], H2, [stored: 'x' H3], H3, ..., Hn, kernel. Entry i inflates to
-        // 'x' H(i+1) 'x' H(i+2) ... Hn, then the kernel.
-        var lengths = names.Select(n => 30 + Encoding.UTF8.GetByteCount(n)).ToList();
-        var offsets = new long[count];
-        offsets[0] = zip.Position;
-        for (var i = 1; i < count; i++)
+        // 'x' H(i+1) 'x' H(i+2) ... Hn, then the kernel. Fewer entries while the old check would not read them all
+        // (at most OldPartBytes compressed per package: every entry's data runs to the kernel's end).
+        Local[] locals;
+        List<string> names;
+        while (true)
         {
-            offsets[i] = offsets[i - 1] + lengths[i - 1] + 5 + 1;
-        }
+            names = [.. Enumerable.Range(1, count).Select(i => $"word/embeddings/oleObject{i}.bin")];
+            var lengths = names.Select(n => 30 + Encoding.UTF8.GetByteCount(n)).ToList();
+            var offset = zip.Position;
+            var offsets = new long[count];
+            for (var i = 0; i < count; i++)
+            {
+                offsets[i] = offset;
+                offset += lengths[i] + 5 + 1;
+            }
 
-        var kernelEnd = offsets[^1] + lengths[^1] + kernel.Data.Length;
-        var locals = new Local[count];
-        long quoted = 0;
-        for (var i = count - 1; i >= 0; i--)
-        {
-            var dataStart = offsets[i] + lengths[i];
-            locals[i] = new Local(offsets[i], 8, 0, kernelEnd - dataStart, quoted + kernel.UncompressedSize);
-            quoted += 1 + lengths[i];
+            var kernelEnd = offsets[^1] + lengths[^1] + kernel.Data.Length;
+            locals = new Local[count];
+            long quoted = 0;
+            for (var i = count - 1; i >= 0; i--)
+            {
+                locals[i] = new Local(offsets[i], 8, 0, kernelEnd - (offsets[i] + lengths[i]), quoted + kernel.UncompressedSize);
+                quoted += 1 + lengths[i];
+            }
+
+            if (count == 2 || locals.Sum(l => l.CompressedSize) <= OldPartBytes)
+            {
+                break;
+            }
+
+            count--;
         }
 
         for (var i = 0; i < count; i++)
