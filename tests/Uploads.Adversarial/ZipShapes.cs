@@ -6,8 +6,9 @@ namespace Uploads.Adversarial;
 
 /// <summary>
 /// Crafted DOCX (ZIP/OOXML) files that made the DOCX check inflate and parse far more than the file holds: central
-/// directory entries sharing one local header (each inflated again), local names that differ from the central ones,
-/// parts with extreme compression ratios, and embedded packages, each given the whole allowance again. Every one is
+/// directory entries sharing one local header (each inflated again), or with distinct headers whose data overlap,
+/// local names that differ from the central ones, parts with extreme compression ratios, and embedded packages,
+/// each given the whole allowance again. Every one is
 /// built by hand (<see cref="ZipWriter"/>: the headers and the central directory can lie), is detected as a DOCX
 /// (a <c>[Content_Types].xml</c> naming <c>word/document.xml</c> as the main part), and must be refused.
 /// The sizes chosen maximise the work of the unbounded check: it read at most <see cref="OldPartBytes"/> compressed
@@ -79,8 +80,8 @@ public static class ZipShapes
     }
 
     /// <summary>
-    /// Embedded packages (<c>word/embeddings/*.docx</c> and <c>*.xlsx</c>, each its own local header), each using the
-    /// shared-header trick on its own story parts and embedding a further package, which does the same: every
+    /// Embedded packages (<c>word/embeddings/*.docx</c>, then one <c>*.xlsx</c>, each its own local header), each using
+    /// the shared-header trick on its own story parts; the workbook embeds a further package doing the same: every
     /// package was opened with the whole allowance again.
     /// </summary>
     public static byte[] NestedPackages(int targetBytes)
