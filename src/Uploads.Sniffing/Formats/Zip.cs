@@ -9,10 +9,25 @@ namespace Uploads.Sniffing.Formats;
 /// (bounded) is searched for <c>[Content_Types].xml</c>, and that entry is read and parsed: its main-part content
 /// type tells DOCX from DOCM, DOTX, XLSX, PPTX and plain ZIP. Entry order and data descriptors do not matter because
 /// only the central directory's sizes and offsets are used.
+/// Each entry is counted once: an archive two of whose entries share a local header, or whose entries' ranges
+/// (local header and data) overlap, is refused, and so is an entry read whose local header names it otherwise than
+/// the central directory does. What is inflated is bounded by <see cref="ZipAllowance"/> and charged to the work
+/// budget as it is inflated; every loop over the directory and the XML read charges it too.
 /// </summary>
 internal static class Zip
 {
     public const int MaxContentTypesBytes = 1024 * 1024;
+
+    /// <summary>Bytes inflated per step (each step charged before it is taken).</summary>
+    private const int InflateChunkBytes = 64 * 1024;
+
+    /// <summary>
+    /// <c>[Content_Types].xml</c> elements allowed per entry of the archive (a <c>Default</c> per extension, an
+    /// <c>Override</c> per part), plus <see cref="ContentTypesSlack"/>: more is no package's declaration.
+    /// </summary>
+    private const int ContentTypesPerEntry = 2;
+
+    private const int ContentTypesSlack = 64;
 
     private const string ContentTypesName = "[Content_Types].xml";
     private const string DocxMain = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
@@ -30,15 +45,15 @@ internal static class Zip
             return OpenDocument(context.Head.Span) ?? SniffContext.Detected(MediaTypes.Zip);
         }
 
-        return ReadContentTypes(context, types, names);
+        return ReadContentTypes(context, new ZipAllowance(context.Budget, context.Total!.Value), types, names);
     }
 
     /// <summary>
     /// An OOXML package embedded in another (read whole into <paramref name="context"/>): its entries, its main part
     /// (the first <c>*.main+xml</c> override, null when none) and whether a VBA project content type is declared.
-    /// Null when read; else why not.
+    /// What it inflates comes out of the file's <paramref name="allowance"/>. Null when read; else why not.
     /// </summary>
-    internal static SniffOutcome? ReadPackage(SniffContext context, out Dictionary<string, Central> names, out string? mainPart, out bool macros)
+    internal static SniffOutcome? ReadPackage(SniffContext context, ZipAllowance allowance, out Dictionary<string, Central> names, out string? mainPart, out bool macros)
     {
         mainPart = null;
         macros = false;
@@ -52,23 +67,28 @@ internal static class Zip
             return Damaged("it is no Office document (no [Content_Types].xml)");
         }
 
-        if (!TryReadEntry(context, types, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out failed))
+        if (!TryReadEntry(context, allowance, types, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out failed))
         {
             return failed;
         }
 
-        if (!TryReadTypes(xml, out var overrides, out macros))
+        if (TryReadTypes(context.Budget, xml, names.Count, out var overrides, out macros) is { } problem)
         {
-            return Damaged("its [Content_Types].xml is not well-formed");
+            return Damaged(problem);
         }
 
         mainPart = overrides.Where(o => o.Type.EndsWith(".main+xml", StringComparison.Ordinal)).Select(o => o.Part.TrimStart('/')).FirstOrDefault();
         return null;
     }
 
-    /// <summary>The central directory: every entry by name (case-insensitive). Null when read; else the range needed or a refusal.</summary>
+    /// <summary>
+    /// The central directory: every entry by name (case-insensitive), each with the offset its data must end by
+    /// (<see cref="Central.Limit"/>). Null when read; else the range needed or a refusal (entries that share a local
+    /// header or overlap included: <see cref="Layout"/>).
+    /// </summary>
     private static SniffOutcome? ReadDirectory(SniffContext context, out Dictionary<string, Central> names)
     {
+        var budget = context.Budget;
         names = new Dictionary<string, Central>(StringComparer.OrdinalIgnoreCase);
         if (!context.TryGetTail(ContentSniffer.ZipTailBytes, out var tailMemory, out var tailMissing))
         {
@@ -79,6 +99,8 @@ internal static class Zip
         var tail = tailMemory.Span;
         var tailStart = total - tail.Length;
 
+        // The search for the end record looks at each byte of the tail at most once.
+        budget.ChargeBytes(tail.Length);
         var eocd = -1;
         for (var i = tail.Length - 22; i >= 0; i--)
         {
@@ -146,37 +168,79 @@ internal static class Zip
         }
 
         var directory = directoryMemory.Span;
+        budget.ChargeBytes(directory.Length);
+        var entries = new List<Central>();
         var position = 0;
         for (long n = 0; n < entryCount && position < directory.Length; n++)
         {
+            budget.Charge(WorkCost.Node);
             if (!Central.TryParse(directory, ref position, out var entry))
             {
                 return Damaged("its central directory is malformed");
             }
 
+            // The name, as a string and as the bytes its local header must repeat.
+            budget.ChargeBytes(3L * entry.RawName.Length, WorkCost.AllocatedByte);
             if (!names.TryAdd(entry.Name, entry))
             {
                 return Damaged($"it holds two entries named '{Printable(entry.Name)}'");
             }
+
+            entries.Add(entry);
+        }
+
+        return Layout(budget, entries, names, directoryOffset);
+    }
+
+    /// <summary>
+    /// Every entry's range (its local header, at least <c>30 + name</c> bytes, then its compressed data) lies apart
+    /// from every other's and before the central directory: two entries pointing at one local header, or whose
+    /// ranges overlap, would have the same bytes inflated (and counted) again, which no archiver writes. Sets each
+    /// entry's <see cref="Central.Limit"/>, where the next one begins. Null, or the refusal.
+    /// </summary>
+    private static SniffOutcome.Detected? Layout(WorkBudget budget, List<Central> entries, Dictionary<string, Central> names, long directoryOffset)
+    {
+        budget.ChargeBytes(entries.Count, WorkCost.Node);
+        entries.Sort((a, b) => a.LocalHeaderOffset.CompareTo(b.LocalHeaderOffset));
+        for (var i = 0; i < entries.Count; i++)
+        {
+            budget.Charge(WorkCost.Node);
+            var entry = entries[i];
+            var next = i + 1 < entries.Count ? entries[i + 1] : (Central?)null;
+            var limit = next?.LocalHeaderOffset ?? directoryOffset;
+            if (next is { } shared && shared.LocalHeaderOffset == entry.LocalHeaderOffset)
+            {
+                return Damaged($"its entries '{Printable(entry.Name)}' and '{Printable(shared.Name)}' point at the same local header (overlapping entries: one stored part would be read as many)");
+            }
+
+            if (entry.LocalHeaderOffset + 30 + entry.RawName.Length + entry.CompressedSize > limit)
+            {
+                return Damaged(next is { } overlapped
+                    ? $"its entries '{Printable(entry.Name)}' and '{Printable(overlapped.Name)}' overlap (the data of one runs into the other: the same bytes would be read as many parts)"
+                    : $"its entry '{Printable(entry.Name)}' runs into its central directory");
+            }
+
+            names[entry.Name] = entry with { Limit = limit };
         }
 
         return null;
     }
 
-    private static SniffOutcome ReadContentTypes(SniffContext context, Central entry, Dictionary<string, Central> names)
+    private static SniffOutcome ReadContentTypes(SniffContext context, ZipAllowance allowance, Central entry, Dictionary<string, Central> names)
     {
-        if (!TryReadEntry(context, entry, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out var failed))
+        if (!TryReadEntry(context, allowance, entry, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out var failed))
         {
             return failed;
         }
 
-        if (!TryReadTypes(xml, out var overrides, out var macros))
+        if (TryReadTypes(context.Budget, xml, names.Count, out var overrides, out var macros) is { } problem)
         {
-            return Damaged("its [Content_Types].xml is not well-formed");
+            return Damaged(problem);
         }
 
         foreach (var (part, type) in overrides)
         {
+            context.Budget.Charge(WorkCost.Node);
             var detected = type switch
             {
                 DocxMain => MediaTypes.Docx,
@@ -206,34 +270,72 @@ internal static class Zip
                 return new SniffOutcome.Detected(MediaTypes.Docx, $"The document's main part '{Printable(part)}' is missing from the archive.");
             }
 
-            return ActiveContent.Office.DocxScanner.Check(context, names, part.TrimStart('/'), macros);
+            return ActiveContent.Office.DocxScanner.Check(context, allowance, names, part.TrimStart('/'), macros);
         }
 
         return SniffContext.Detected(MediaTypes.Zip);
     }
 
     /// <summary>
-    /// Reads and inflates one entry (stored or deflated) through its local header, in ranges of at most
-    /// <see cref="ContentSniffer.MaxRangeBytes"/> (prefetching the next megabyte, where the following parts usually are).
-    /// False: <paramref name="failed"/> is the range needed, or a refusal (encrypted, oversized, damaged).
+    /// Reads and inflates one entry (stored or deflated): <see cref="Check"/>, <see cref="TryLocate"/> and
+    /// <see cref="TryInflate"/>. False: <paramref name="failed"/> is the range needed, or a refusal.
     /// </summary>
-    internal static bool TryReadEntry(SniffContext context, Central entry, int maxCompressed, int maxInflated, out byte[] content, out SniffOutcome failed)
+    internal static bool TryReadEntry(SniffContext context, ZipAllowance allowance, Central entry, int maxCompressed, int maxInflated, out byte[] content, out SniffOutcome failed)
     {
         content = [];
-        failed = null!;
+        if (Check(entry, maxCompressed, maxInflated) is { } refused)
+        {
+            failed = refused;
+            return false;
+        }
+
+        return TryLocate(context, entry, out var dataStart, out failed) && TryInflate(context, allowance, entry, dataStart, out content, out failed);
+    }
+
+    /// <summary>
+    /// What the central directory alone says against reading an entry: encrypted, a method other than stored or
+    /// deflated, larger than <paramref name="maxCompressed"/> or <paramref name="maxInflated"/>, stored with two
+    /// sizes, or a compression ratio no archiver reaches on real content (<see cref="ZipAllowance.RatioProblem"/>).
+    /// </summary>
+    internal static SniffOutcome.Detected? Check(Central entry, int maxCompressed, int maxInflated)
+    {
         var what = Printable(entry.Name);
         if ((entry.Flags & 1) != 0)
         {
-            failed = Damaged($"its {what} is encrypted");
-            return false;
+            return Damaged($"its {what} is encrypted");
+        }
+
+        if (entry.Method is not 0 and not 8)
+        {
+            return Damaged($"its {what} uses unsupported compression method {entry.Method}");
         }
 
         if (entry.CompressedSize > maxCompressed || entry.UncompressedSize > maxInflated)
         {
-            failed = Damaged($"its {what} is larger than can be checked");
-            return false;
+            return Damaged($"its {what} is larger than can be checked");
         }
 
+        if (entry.Method == 0 && entry.CompressedSize != entry.UncompressedSize)
+        {
+            return Damaged($"its {what} is stored uncompressed but declares two different sizes");
+        }
+
+        return ZipAllowance.RatioProblem(entry.CompressedSize, entry.UncompressedSize) is { } bomb ? Damaged($"its {what} {bomb}") : null;
+    }
+
+    /// <summary>
+    /// Reads an entry's local header: it must name the entry exactly as the central directory does (byte for byte:
+    /// a reader that walks the local headers must see the same archive as one that reads the directory), and its data
+    /// must end before the next entry begins (<see cref="Central.Limit"/>). True: the data begins at
+    /// <paramref name="dataStart"/>. False: <paramref name="failed"/> is the range needed (the header is not held yet)
+    /// or a refusal.
+    /// </summary>
+    internal static bool TryLocate(SniffContext context, Central entry, out long dataStart, out SniffOutcome failed)
+    {
+        dataStart = 0;
+        failed = null!;
+        context.Budget.Charge(WorkCost.Node);
+        var what = Printable(entry.Name);
         if (!context.TryRead(entry.LocalHeaderOffset, 30, out var localMemory, out var missing, ContentSniffer.MaxRangeBytes))
         {
             failed = missing ?? Damaged($"its {what} entry lies outside the file");
@@ -247,66 +349,159 @@ internal static class Zip
             return false;
         }
 
-        var dataStart = entry.LocalHeaderOffset + 30 + SniffContext.U16LE(local, 26) + SniffContext.U16LE(local, 28);
-        var data = new byte[entry.CompressedSize];
-        for (var at = 0; at < data.Length; at += ContentSniffer.MaxRangeBytes)
+        var nameLength = SniffContext.U16LE(local, 26);
+        var extraLength = SniffContext.U16LE(local, 28);
+        var flags = SniffContext.U16LE(local, 6);
+        if (!context.TryRead(entry.LocalHeaderOffset + 30, nameLength, out var localName, out missing, ContentSniffer.MaxRangeBytes))
         {
-            var length = Math.Min(ContentSniffer.MaxRangeBytes, data.Length - at);
-            if (!context.TryRead(dataStart + at, length, out var piece, out missing, ContentSniffer.MaxRangeBytes))
-            {
-                failed = missing ?? Damaged($"its {what} entry is truncated");
-                return false;
-            }
-
-            piece.Span.CopyTo(data.AsSpan(at));
-        }
-
-        switch (entry.Method)
-        {
-            case 0:
-                content = data;
-                return true;
-            case 8 when TryInflate(data, (int)entry.UncompressedSize, maxInflated, out content):
-                return true;
-            case 8:
-                failed = Damaged($"its {what} cannot be decompressed within the bounds");
-                return false;
-            default:
-                failed = Damaged($"its {what} uses unsupported compression method {entry.Method}");
-                return false;
-        }
-    }
-
-    private static bool TryInflate(ReadOnlyMemory<byte> compressed, int expected, int max, out byte[] result)
-    {
-        result = [];
-        var buffer = new byte[Math.Min(max, Math.Max(expected, 0)) + 1];
-        try
-        {
-            using var stream = new DeflateStream(new MemoryStream(compressed.ToArray(), writable: false), CompressionMode.Decompress);
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
-            {
-                length += read;
-            }
-
-            if (length > max || length > expected)
-            {
-                // More than the central directory declared, or than the bound: a bomb or a lie.
-                return false;
-            }
-
-            result = buffer.AsSpan(0, length).ToArray();
-            return true;
-        }
-        catch (Exception exception) when (exception is InvalidDataException or IOException)
-        {
+            failed = missing ?? Damaged($"its {what} entry lies outside the file");
             return false;
         }
+
+        context.Budget.ChargeBytes(nameLength);
+        if (!localName.Span.SequenceEqual(entry.RawName))
+        {
+            failed = Damaged($"the local header of {what} names it '{Printable(DecodeName(localName.Span, flags))}' (the central directory and the local headers describe different archives)");
+            return false;
+        }
+
+        dataStart = entry.LocalHeaderOffset + 30 + nameLength + extraLength;
+        if (dataStart + entry.CompressedSize > entry.Limit)
+        {
+            failed = Damaged($"its {what} runs into the entry after it (overlapping entries)");
+            return false;
+        }
+
+        return true;
     }
 
-    private static bool TryReadTypes(byte[] xml, out List<(string Part, string Type)> overrides, out bool macros)
+    /// <summary>Null when the <paramref name="length"/> bytes at <paramref name="offset"/> are held; else the range to ask for (from the first byte missing, a megabyte ahead).</summary>
+    internal static SniffOutcome.NeedBytes? Missing(SniffContext context, long offset, long length)
+    {
+        var need = context.Need(offset, Math.Max(length, ContentSniffer.MaxRangeBytes));
+        return need.Range.Offset >= offset + length ? null : need;
+    }
+
+    /// <summary>
+    /// Inflates (or copies, when stored) a located entry's data, taking its declared size out of
+    /// <paramref name="allowance"/> first and charging the budget as it goes; it must inflate to exactly its declared
+    /// size. False: <paramref name="failed"/> is the range needed (the data is not held yet) or a refusal.
+    /// </summary>
+    internal static bool TryInflate(SniffContext context, ZipAllowance allowance, Central entry, long dataStart, out byte[] content, out SniffOutcome failed)
+    {
+        content = [];
+        failed = null!;
+        var what = Printable(entry.Name);
+        if (Missing(context, dataStart, entry.CompressedSize) is { } need)
+        {
+            failed = need;
+            return false;
+        }
+
+        if (!allowance.TryReserve(entry.UncompressedSize))
+        {
+            failed = Damaged($"its parts inflate to more than {MiB(allowance.InflatedLimit)} in all (the most a file of its size may), {what} included");
+            return false;
+        }
+
+        if (!TryHeld(context, dataStart, (int)entry.CompressedSize, out var data))
+        {
+            failed = Damaged($"its {what} entry is truncated");
+            return false;
+        }
+
+        if (entry.Method == 0)
+        {
+            context.Budget.ChargeBytes(data.Length, WorkCost.AllocatedByte);
+            content = data.ToArray();
+            return true;
+        }
+
+        if (Inflate(context.Budget, data, (int)entry.UncompressedSize, out content) is { } problem)
+        {
+            failed = Damaged($"its {what} {problem}");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>The held bytes of a range (one slice when a single segment holds them; else a copy, charged).</summary>
+    private static bool TryHeld(SniffContext context, long offset, int length, out ReadOnlyMemory<byte> bytes)
+    {
+        if (length <= ContentSniffer.MaxRangeBytes)
+        {
+            return context.TryRead(offset, length, out bytes, out _, 0);
+        }
+
+        context.Budget.ChargeBytes(length, WorkCost.AllocatedByte);
+        var copy = new byte[length];
+        bytes = copy;
+        for (var at = 0; at < length; at += ContentSniffer.MaxRangeBytes)
+        {
+            if (!context.TryRead(offset + at, Math.Min(ContentSniffer.MaxRangeBytes, length - at), out var piece, out _, 0))
+            {
+                return false;
+            }
+
+            piece.Span.CopyTo(copy.AsSpan(at));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Inflates <paramref name="compressed"/> into exactly <paramref name="declared"/> bytes, charging each step of
+    /// <see cref="InflateChunkBytes"/> before it is taken. Null when done; else what went wrong.
+    /// </summary>
+    private static string? Inflate(WorkBudget budget, ReadOnlyMemory<byte> compressed, int declared, out byte[] content)
+    {
+        content = new byte[declared];
+        try
+        {
+            using var stream = new DeflateStream(new MemoryReadStream(compressed), CompressionMode.Decompress);
+            var length = 0;
+            var paid = 0;
+            while (length < declared)
+            {
+                var step = Math.Min(InflateChunkBytes, declared - length);
+                if (step > paid)
+                {
+                    budget.ChargeBytes(step - paid, WorkCost.DecodedByte);
+                    paid = step;
+                }
+
+                var read = stream.Read(content, length, step);
+                if (read == 0)
+                {
+                    return "inflates to fewer bytes than its central directory entry declares (a damaged or lying archive)";
+                }
+
+                length += read;
+                paid -= read;
+            }
+
+            Span<byte> more = stackalloc byte[1];
+            return stream.Read(more) > 0 ? "inflates to more bytes than its central directory entry declares (a decompression bomb or a lie)" : null;
+        }
+        catch (InvalidDataException)
+        {
+            return "cannot be decompressed (its data is damaged)";
+        }
+        catch (IOException)
+        {
+            return "cannot be decompressed (its data is damaged)";
+        }
+    }
+
+    internal static string MiB(long bytes) => $"{bytes / 1024.0 / 1024.0:0.#} MiB";
+
+    /// <summary>
+    /// The overrides of <c>[Content_Types].xml</c> and whether a VBA project type is declared; each element charged,
+    /// at most <see cref="ContentTypesPerEntry"/> per entry of the archive (<paramref name="entries"/>) plus
+    /// <see cref="ContentTypesSlack"/>. Null when read; else why not.
+    /// </summary>
+    private static string? TryReadTypes(WorkBudget budget, byte[] xml, int entries, out List<(string Part, string Type)> overrides, out bool macros)
     {
         overrides = [];
         macros = false;
@@ -318,6 +513,8 @@ internal static class Zip
             IgnoreComments = true,
             IgnoreWhitespace = true,
         };
+        var maxElements = ((long)ContentTypesPerEntry * entries) + ContentTypesSlack;
+        long elements = 0;
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(xml, writable: false), settings);
@@ -326,6 +523,12 @@ internal static class Zip
                 if (reader.NodeType != XmlNodeType.Element)
                 {
                     continue;
+                }
+
+                budget.Charge(WorkCost.Node);
+                if (++elements > maxElements)
+                {
+                    return $"its [Content_Types].xml declares more content types than its {entries} entries could use";
                 }
 
                 var type = reader.GetAttribute("ContentType")?.Trim().ToLowerInvariant();
@@ -341,11 +544,11 @@ internal static class Zip
                 }
             }
 
-            return true;
+            return null;
         }
         catch (XmlException)
         {
-            return false;
+            return "its [Content_Types].xml is not well-formed";
         }
     }
 
@@ -390,8 +593,18 @@ internal static class Zip
         return builder.ToString();
     }
 
-    internal readonly record struct Central(string Name, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset)
+    /// <summary>A name as the archive encodes it: UTF-8 when flagged (bit 11) or plain ASCII, else code page 437 read as Latin-1.</summary>
+    private static string DecodeName(ReadOnlySpan<byte> bytes, ushort flags) =>
+        (flags & 0x800) != 0 || !bytes.ContainsAnyExceptInRange((byte)0, (byte)0x7F) ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
+
+    /// <summary>
+    /// A central directory entry. <see cref="RawName"/>: the name's bytes, which the local header must repeat;
+    /// <see cref="Limit"/>: where the next entry (or the central directory) begins, which its data must not pass.
+    /// </summary>
+    internal readonly record struct Central(string Name, byte[] RawName, ushort Flags, ushort Method, long CompressedSize, long UncompressedSize, long LocalHeaderOffset)
     {
+        public long Limit { get; init; }
+
         public static bool TryParse(ReadOnlySpan<byte> directory, ref int position, out Central entry)
         {
             entry = default;
@@ -451,10 +664,8 @@ internal static class Zip
             }
 
             var nameBytes = record.Slice(46, nameLength);
-            var name = (SniffContext.U16LE(record, 8) & 0x800) != 0 || !nameBytes.ContainsAnyExceptInRange((byte)0, (byte)0x7F)
-                ? Encoding.UTF8.GetString(nameBytes)
-                : Encoding.Latin1.GetString(nameBytes);
-            entry = new Central(name, SniffContext.U16LE(record, 8), SniffContext.U16LE(record, 10), compressed, uncompressed, offset);
+            var flags = SniffContext.U16LE(record, 8);
+            entry = new Central(DecodeName(nameBytes, flags), nameBytes.ToArray(), flags, SniffContext.U16LE(record, 10), compressed, uncompressed, offset);
             position += length;
             return true;
         }

@@ -13,52 +13,65 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// Office packages (opened one level deep and checked by the same rules), anything else refused.
 /// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, everything
 /// under <c>embeddings/</c> and a workbook's <c>externalLinks/</c>; at most <see cref="MaxPartBytes"/> compressed in
-/// all (per package), each inflated at most <see cref="MaxInflatedPartBytes"/>.
+/// all (per package), each inflated at most <see cref="MaxInflatedPartBytes"/>, all of them (embedded packages' too)
+/// within the file's one <see cref="ZipAllowance"/> and work budget. Every part is located (its local header checked)
+/// and held before any is inflated, so that over the rounds of reading each part is inflated once.
 /// </summary>
 internal static class DocxScanner
 {
     public const int MaxPartBytes = 6 * 1024 * 1024;
     public const int MaxInflatedPartBytes = 32 * 1024 * 1024;
 
+    /// <summary>Embedded packages are opened this many levels deep (a workbook in a document; not a document in that workbook).</summary>
+    public const int MaxPackageDepth = 1;
+
+    /// <summary>Fields open at once (nested, or begun and not ended) in one part: Word nests a few; more is refused.</summary>
+    public const int MaxOpenFields = 64;
+
     private static readonly string[] StoryParts = ["document", "header", "footer", "footnotes", "endnotes", "comments"];
 
-    public static SniffOutcome Check(SniffContext context, Dictionary<string, Zip.Central> entries, string mainPart, bool macrosDeclared)
+    public static SniffOutcome Check(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string mainPart, bool macrosDeclared)
     {
-        var findings = new List<ActiveContentFinding>();
-        return Scan(context, entries, mainPart, macrosDeclared, "DOCX", nested: false, findings) switch
+        var findings = new Findings(context.Budget);
+        return Scan(context, allowance, entries, mainPart, macrosDeclared, "DOCX", depth: 0, findings) switch
         {
-            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings, context.AllowedActiveContent),
+            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings.List, context.AllowedActiveContent),
             SniffOutcome.NeedBytes need => need,
-            var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings),
+            var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings.List),
         };
     }
 
     /// <summary>
-    /// The checks of one package (the DOCX, or an Office document embedded in it: <paramref name="nested"/>, whose
-    /// own embedded documents are refused rather than opened: depth 1). <paramref name="label"/> begins each reason.
+    /// The checks of one package (the DOCX at <paramref name="depth"/> 0, or an Office document embedded in it: its
+    /// own embedded documents are opened while <paramref name="depth"/> is under <see cref="MaxPackageDepth"/>).
+    /// <paramref name="label"/> begins each reason. First every part is checked from the central directory and
+    /// located (its local header read and compared), then, once all are held, each is inflated once and read.
     /// Null when done; else the range needed, or a <see cref="SniffOutcome.Detected"/> whose refusal says what could not be checked.
     /// </summary>
-    private static SniffOutcome? Scan(SniffContext context, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, bool nested, List<ActiveContentFinding> findings)
+    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, int depth, Findings findings)
     {
+        var budget = context.Budget;
         var macros = $"{label} contains macros (a VBA project); save it as a macro-free .docx";
         if (macrosDeclared)
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, macros);
+            findings.Add(ActiveContentKinds.OfficeMacros, macros);
         }
 
         var parts = new List<Zip.Central>();
         long total = 0;
         foreach (var (name, entry) in entries)
         {
+            budget.Charge(WorkCost.Node);
+            budget.ChargeBytes(name.Length, WorkCost.AllocatedByte);
             var lower = name.ToLowerInvariant();
             if (lower.EndsWith("vbaproject.bin", StringComparison.Ordinal) || lower.EndsWith("vbadata.xml", StringComparison.Ordinal))
             {
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, macros);
+                findings.Add(ActiveContentKinds.OfficeMacros, macros);
             }
 
             if (lower.Contains("activex/", StringComparison.Ordinal))
             {
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
+                findings.Add(ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
             }
 
             if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower))
@@ -74,31 +87,79 @@ internal static class DocxScanner
         }
 
         // In file order, so that each range asked for (a megabyte from the next part) brings the following parts too.
+        budget.ChargeBytes(parts.Count, WorkCost.Node);
         parts.Sort((a, b) => a.LocalHeaderOffset.CompareTo(b.LocalHeaderOffset));
         foreach (var part in parts)
         {
-            if (!Zip.TryReadEntry(context, part, MaxPartBytes, MaxInflatedPartBytes, out var content, out var failed))
+            if (Zip.Check(part, MaxPartBytes, MaxInflatedPartBytes) is { Refusal: { } refused })
             {
-                return failed is SniffOutcome.NeedBytes ? failed : Problem(((SniffOutcome.Detected)failed).Refusal ?? "a part cannot be read");
+                return Problem(refused.TrimEnd('.'));
+            }
+        }
+
+        // Every part located and held before any is inflated: until then each round costs a look at each local header.
+        var starts = new long[parts.Count];
+        SniffOutcome? missing = null;
+        var headerMissing = false;
+        long inflated = 0;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (!Zip.TryLocate(context, parts[i], out starts[i], out var failed))
+            {
+                if (failed is SniffOutcome.NeedBytes)
+                {
+                    missing ??= failed;
+                    headerMissing = true;
+                    continue;
+                }
+
+                return Problem(((SniffOutcome.Detected)failed).Refusal?.TrimEnd('.') ?? "a part cannot be read");
+            }
+
+            missing ??= Zip.Missing(context, starts[i], parts[i].CompressedSize);
+            inflated += parts[i].UncompressedSize;
+        }
+
+        if (headerMissing)
+        {
+            return missing;
+        }
+
+        if (inflated > allowance.Remaining)
+        {
+            return Problem($"its text, relationship and embedded parts would inflate to {Zip.MiB(inflated)}, more than the {Zip.MiB(allowance.InflatedLimit)} a file of its size may inflate in all{(depth > 0 ? " (with what the document around it inflated)" : string.Empty)}");
+        }
+
+        if (missing is not null)
+        {
+            return missing;
+        }
+
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            if (!Zip.TryInflate(context, allowance, part, starts[i], out var content, out var failed))
+            {
+                return failed is SniffOutcome.NeedBytes ? failed : Problem(((SniffOutcome.Detected)failed).Refusal?.TrimEnd('.') ?? "a part cannot be read");
             }
 
             var lower = part.Name.ToLowerInvariant();
             string? problem;
             if (lower.EndsWith(".rels", StringComparison.Ordinal))
             {
-                problem = Relationships(content, label, findings);
+                problem = Relationships(budget, content, label, findings);
             }
             else if (IsEmbedding(lower))
             {
-                problem = Embedded(context, part.Name, content, label, nested, findings);
+                problem = Embedded(context, allowance, part.Name, content, label, depth, findings);
             }
             else if (IsExternalLink(lower))
             {
-                problem = ExternalLink(content, label, findings);
+                problem = ExternalLink(budget, content, label, findings);
             }
             else
             {
-                problem = Fields(content, label, findings);
+                problem = Fields(budget, content, label, findings);
             }
 
             if (problem is not null)
@@ -157,14 +218,20 @@ internal static class DocxScanner
         MaxCharactersInDocument = MaxInflatedPartBytes,
     };
 
-    private static string? Relationships(byte[] xml, string label, List<ActiveContentFinding> findings)
+    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings)
     {
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(xml, writable: false), Settings());
             while (reader.Read())
             {
-                if (reader.NodeType != XmlNodeType.Element || reader.LocalName != "Relationship")
+                if (reader.NodeType != XmlNodeType.Element)
+                {
+                    continue;
+                }
+
+                budget.Charge(WorkCost.Node);
+                if (reader.LocalName != "Relationship")
                 {
                     continue;
                 }
@@ -175,10 +242,10 @@ internal static class DocxScanner
                 switch (kind)
                 {
                     case "vbaproject":
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeMacros, $"{label} contains macros (a VBA project); save it as a macro-free .docx");
+                        findings.Add(ActiveContentKinds.OfficeMacros, $"{label} contains macros (a VBA project); save it as a macro-free .docx");
                         break;
                     case "control" or "activexcontrol" or "activexcontrolbinary":
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
+                        findings.Add(ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
                         break;
                     default:
                         break;
@@ -198,7 +265,7 @@ internal static class DocxScanner
                     "image" => $"{label} loads an image from outside the document (a file:, UNC or web address)",
                     _ => $"{label} loads content from outside the document ({Zip.Printable(kind)} relationship)",
                 };
-                ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, reason);
+                findings.Add(ActiveContentKinds.OfficeExternalContent, reason);
             }
 
             return null;
@@ -210,7 +277,7 @@ internal static class DocxScanner
     }
 
     /// <summary>Field instructions: <c>w:fldSimple/@w:instr</c>, and the <c>w:instrText</c> runs between a field's begin and separate (nested fields each their own).</summary>
-    private static string? Fields(byte[] xml, string label, List<ActiveContentFinding> findings)
+    private static string? Fields(WorkBudget budget, byte[] xml, string label, Findings findings)
     {
         try
         {
@@ -219,22 +286,32 @@ internal static class DocxScanner
             var inInstruction = false;
             while (reader.Read())
             {
+                if (reader.NodeType == XmlNodeType.Element)
+                {
+                    budget.Charge(WorkCost.Node);
+                }
+
                 switch (reader.NodeType)
                 {
                     case XmlNodeType.Element when reader.LocalName == "fldSimple":
-                        Instruction(reader.GetAttribute("instr", reader.NamespaceURI) ?? reader.GetAttribute("w:instr") ?? string.Empty, label, findings);
+                        Instruction(budget, reader.GetAttribute("instr", reader.NamespaceURI) ?? reader.GetAttribute("w:instr") ?? string.Empty, label, findings);
                         break;
                     case XmlNodeType.Element when reader.LocalName == "fldChar":
                         var type = reader.GetAttribute("fldCharType", reader.NamespaceURI) ?? reader.GetAttribute("w:fldCharType");
                         if (type == "begin")
                         {
+                            if (open.Count >= MaxOpenFields)
+                            {
+                                return $"nests fields more than {MaxOpenFields} deep (or begins them without ending them)";
+                            }
+
                             open.Push(new StringBuilder());
                         }
                         else if (open.Count > 0 && (type == "separate" || type == "end"))
                         {
                             if (open.Peek() is { } code)
                             {
-                                Instruction(code.ToString(), label, findings);
+                                Instruction(budget, code.ToString(), label, findings);
                             }
 
                             if (type == "end")
@@ -251,7 +328,7 @@ internal static class DocxScanner
                         break;
                     case XmlNodeType.Element when reader.LocalName == "OLEObject" && reader.GetAttribute("ProgID")?.Trim() is { } progId
                         && (progId.Equals("Equation.3", StringComparison.OrdinalIgnoreCase) || progId.Equals("Equation.2", StringComparison.OrdinalIgnoreCase)):
-                        ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a Microsoft Equation 3.0 object (the Equation Editor that CVE-2017-11882 exploits); retype the formula with Word's built-in equations");
+                        findings.Add(ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a Microsoft Equation 3.0 object (the Equation Editor that CVE-2017-11882 exploits); retype the formula with Word's built-in equations");
                         break;
                     case XmlNodeType.Element when reader.LocalName == "instrText" && !reader.IsEmptyElement:
                         inInstruction = true;
@@ -269,7 +346,7 @@ internal static class DocxScanner
                         }
                         else
                         {
-                            Instruction(reader.Value, label, findings);
+                            Instruction(budget, reader.Value, label, findings);
                         }
 
                         break;
@@ -282,7 +359,7 @@ internal static class DocxScanner
             {
                 if (open.Pop() is { } code)
                 {
-                    Instruction(code.ToString(), label, findings);
+                    Instruction(budget, code.ToString(), label, findings);
                 }
             }
 
@@ -294,8 +371,9 @@ internal static class DocxScanner
         }
     }
 
-    private static void Instruction(string code, string label, List<ActiveContentFinding> findings)
+    private static void Instruction(WorkBudget budget, string code, string label, Findings findings)
     {
+        budget.ChargeBytes(code.Length);
         var text = code.Trim().TrimStart('\\', '"').TrimStart();
         var end = 0;
         while (end < text.Length && char.IsAsciiLetter(text[end]))
@@ -306,21 +384,23 @@ internal static class DocxScanner
         var keyword = text[..end].ToUpperInvariant();
         if (keyword is "DDE" or "DDEAUTO")
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a {keyword} field");
+            findings.Add(ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a {keyword} field");
         }
         else if (keyword is "INCLUDEPICTURE" or "INCLUDETEXT" or "IMPORT" or "LINK"
             && (text.Contains("://", StringComparison.Ordinal) || text.Contains(@"\\", StringComparison.Ordinal) || text.Contains("file:", StringComparison.OrdinalIgnoreCase)))
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"{label} fetches content from outside the document with an {keyword} field");
+            findings.Add(ActiveContentKinds.OfficeExternalContent, $"{label} fetches content from outside the document with an {keyword} field");
         }
     }
 
     /// <summary>
     /// A part under <c>embeddings/</c>, by its content: a compound file (an OLE object: checked by
-    /// <see cref="OleScanner"/>, its class included), an Office package (opened and checked by the same rules, one
-    /// level deep), or anything else (refused: a file whose program cannot be known). Null, or what could not be checked.
+    /// <see cref="OleScanner"/>, its class included), an Office package (opened and checked by the same rules,
+    /// <see cref="MaxPackageDepth"/> levels deep, at most <see cref="ZipAllowance.MaxPackages"/> of them, within the
+    /// file's <paramref name="allowance"/> and budget), or anything else (refused: a file whose program cannot be
+    /// known). Null, or what could not be checked.
     /// </summary>
-    private static string? Embedded(SniffContext context, string name, byte[] content, string label, bool nested, List<ActiveContentFinding> findings)
+    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, Findings findings)
     {
         var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent, Budget = context.Budget };
         input.Add(0, content);
@@ -335,7 +415,7 @@ internal static class DocxScanner
 
             foreach (var (kind, reason) in OleScanner.Find(entries, label, rootIsObject: true))
             {
-                ActiveContentVerdict.Add(findings, kind, reason);
+                findings.Add(kind, reason);
             }
 
             return null;
@@ -343,21 +423,26 @@ internal static class DocxScanner
 
         if (!span.StartsWith("PK\x03\x04"u8))
         {
-            ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a file that is neither an Office document nor an OLE object ({Zip.Printable(name)})");
+            findings.Add(ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a file that is neither an Office document nor an OLE object ({Zip.Printable(name)})");
             return null;
         }
 
-        if (nested)
+        if (depth >= MaxPackageDepth)
         {
             return "is a document embedded in an embedded document (only one level is opened)";
         }
 
-        if (Zip.ReadPackage(inner, out var parts, out var mainPart, out var macros) is { } failed)
+        if (!allowance.TryOpenPackage())
+        {
+            return $"is an embedded document beyond the first {ZipAllowance.MaxPackages} (no more are opened)";
+        }
+
+        if (Zip.ReadPackage(inner, allowance, out var parts, out var mainPart, out var macros) is { } failed)
         {
             return failed is SniffOutcome.Detected { Refusal: { } refusal } ? $"cannot be opened ({refusal.TrimEnd('.')})" : "cannot be opened";
         }
 
-        return Scan(inner, parts, mainPart, macros, $"{label}'s embedded {Zip.Printable(name)}", nested: true, findings) switch
+        return Scan(inner, allowance, parts, mainPart, macros, $"{label}'s embedded {Zip.Printable(name)}", depth + 1, findings) switch
         {
             null => null,
             SniffOutcome.Detected { Refusal: { } refusal } => $"is an embedded document that cannot be checked ({refusal.TrimEnd('.')})",
@@ -366,20 +451,25 @@ internal static class DocxScanner
     }
 
     /// <summary>A workbook's external link part: a <c>ddeLink</c> runs a program (Excel's DDE), an <c>oleLink</c> opens a linked object.</summary>
-    private static string? ExternalLink(byte[] xml, string label, List<ActiveContentFinding> findings)
+    private static string? ExternalLink(WorkBudget budget, byte[] xml, string label, Findings findings)
     {
         try
         {
             using var reader = XmlReader.Create(new MemoryStream(xml, writable: false), Settings());
             while (reader.Read())
             {
+                if (reader.NodeType == XmlNodeType.Element)
+                {
+                    budget.Charge(WorkCost.Node);
+                }
+
                 if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "ddeLink")
                 {
-                    ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a DDE link (ddeLink)");
+                    findings.Add(ActiveContentKinds.OfficeDde, $"{label} runs a command through another program with a DDE link (ddeLink)");
                 }
                 else if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "oleLink")
                 {
-                    ActiveContentVerdict.Add(findings, ActiveContentKinds.OfficeExternalContent, $"{label} links an OLE object outside the document (oleLink)");
+                    findings.Add(ActiveContentKinds.OfficeExternalContent, $"{label} links an OLE object outside the document (oleLink)");
                 }
             }
 
@@ -388,6 +478,26 @@ internal static class DocxScanner
         catch (XmlException)
         {
             return "is not well-formed XML";
+        }
+    }
+
+    /// <summary>
+    /// The findings of one check, each reason once: a set beside the list, since a package may add one per embedded
+    /// object (thousands), and looking each up in the list would make the check quadratic.
+    /// </summary>
+    private sealed class Findings(WorkBudget budget)
+    {
+        private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
+
+        public List<ActiveContentFinding> List { get; } = [];
+
+        public void Add(ActiveContentKinds kind, string reason)
+        {
+            budget.ChargeBytes(reason.Length);
+            if (_reasons.Add(reason))
+            {
+                List.Add(new(kind, reason));
+            }
         }
     }
 }
