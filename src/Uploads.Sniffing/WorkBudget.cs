@@ -158,6 +158,13 @@ public static class WorkCost
 
     /// <summary>One node of a parsed structure visited: an object, element, attribute, entry, directory record or edge.</summary>
     public const int Node = 64;
+
+    /// <summary>
+    /// One node read by a streaming XML reader (an element, end tag, text, attribute), its characters charged apart
+    /// as <see cref="ScanByte"/>: lighter than <see cref="Node"/>, since markup may hold a node every four bytes
+    /// (<c>&lt;g/&gt;</c>) and the densest well-formed SVG must still fit its budget.
+    /// </summary>
+    public const int MarkupNode = 16;
 }
 
 /// <summary>
