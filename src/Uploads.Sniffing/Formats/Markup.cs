@@ -12,6 +12,9 @@ internal static class Markup
     public const string SvgNamespace = "http://www.w3.org/2000/svg";
     public const string XhtmlNamespace = "http://www.w3.org/1999/xhtml";
 
+    /// <summary>How much of the head is decoded to look for the first tag (HTML patterns, a fallback name).</summary>
+    private const int PrefixBytes = 4096;
+
     // WHATWG MIME Sniffing, "identifying a resource with an unknown MIME type": each followed by a space or '>'.
     private static readonly string[] HtmlPatterns =
     [
@@ -22,7 +25,8 @@ internal static class Markup
     public static SniffOutcome? Detect(SniffContext context)
     {
         var head = context.Head.Span;
-        var prefix = Decode(head[..Math.Min(head.Length, 4096)]);
+        context.Budget.ChargeBytes(Math.Min(head.Length, PrefixBytes), WorkCost.DecodedByte);
+        var prefix = Decode(head[..Math.Min(head.Length, PrefixBytes)]);
         var start = 0;
         while (start < prefix.Length && prefix[start] is ' ' or '\t' or '\r' or '\n' or '\f')
         {
