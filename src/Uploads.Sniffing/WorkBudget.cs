@@ -161,6 +161,13 @@ public static class WorkCost
 
     /// <summary>One small token made into a value or visited as one (a PDF number, name, key or reference: a few bytes each), its allocation included.</summary>
     public const int Token = 16;
+
+    /// <summary>
+    /// One node read by a streaming XML reader (an element, end tag, text, attribute), its characters charged apart
+    /// as <see cref="ScanByte"/>: lighter than <see cref="Node"/>, since markup may hold a node every four bytes
+    /// (<c>&lt;g/&gt;</c>) and the densest well-formed SVG must still fit its budget.
+    /// </summary>
+    public const int MarkupNode = 16;
 }
 
 /// <summary>

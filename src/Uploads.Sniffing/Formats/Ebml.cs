@@ -21,6 +21,8 @@ internal static class Ebml
         string? docType = null;
         while (position < end)
         {
+            // The header's children only (at most 4 KiB of them): no nesting is followed.
+            context.Budget.Charge(WorkCost.Node);
             if (!TryReadId(head, ref position, out var id) || !TryReadSize(head, ref position, out var size) || position + (long)size > end)
             {
                 return null;
@@ -28,6 +30,7 @@ internal static class Ebml
 
             if (id == DocTypeId)
             {
+                context.Budget.ChargeBytes((long)size, WorkCost.AllocatedByte);
                 docType = Encoding.ASCII.GetString(head.Slice(position, (int)size)).TrimEnd('\0');
             }
 

@@ -38,13 +38,15 @@ internal static class Images
         return head[next] is 0x2C or 0x21 or 0x3B ? SniffContext.Detected(MediaTypes.Gif) : null;
     }
 
-    public static SniffOutcome.Detected? Jpeg(ReadOnlySpan<byte> head, bool headIsWholeFile)
+    public static SniffOutcome.Detected? Jpeg(ReadOnlySpan<byte> head, bool headIsWholeFile, WorkBudget budget)
     {
         // Walk the marker segments after SOI until a frame header (SOFn) or scan (SOS): every segment must be well formed.
+        // Within the head only: a segment's body is skipped, a fill byte or a marker without a body is one step.
         var position = 2;
         var segments = 0;
         while (position + 4 <= head.Length)
         {
+            budget.Charge(WorkCost.ScanByte);
             if (head[position] != 0xFF)
             {
                 return null;
@@ -79,6 +81,7 @@ internal static class Images
                 return SniffContext.Detected(MediaTypes.Jpeg);
             }
 
+            budget.Charge(WorkCost.Node);
             segments++;
             position += 2 + length;
         }

@@ -36,6 +36,7 @@ internal static class IsoBmff
         string? fromCompatible = null;
         for (var at = 16; at + 4 <= size; at += 4)
         {
+            context.Budget.Charge(WorkCost.Node);
             var candidate = Classify(Brand(head.Slice(at, 4)));
             if (candidate == MediaTypes.QuickTime)
             {
@@ -68,6 +69,8 @@ internal static class IsoBmff
         var sawMovie = false;
         while (position + 8 <= head.Length && boxes < 16)
         {
+            // Top-level boxes only, at most 16: no nesting is followed.
+            context.Budget.Charge(WorkCost.Node);
             var box = head[(int)position..];
             if (!ValidBoxHeader(box, context.Total - position))
             {

@@ -12,6 +12,9 @@ internal static class Markup
     public const string SvgNamespace = "http://www.w3.org/2000/svg";
     public const string XhtmlNamespace = "http://www.w3.org/1999/xhtml";
 
+    /// <summary>How much of the head is decoded to look for the first tag (HTML patterns, a fallback name).</summary>
+    private const int PrefixBytes = 4096;
+
     // WHATWG MIME Sniffing, "identifying a resource with an unknown MIME type": each followed by a space or '>'.
     private static readonly string[] HtmlPatterns =
     [
@@ -22,7 +25,8 @@ internal static class Markup
     public static SniffOutcome? Detect(SniffContext context)
     {
         var head = context.Head.Span;
-        var prefix = Decode(head[..Math.Min(head.Length, 4096)]);
+        context.Budget.ChargeBytes(Math.Min(head.Length, PrefixBytes), WorkCost.DecodedByte);
+        var prefix = Decode(head[..Math.Min(head.Length, PrefixBytes)]);
         var start = 0;
         while (start < prefix.Length && prefix[start] is ' ' or '\t' or '\r' or '\n' or '\f')
         {
@@ -42,7 +46,17 @@ internal static class Markup
 
         var held = context.Held(0, ContentSniffer.MaxSvgBytes);
         var wholeFile = context.Total is { } total && held.Length >= total;
-        var root = FindRoot(held, out var hitEnd);
+
+        // The prolog first, without a parser: a DTD is only ever parsed when it declares short text entities alone.
+        var prolog = SvgScanner.ReadProlog(held.Span, context.Budget);
+        if (prolog.Refusal is not null && prolog.NamesSvg)
+        {
+            // A DOCTYPE svg whose DTD is refused: refused as an SVG at once, however far away its root element is.
+            return Svg(context, held, wholeFile, prolog);
+        }
+
+        var hitEnd = prolog.HitEnd;
+        var root = hitEnd ? null : FindRoot(held, prolog.Dtd, context.Budget, out hitEnd);
         if (root is null)
         {
             if (hitEnd && !wholeFile && held.Length < ContentSniffer.MaxSvgBytes)
@@ -53,7 +67,7 @@ internal static class Markup
 
             return FirstTagName(text) switch
             {
-                "svg" => new SniffOutcome.Detected(MediaTypes.Svg, "The SVG is not well-formed XML (or uses entities declared outside the file)."),
+                "svg" => new SniffOutcome.Detected(MediaTypes.Svg, prolog.Refusal ?? "The SVG is not well-formed XML (or uses entities declared outside the file)."),
                 "html" or "head" or "body" or "script" or "meta" or "link" => SniffContext.Detected(MediaTypes.Html),
                 _ => null,
             };
@@ -67,7 +81,7 @@ internal static class Markup
                 return new SniffOutcome.Detected(MediaTypes.Svg, $"The SVG's root element is not in the SVG namespace: add xmlns=\"{SvgNamespace}\".");
             }
 
-            return Svg(context, held, wholeFile);
+            return Svg(context, held, wholeFile, prolog);
         }
 
         if (name.Equals("html", StringComparison.OrdinalIgnoreCase))
@@ -78,7 +92,7 @@ internal static class Markup
         return SniffContext.Detected(MediaTypes.Xml);
     }
 
-    private static SniffOutcome Svg(SniffContext context, ReadOnlyMemory<byte> held, bool wholeFile)
+    private static SniffOutcome Svg(SniffContext context, ReadOnlyMemory<byte> held, bool wholeFile, SvgScanner.Prolog prolog)
     {
         var tooLarge = new SniffOutcome.Detected(
             MediaTypes.Svg,
@@ -88,25 +102,35 @@ internal static class Markup
             return tooLarge;
         }
 
+        if (prolog.Refusal is { } refusal)
+        {
+            // A refused DTD decides whatever follows it: no more is read.
+            return new SniffOutcome.Detected(MediaTypes.Svg, refusal);
+        }
+
         if (!wholeFile)
         {
             return held.Length >= ContentSniffer.MaxSvgBytes ? tooLarge : context.Need(held.Length, ContentSniffer.MaxRangeBytes);
         }
 
         var findings = new List<ActiveContentFinding>();
-        var refusal = SvgScanner.FindActiveContent(held, context.AllowedActiveContent, findings);
-        return findings.Count == 0 ? new SniffOutcome.Detected(MediaTypes.Svg, refusal) : new SniffOutcome.Detected(MediaTypes.Svg, refusal) { ActiveContent = findings };
+        var found = SvgScanner.FindActiveContent(held, prolog, context.AllowedActiveContent, findings, context.Budget);
+        return findings.Count == 0 ? new SniffOutcome.Detected(MediaTypes.Svg, found) : new SniffOutcome.Detected(MediaTypes.Svg, found) { ActiveContent = findings };
     }
 
-    /// <summary>The root element's local name and namespace, or null when the held bytes do not reach it or are not XML.</summary>
-    private static (string Name, string Namespace)? FindRoot(ReadOnlyMemory<byte> bytes, out bool hitEnd)
+    /// <summary>
+    /// The root element's local name and namespace, or null when the held bytes do not reach it or are not XML.
+    /// <paramref name="dtd"/>: what <see cref="SvgScanner.ReadProlog"/> allows the parser to do with the DOCTYPE.
+    /// </summary>
+    private static (string Name, string Namespace)? FindRoot(ReadOnlyMemory<byte> bytes, DtdProcessing dtd, WorkBudget budget, out bool hitEnd)
     {
-        var stream = new MemoryReadStream(bytes);
+        var stream = new MemoryReadStream(bytes, budget);
         try
         {
-            using var reader = XmlReader.Create(stream, SvgScanner.Settings());
+            using var reader = XmlReader.Create(stream, SvgScanner.Settings(dtd));
             while (reader.Read())
             {
+                budget.Charge(WorkCost.MarkupNode);
                 if (reader.NodeType == XmlNodeType.Element)
                 {
                     hitEnd = false;

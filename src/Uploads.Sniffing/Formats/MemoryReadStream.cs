@@ -1,7 +1,10 @@
 namespace Uploads.Sniffing.Formats;
 
-/// <summary>A read-only stream over memory that records whether a reader asked past its end.</summary>
-internal sealed class MemoryReadStream(ReadOnlyMemory<byte> data) : Stream
+/// <summary>
+/// A read-only stream over memory that records whether a reader asked past its end, and charges every byte it
+/// hands out to <paramref name="budget"/> (a parser reading it does work in proportion).
+/// </summary>
+internal sealed class MemoryReadStream(ReadOnlyMemory<byte> data, WorkBudget budget) : Stream
 {
     private int _position;
 
@@ -33,6 +36,7 @@ internal sealed class MemoryReadStream(ReadOnlyMemory<byte> data) : Stream
             return 0;
         }
 
+        budget.ChargeBytes(count);
         data.Span.Slice(_position, count).CopyTo(buffer);
         _position += count;
         return count;

@@ -42,6 +42,7 @@ internal static class MpegAudio
         var tagged = false;
         for (var i = 0; i < MaxTags; i++)
         {
+            context.Budget.Charge(WorkCost.Node);
             if (!context.TryRead(start, 10, out var tagHeader, out var missing))
             {
                 return missing;
@@ -78,6 +79,7 @@ internal static class MpegAudio
                 return missing;
             }
 
+            context.Budget.ChargeBytes(padding.Length);
             var first = padding.Span.IndexOfAnyExcept((byte)0);
             if (first < 0)
             {
@@ -114,6 +116,7 @@ internal static class MpegAudio
         var endedCleanly = false;
         while (frames < FramesToConfirm)
         {
+            context.Budget.Charge(WorkCost.Node);
             if (context.Total is { } total && position == total)
             {
                 endedCleanly = true;

@@ -17,6 +17,7 @@ internal static class Ogg
         var other = 0;
         for (var page = 0; page < MaxPages; page++)
         {
+            context.Budget.Charge(WorkCost.Node);
             if (context.Total is { } total && position == total)
             {
                 break; // the whole file was walked
@@ -45,6 +46,7 @@ internal static class Ogg
             }
 
             var bodyLength = 0;
+            context.Budget.ChargeBytes(segmentCount);
             foreach (var lacing in withTable.Span[27..])
             {
                 bodyLength += lacing;
@@ -57,6 +59,7 @@ internal static class Ogg
             }
 
             var bytes = pageMemory.Span;
+            context.Budget.ChargeBytes(bytes.Length);
             if (Crc(bytes) != SniffContext.U32LE(bytes, 22))
             {
                 return page == 0 ? null : SniffContext.Detected(MediaTypes.OggOther);

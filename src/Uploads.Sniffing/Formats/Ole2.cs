@@ -6,13 +6,23 @@ namespace Uploads.Sniffing.Formats;
 /// OLE2 compound files (.doc, .xls, .ppt, ...): the header, the FAT sectors the directory chain needs and the
 /// directory sectors are read (bounded), and the streams at the root decide: <c>WordDocument</c> (with a Word FIB)
 /// is a Word document; <c>Workbook</c>/<c>Book</c> is Excel; <c>PowerPoint Document</c> is PowerPoint.
+/// The directory must be a tree: every chain of sectors is followed once (a sector seen twice is a cycle), the
+/// directory has at most <see cref="MaxDirectoryEntries"/> entries, and walking it from the root reaches no entry
+/// twice (shared children or siblings, cycles) and no entry past its end; anything else is refused, since a reader
+/// that walks such a directory naively does exponential or endless work.
 /// </summary>
 internal static class Ole2
 {
+    /// <summary>The most directory entries read (a Word document has a few dozen; one with hundreds of embedded objects a few thousand at most).</summary>
+    public const int MaxDirectoryEntries = 2048;
+
+    /// <summary>No entry: an empty link in the directory's trees.</summary>
+    private const uint NoStream = 0xFFFFFFFF;
+
     private const uint MaxRegularSector = 0xFFFFFFFA;
-    private const int MaxDirectorySectors = 64;
     private const int MaxDifatSectors = 16;
     private const int HeaderDifatEntries = 109;
+    private const int EntryBytes = 128;
 
     public static SniffOutcome Detect(SniffContext context)
     {
@@ -22,10 +32,10 @@ internal static class Ole2
             return failed ?? SniffContext.Detected(MediaTypes.Ole2);
         }
 
-        var root = RootChildren(entries);
         Entry? word = null;
-        foreach (var entry in root)
+        foreach (var index in ChildLists(entries)[0] ?? [])
         {
+            var entry = entries[index];
             if (entry.Type != 2)
             {
                 continue;
@@ -71,8 +81,10 @@ internal static class Ole2
 
     /// <summary>
     /// The directory of a compound file whose header is at offset 0 of <paramref name="context"/>: every entry, in
-    /// directory order (entry 0 is the root). False: <paramref name="failed"/> is the range needed, or null when
-    /// the file is no valid compound file.
+    /// directory order (entry 0 is the root), each reached from the root marked with its storage
+    /// (<see cref="Entry.Parent"/>, <see cref="ChildLists"/>). False: <paramref name="failed"/> is the range needed,
+    /// a refusal (a directory that is not a tree, a cycle in a sector chain, too many entries), or null when the
+    /// file is no valid compound file.
     /// </summary>
     internal static bool TryReadDirectory(SniffContext context, out List<Entry> entries, out CompoundFile file, out SniffOutcome? failed)
     {
@@ -92,18 +104,36 @@ internal static class Ole2
             return false;
         }
 
-        file = new CompoundFile(context, head, 1 << shift);
+        var sectorSize = 1 << shift;
+        file = new CompoundFile(context, head, sectorSize);
+        var budget = context.Budget;
         var sector = SniffContext.U32LE(head, 0x30);
-        for (var i = 0; i < MaxDirectorySectors && sector < MaxRegularSector; i++)
+        var seen = new HashSet<uint>();
+        while (sector < MaxRegularSector)
         {
+            budget.Charge(WorkCost.Node);
+            if (!seen.Add(sector))
+            {
+                failed = Refused($"its directory's chain of sectors comes back to sector {sector} (a cycle in the FAT)");
+                return false;
+            }
+
+            if (entries.Count + (sectorSize / EntryBytes) > MaxDirectoryEntries)
+            {
+                failed = Refused($"its directory has more than {MaxDirectoryEntries} entries");
+                return false;
+            }
+
             if (!file.TryReadSector(sector, out var bytes, out failed))
             {
                 return false;
             }
 
-            for (var at = 0; at + 128 <= bytes.Length; at += 128)
+            budget.ChargeBytes(bytes.Length);
+            for (var at = 0; at + EntryBytes <= bytes.Length; at += EntryBytes)
             {
-                entries.Add(Entry.Parse(bytes.Span.Slice(at, 128), major));
+                budget.Charge(WorkCost.Node);
+                entries.Add(Entry.Parse(bytes.Span.Slice(at, EntryBytes), major));
             }
 
             if (!file.TryNext(sector, out sector, out failed))
@@ -112,39 +142,106 @@ internal static class Ole2
             }
         }
 
-        return entries.Count > 0 && entries[0].Type == 5;
+        if (entries.Count == 0 || entries[0].Type != 5)
+        {
+            return false;
+        }
+
+        if (Walk(entries, budget) is { } problem)
+        {
+            failed = Refused(problem);
+            return false;
+        }
+
+        return true;
     }
 
-    /// <summary>The entries of the root storage.</summary>
-    private static List<Entry> RootChildren(List<Entry> entries) => [.. Children(entries, 0).Select(i => entries[i])];
-
-    /// <summary>The indices of the entries in the storage at <paramref name="storage"/> (0: the root): the red-black tree under its child, walked without recursion.</summary>
-    internal static List<int> Children(List<Entry> entries, int storage)
+    /// <summary>
+    /// The children of every storage reached from the root (index: the storage's entry; null: none), each list in
+    /// the order of a walk of the storage's red-black tree. Built once, in one pass over the entries marked by
+    /// <see cref="TryReadDirectory"/>: every entry is the child of one storage at most.
+    /// </summary>
+    internal static List<int>?[] ChildLists(List<Entry> entries)
     {
-        var result = new List<int>();
-        var visited = new HashSet<uint>();
-        var pending = new Stack<uint>();
-        pending.Push(entries[storage].Child);
+        var byVisit = new int[entries.Count];
+        Array.Fill(byVisit, -1);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i].Visit is var visit and >= 0 && visit < byVisit.Length)
+            {
+                byVisit[visit] = i;
+            }
+        }
+
+        var children = new List<int>?[entries.Count];
+        foreach (var index in byVisit)
+        {
+            if (index >= 0 && entries[index].Parent is var parent and >= 0 && parent < children.Length)
+            {
+                (children[parent] ??= []).Add(index);
+            }
+        }
+
+        return children;
+    }
+
+    /// <summary>
+    /// Walks the directory from the root without recursion, marking each entry reached with its storage and the
+    /// order it was reached in; null, or why the directory is not a tree (an entry reached twice, a link past the end).
+    /// Each entry is visited once: the walk is linear in the directory.
+    /// </summary>
+    private static string? Walk(List<Entry> entries, WorkBudget budget)
+    {
+        var visits = 0;
+        entries[0] = entries[0] with { Visit = visits++ };
+        var pending = new Stack<(uint Id, int Parent, uint From)>();
+        pending.Push((entries[0].Child, 0, 0));
         while (pending.Count > 0)
         {
-            var id = pending.Pop();
-            if (id >= entries.Count || !visited.Add(id))
+            budget.Charge(WorkCost.Node);
+            var (id, parent, from) = pending.Pop();
+            if (id == NoStream)
             {
                 continue;
             }
 
+            if (id >= (uint)entries.Count)
+            {
+                return $"its directory entry {from} links to entry {id}, past the end of the directory ({entries.Count} entries)";
+            }
+
             var entry = entries[(int)id];
-            result.Add((int)id);
-            pending.Push(entry.Left);
-            pending.Push(entry.Right);
+            if (entry.Visit >= 0)
+            {
+                return $"its directory entry {id} is reached twice (entries that share children or siblings, or a cycle)";
+            }
+
+            entries[(int)id] = entry with { Parent = parent, Visit = visits++ };
+
+            // The same order as a walk of each storage's tree alone: a storage's members come right before left.
+            pending.Push((entry.Left, parent, id));
+            pending.Push((entry.Right, parent, id));
+            if (entry.Type == 1)
+            {
+                pending.Push((entry.Child, (int)id, id));
+            }
         }
 
-        return result;
+        return null;
     }
+
+    private static SniffOutcome.Detected Refused(string reason) =>
+        SniffContext.Detected(MediaTypes.Ole2, $"The compound file (.doc, .xls, .ppt) is damaged or crafted: {reason}. Re-save it with Office (or print it to PDF) and upload that.");
 
     /// <param name="Class">The CLSID of a storage (the COM class that opens it, for an embedded object), <see cref="Guid.Empty"/> when none.</param>
     internal readonly record struct Entry(string Name, byte Type, uint Left, uint Right, uint Child, Guid Class, uint Start, ulong Size)
     {
+        /// <summary>The storage this entry belongs to (0: the root), or -1 when the walk from the root does not reach it.</summary>
+        public int Parent { get; init; } = -1;
+
+        /// <summary>When the walk from the root reached this entry (0: the root), or -1 when it does not.</summary>
+        public int Visit { get; init; } = -1;
+
         public static Entry Parse(ReadOnlySpan<byte> raw, int major)
         {
             var nameBytes = Math.Clamp(SniffContext.U16LE(raw, 0x40) - 2, 0, 62) & ~1;
@@ -154,11 +251,11 @@ internal static class Ole2
         }
     }
 
-    /// <summary>Sector reads and FAT lookups over the held bytes, asking for what is missing.</summary>
+    /// <summary>Sector reads and FAT lookups over the held bytes, asking for what is missing; the DIFAT chain is followed once, with cycle detection.</summary>
     internal sealed class CompoundFile(SniffContext context, ReadOnlySpan<byte> header, int sectorSize)
     {
         private readonly uint[] _headerDifat = ReadHeaderDifat(header);
-        private readonly uint _firstDifatSector = SniffContext.U32LE(header, 0x44);
+        private readonly List<uint> _difatSectors = [SniffContext.U32LE(header, 0x44)];
         private readonly int _entriesPerSector = sectorSize / 4;
 
         public bool TryReadSector(uint sector, out ReadOnlyMemory<byte> bytes, out SniffOutcome? missing)
@@ -173,6 +270,7 @@ internal static class Ole2
         {
             next = uint.MaxValue;
             missing = null;
+            context.Budget.Charge(WorkCost.Node);
             var fatIndex = sector / (uint)_entriesPerSector;
             if (!TryFatSector(fatIndex, out var fatSector, out missing) || !TryReadSector(fatSector, out var fat, out missing))
             {
@@ -194,27 +292,40 @@ internal static class Ole2
             }
 
             // Further FAT sector numbers are in the DIFAT chain: (entries per sector - 1) numbers and a next pointer each.
+            var perSector = (uint)_entriesPerSector - 1;
             var remaining = index - HeaderDifatEntries;
-            var difat = _firstDifatSector;
-            for (var i = 0; i < MaxDifatSectors; i++)
+            var nth = remaining / perSector;
+            if (nth >= MaxDifatSectors)
             {
-                if (!TryReadSector(difat, out var bytes, out missing))
+                return false;
+            }
+
+            // The chain's sectors found so far are kept: each DIFAT sector is read to find its successor once.
+            while (_difatSectors.Count <= nth)
+            {
+                context.Budget.Charge(WorkCost.Node);
+                if (!TryReadSector(_difatSectors[^1], out var link, out missing))
                 {
                     return false;
                 }
 
-                var perSector = (uint)_entriesPerSector - 1;
-                if (remaining < perSector)
+                var next = SniffContext.U32LE(link.Span, (int)perSector * 4);
+                if (_difatSectors.Contains(next))
                 {
-                    fatSector = SniffContext.U32LE(bytes.Span, (int)remaining * 4);
-                    return true;
+                    missing = Refused($"its DIFAT's chain of sectors comes back to sector {next} (a cycle)");
+                    return false;
                 }
 
-                remaining -= perSector;
-                difat = SniffContext.U32LE(bytes.Span, (int)perSector * 4);
+                _difatSectors.Add(next);
             }
 
-            return false;
+            if (!TryReadSector(_difatSectors[(int)nth], out var bytes, out missing))
+            {
+                return false;
+            }
+
+            fatSector = SniffContext.U32LE(bytes.Span, (int)(remaining % perSector) * 4);
+            return true;
         }
 
         private static uint[] ReadHeaderDifat(ReadOnlySpan<byte> header)

@@ -64,6 +64,7 @@ internal static class Riff
         long position = 12;
         for (var i = 0; i < MaxChunks; i++)
         {
+            context.Budget.Charge(WorkCost.Node);
             if (!context.TryRead(position, 8, out var header, out var missing, 64))
             {
                 return missing ?? SniffContext.Detected(MediaTypes.Riff);

@@ -29,7 +29,7 @@ internal static class Signatures
 
         if (head.Length >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF)
         {
-            return Images.Jpeg(head, context.HeadIsWholeFile);
+            return Images.Jpeg(head, context.HeadIsWholeFile, context.Budget);
         }
 
         if (head.Length >= 12 && (head.StartsWith("RIFF"u8) || head.StartsWith("RF64"u8) || head.StartsWith("BW64"u8)))
@@ -71,7 +71,7 @@ internal static class Signatures
             }
         }
 
-        if (Pdf(head) is { } pdf)
+        if (Pdf(head, context.Budget) is { } pdf)
         {
             return pdf;
         }
@@ -85,9 +85,11 @@ internal static class Signatures
     }
 
     /// <summary><c>%PDF-</c> followed by a version (<c>1.7</c>) within the first 1024 bytes, as PDF readers accept.</summary>
-    private static SniffOutcome.Detected? Pdf(ReadOnlySpan<byte> head)
+    private static SniffOutcome.Detected? Pdf(ReadOnlySpan<byte> head, WorkBudget budget)
     {
+        // Each search resumes after the last match: the window is looked at once.
         var window = head[..Math.Min(head.Length, 1024)];
+        budget.ChargeBytes(window.Length);
         var at = window.IndexOf("%PDF-"u8);
         while (at >= 0)
         {

@@ -15,6 +15,9 @@ internal static class Text
     private static readonly SearchValues<byte> BinaryBytes = SearchValues.Create(
         [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0B, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1C, 0x1D, 0x1E, 0x1F, 0x7F]);
 
+    /// <summary>The passes a check makes over the bytes at most: binary bytes, UTF-8 validity, the bad offset, the ASCII share.</summary>
+    private const int PassesPerByte = 4;
+
     private enum Encoding16
     {
         None,
@@ -48,7 +51,7 @@ internal static class Text
         }
 
         var whole = context.HeadIsWholeFile;
-        var verdict = Check(head[bom..], utf16, resync: false, final: whole, out var badOffset);
+        var verdict = Check(head[bom..], utf16, resync: false, final: whole, context.Budget, out var badOffset);
         if (verdict == Verdict.Text && !whole)
         {
             if (!context.TryGetTail(ContentSniffer.TextTailBytes, out var tail, out var missing))
@@ -58,7 +61,7 @@ internal static class Text
 
             var tailStart = context.Total!.Value - tail.Length;
             var skip = utf16 != Encoding16.None && (tailStart - bom) % 2 != 0 ? 1 : 0;
-            verdict = Check(tail.Span[skip..], utf16, resync: true, final: true, out badOffset);
+            verdict = Check(tail.Span[skip..], utf16, resync: true, final: true, context.Budget, out badOffset);
             badOffset += tailStart + skip;
         }
         else
@@ -76,8 +79,10 @@ internal static class Text
         };
     }
 
-    private static Verdict Check(ReadOnlySpan<byte> bytes, Encoding16 utf16, bool resync, bool final, out long badOffset)
+    /// <summary>The verdict on <paramref name="bytes"/>; each byte is looked at a bounded number of times (a few passes), charged up front.</summary>
+    private static Verdict Check(ReadOnlySpan<byte> bytes, Encoding16 utf16, bool resync, bool final, WorkBudget budget, out long badOffset)
     {
+        budget.ChargeBytes(bytes.Length, PassesPerByte * WorkCost.ScanByte);
         badOffset = 0;
         return utf16 == Encoding16.None ? CheckUtf8(bytes, resync, final, out badOffset) : CheckUtf16(bytes, utf16, resync, final);
     }

@@ -8,7 +8,9 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// macro storages (<c>Macros</c>, <c>_VBA_PROJECT_CUR</c>, <c>VBA</c>, a <c>_VBA_PROJECT</c> stream), packaged
 /// files (<c>\x01Ole10Native</c>: a file wrapped by the Packager, which the reader runs on a double-click), Equation
 /// Editor objects (CVE-2017-11882, CVE-2018-0802), and embedded objects whose class is not a Word, Excel or
-/// PowerPoint document (docs/sniffing.md, "Embedded OLE objects").
+/// PowerPoint document (docs/sniffing.md, "Embedded OLE objects"). The directory is one that
+/// <see cref="Ole2.TryReadDirectory"/> has shown to be a tree: each storage's children are listed once
+/// (<see cref="Ole2.ChildLists"/>), so the check is linear in the directory.
 /// </summary>
 internal static class OleScanner
 {
@@ -53,6 +55,7 @@ internal static class OleScanner
     /// </summary>
     public static IEnumerable<(ActiveContentKinds Kind, string Reason)> Find(List<Ole2.Entry> entries, string format, bool rootIsObject)
     {
+        var children = Ole2.ChildLists(entries);
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];
@@ -75,9 +78,9 @@ internal static class OleScanner
 
             if (entry.Type == 1 && name.Equals("ObjectPool", StringComparison.OrdinalIgnoreCase))
             {
-                foreach (var child in Ole2.Children(entries, i))
+                foreach (var child in children[i] ?? [])
                 {
-                    if (UncheckedClass(entries, child, format) is { } reason)
+                    if (UncheckedClass(entries, children, child, format) is { } reason)
                     {
                         yield return (ActiveContentKinds.OfficeEmbeddedObjects, reason);
                     }
@@ -85,7 +88,7 @@ internal static class OleScanner
             }
         }
 
-        if (rootIsObject && entries.Count > 0 && UncheckedClass(entries, 0, format) is { } rootReason)
+        if (rootIsObject && entries.Count > 0 && UncheckedClass(entries, children, 0, format) is { } rootReason)
         {
             yield return (ActiveContentKinds.OfficeEmbeddedObjects, rootReason);
         }
@@ -95,7 +98,7 @@ internal static class OleScanner
     /// An embedded object's storage whose class cannot be shown harmless: not a Word, Excel or PowerPoint document,
     /// and not a package or an Equation Editor object (those have a reason of their own). Null when acceptable.
     /// </summary>
-    private static string? UncheckedClass(List<Ole2.Entry> entries, int storage, string format)
+    private static string? UncheckedClass(List<Ole2.Entry> entries, List<int>?[] children, int storage, string format)
     {
         var entry = entries[storage];
         if (entry.Type is not (1 or 5) || OfficeDocuments.Contains(entry.Class) || EquationEditor.Contains(entry.Class))
@@ -103,7 +106,7 @@ internal static class OleScanner
             return null;
         }
 
-        foreach (var child in Ole2.Children(entries, storage))
+        foreach (var child in children[storage] ?? [])
         {
             if (entries[child] is { Type: 2 } stream && (stream.Name.Equals("\u0001Ole10Native", StringComparison.OrdinalIgnoreCase) || stream.Name.Equals("Equation Native", StringComparison.OrdinalIgnoreCase)))
             {
