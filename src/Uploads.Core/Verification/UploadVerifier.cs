@@ -44,6 +44,7 @@ public sealed partial class UploadVerifier : IDisposable
     private readonly IOptions<VerificationOptions> _verification;
     private readonly TimeProvider _time;
     private readonly ILogger<UploadVerifier> _logger;
+    private int _disposed;
 
     /// <param name="lifetime">The host's, when there is one: its stopping cancels the checks under way (so does disposing the verifier).</param>
     internal UploadVerifier(
@@ -106,9 +107,12 @@ public sealed partial class UploadVerifier : IDisposable
     /// <summary>Stops the checks under way (they end without a verdict: the blobs stay pending).</summary>
     public void Dispose()
     {
-        _onApplicationStopping.Dispose();
-        _stopping.Cancel();
-        _stopping.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _onApplicationStopping.Dispose();
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
     }
 
     /// <summary>What a caller that joined a check gets: its outcome, without having decided or read anything itself.</summary>
