@@ -102,6 +102,12 @@ public sealed partial class UploadVerifier : IDisposable
             Log.AnsweredPending(_logger, blobPath, wait.TotalSeconds);
             return new(seen, Decided: false, BytesRead: 0);
         }
+        catch (TimeoutException) when (check.Outcome.IsCompletedSuccessfully)
+        {
+            // The check ended as the wait ran out: its outcome it is.
+            var result = await check.Outcome.ConfigureAwait(false);
+            return joined ? Joined(result) : result;
+        }
     }
 
     /// <summary>Stops the checks under way (they end without a verdict: the blobs stay pending).</summary>
