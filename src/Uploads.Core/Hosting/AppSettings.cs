@@ -23,6 +23,8 @@ public static class AppSettings
         "Verification__ReconcileSchedule",
         "Verification__ReconcileGracePeriod",
         "Verification__ReconcileConcurrency",
+        "Verification__RequestWait",
+        "Verification__MaxConcurrentChecks",
         "Verification__DeadLetterContainerName",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",

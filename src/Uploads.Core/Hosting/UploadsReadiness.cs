@@ -1,3 +1,4 @@
+using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Hosting;
@@ -10,9 +11,8 @@ namespace Uploads.Core.Hosting;
 /// </summary>
 public sealed class UploadsReadiness
 {
-    private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
     private volatile string? _notReadyBecause = "the service is starting";
-    private long _retryAfterTicks = DefaultRetryAfter.Ticks;
+    private long _retryAfterTicks = RetryAdvice.NotYet.Ticks;
 
     public bool IsReady => _notReadyBecause is null;
 

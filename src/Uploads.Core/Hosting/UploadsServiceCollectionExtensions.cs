@@ -4,6 +4,8 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Security;
@@ -48,7 +50,15 @@ public static class UploadsServiceCollectionExtensions
 
         // Verification: verdicts on the blobs; published to Event Grid when a topic is configured (identity auth).
         services.TryAddSingleton<VerdictStore>();
-        services.TryAddSingleton<UploadVerifier>();
+        services.TryAddSingleton<CheckScheduler>();
+        services.TryAddSingleton(sp => new UploadVerifier(
+            sp.GetRequiredService<VerdictStore>(),
+            sp.GetRequiredService<CheckScheduler>(),
+            sp.GetRequiredService<IOptions<UploadOptions>>(),
+            sp.GetRequiredService<IOptions<VerificationOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<UploadVerifier>>(),
+            sp.GetService<IHostApplicationLifetime>()));
         services.TryAddSingleton<UploadStatusService>();
         services.TryAddSingleton<UploadReconciler>();
         services.TryAddSingleton(_ => new EventGridPublisherClientOptions());

@@ -124,8 +124,9 @@ public sealed partial class UploadUrlService(
                 $"An upload URL can be renewed for {_options.RenewalWindow.TotalHours:0.##} hours after its path was issued. Start again: request a new URL with filename and contentType.");
         }
 
-        // A committed blob gets the answer the status endpoint would give (checked on the spot if still pending).
-        var status = (await verifier.VerifyAsync(blobPath, cancellationToken, quarantineInBackground: true).ConfigureAwait(false)).Status;
+        // A committed blob gets the answer the status endpoint would give: checked on the spot if still pending, and
+        // pending (so renewed, as for any pending blob) while a check longer than the request's wait goes on.
+        var status = (await verifier.VerifyWithinRequestAsync(blobPath, cancellationToken).ConfigureAwait(false)).Status;
         switch (status?.Status)
         {
             case UploadState.Verified:

@@ -1,3 +1,4 @@
+using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Security;
@@ -6,11 +7,13 @@ namespace Uploads.Core.Verification;
 
 /// <summary>
 /// <c>GET /api/integrations/uploads/status?blobPath=…</c>: the verdict for one of the client's own paths. A verified
-/// or rejected path costs at most two storage reads and writes nothing. A blob still pending is verified on the spot:
-/// no upload depends on it (the reconciliation pass verifies every upload whose event never came), but a client that
-/// asks right after uploading gets its verdict in that round trip instead of after the grace period (docs/reliability.md).
-/// A rejection is answered at once and its move to quarantine finishes in the background (and in the Blob trigger),
-/// so a GET never waits for a copy.
+/// or rejected path costs at most two storage reads and writes nothing. A blob still pending is checked on the spot
+/// (<see cref="UploadVerifier.VerifyWithinRequestAsync"/>): no upload depends on it (the reconciliation pass verifies
+/// every upload whose event never came), but a client that asks right after uploading usually gets its verdict in that
+/// round trip instead of after the grace period (docs/reliability.md). A request never waits for a long check: past
+/// <see cref="VerificationOptions.RequestWait"/> it answers pending, with <see cref="RetryAfter"/>, and the check goes
+/// on in the background. A rejection is answered at once and its move to quarantine finishes in the background (and
+/// in the Blob trigger), so a GET never waits for a copy.
 /// </summary>
 public sealed class UploadStatusService(UploadVerifier verifier)
 {
@@ -28,8 +31,15 @@ public sealed class UploadStatusService(UploadVerifier verifier)
             return NotFound(blobPath);
         }
 
-        var result = await verifier.VerifyAsync(blobPath, cancellationToken, quarantineInBackground: true).ConfigureAwait(false);
+        var result = await verifier.VerifyWithinRequestAsync(blobPath, cancellationToken).ConfigureAwait(false);
         return result.Status is { } status ? status : NotFound(blobPath);
+    }
+
+    /// <summary>The <c>Retry-After</c> of a status answer: a pending one tells the client when to ask again; a verdict is final.</summary>
+    public static TimeSpan? RetryAfter(UploadStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return status.Status == UploadState.Pending ? RetryAdvice.NotYet : null;
     }
 
     private static UploadProblem NotFound(string blobPath) => UploadProblem.NotFound(

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
@@ -21,60 +22,175 @@ namespace Uploads.Core.Verification;
 /// Idempotent: a blob already verified for its current content, or no longer there, is left as it is, so duplicate,
 /// late and out-of-order events change nothing.
 /// </summary>
-public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<UploadOptions> options, ILogger<UploadVerifier> logger)
+/// <remarks>
+/// A check runs in the background, under the application's lifetime, never under the token of whoever asked: one per
+/// path at a time in this instance, which every later caller joins. Its reading and sniffing take a slot of
+/// <see cref="CheckScheduler"/>, so that at most <see cref="VerificationOptions.MaxConcurrentChecks"/> run at once,
+/// served in turn per client. The Blob trigger and the reconciliation pass wait for the verdict
+/// (<see cref="VerifyAsync"/>); a request waits <see cref="VerificationOptions.RequestWait"/> at most
+/// (<see cref="VerifyWithinRequestAsync"/>). Cancellation (the application stopping) is never a verdict.
+/// </remarks>
+public sealed partial class UploadVerifier : IDisposable
 {
     /// <summary>Largest size of any category: a bigger blob is refused without reading it.</summary>
     private static readonly long LargestLimit = Enum.GetValues<ContentCategory>().Max(UploadPolicy.MaxBytes);
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<VerificationResult>>> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Check> _inFlight = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenRegistration _onApplicationStopping;
+    private readonly VerdictStore _verdicts;
+    private readonly CheckScheduler _scheduler;
+    private readonly IOptions<UploadOptions> _options;
+    private readonly IOptions<VerificationOptions> _verification;
+    private readonly TimeProvider _time;
+    private readonly ILogger<UploadVerifier> _logger;
+    private int _disposed;
 
-    /// <param name="blobPath">The path in the uploads container.</param>
-    /// <param name="quarantineInBackground">
-    /// Answer a rejection at once and move the content to quarantine afterwards (the status endpoint: a GET never
-    /// waits for a copy); the Blob trigger, which Event Grid retries, waits for it.
-    /// </param>
-    public async Task<VerificationResult> VerifyAsync(string blobPath, CancellationToken cancellationToken, bool quarantineInBackground = false)
+    /// <param name="lifetime">The host's, when there is one: its stopping cancels the checks under way (so does disposing the verifier).</param>
+    internal UploadVerifier(
+        VerdictStore verdicts,
+        CheckScheduler scheduler,
+        IOptions<UploadOptions> options,
+        IOptions<VerificationOptions> verification,
+        TimeProvider time,
+        ILogger<UploadVerifier> logger,
+        IHostApplicationLifetime? lifetime)
     {
-        ArgumentException.ThrowIfNullOrEmpty(blobPath);
-
-        // One check per path at a time in this instance: a duplicate delivery (Event Grid is at-least-once, the
-        // reconciliation pass and status calls overlap with it) waits for the check under way and takes its outcome,
-        // instead of racing it between the header write and the verdict tags and publishing a second event.
-        var mine = new Lazy<Task<VerificationResult>>(() => VerifyOnceAsync(blobPath, quarantineInBackground, cancellationToken));
-        var flight = _inFlight.GetOrAdd(blobPath, mine);
-        if (!ReferenceEquals(flight, mine))
+        _verdicts = verdicts;
+        _scheduler = scheduler;
+        _options = options;
+        _verification = verification;
+        _time = time;
+        _logger = logger;
+        if (lifetime is not null)
         {
-            Log.JoinedCheck(logger, blobPath);
-            var joined = await flight.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return joined with { Decided = false, BytesRead = 0 };
-        }
-
-        try
-        {
-            return await mine.Value.ConfigureAwait(false);
-        }
-        finally
-        {
-            _inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<VerificationResult>>>(blobPath, mine));
+            _onApplicationStopping = lifetime.ApplicationStopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _stopping);
         }
     }
 
-    private async Task<VerificationResult> VerifyOnceAsync(string blobPath, bool quarantineInBackground, CancellationToken cancellationToken)
+    /// <summary>
+    /// The verdict for <paramref name="blobPath"/> (a path in the uploads container), checking it if it is still
+    /// pending, or joining the check under way. <paramref name="cancellationToken"/> ends the wait, not the check.
+    /// </summary>
+    public async Task<VerificationResult> VerifyAsync(string blobPath, CancellationToken cancellationToken)
     {
-        var (current, properties) = await verdicts.ReadAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        var (check, joined) = Join(blobPath, quarantineInBackground: false);
+        var result = await check.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return joined ? Joined(result) : result;
+    }
+
+    /// <summary>
+    /// What a request answers for <paramref name="blobPath"/>: its verdict, when the check of a pending blob ends
+    /// within <see cref="VerificationOptions.RequestWait"/>; otherwise its pending status, while the check goes on in
+    /// the background (a later call joins it, or finds its verdict). A rejection is answered once decided, and its move
+    /// to quarantine finishes in the background (and in the Blob trigger), so a request never waits for a copy.
+    /// </summary>
+    public async Task<VerificationResult> VerifyWithinRequestAsync(string blobPath, CancellationToken cancellationToken)
+    {
+        var (check, joined) = Join(blobPath, quarantineInBackground: true);
+
+        // The state read is the request's own storage call (bounded like any); the wait starts with the check.
+        var seen = await check.Seen.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var wait = _verification.Value.RequestWait;
+        try
+        {
+            var result = await check.Outcome.WaitAsync(wait, _time, cancellationToken).ConfigureAwait(false);
+            return joined ? Joined(result) : result;
+        }
+        catch (TimeoutException) when (!check.Outcome.IsCompleted)
+        {
+            Log.AnsweredPending(_logger, blobPath, wait.TotalSeconds);
+            return new(seen, Decided: false, BytesRead: 0);
+        }
+        catch (TimeoutException) when (check.Outcome.IsCompletedSuccessfully)
+        {
+            // The check ended as the wait ran out: its outcome it is.
+            var result = await check.Outcome.ConfigureAwait(false);
+            return joined ? Joined(result) : result;
+        }
+    }
+
+    /// <summary>Stops the checks under way (they end without a verdict: the blobs stay pending).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _onApplicationStopping.Dispose();
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
+    }
+
+    /// <summary>What a caller that joined a check gets: its outcome, without having decided or read anything itself.</summary>
+    private static VerificationResult Joined(VerificationResult result) => result with { Decided = false, BytesRead = 0 };
+
+    /// <summary>
+    /// The check of <paramref name="blobPath"/> under way in this instance, or a new one, started in the background.
+    /// One per path at a time: a duplicate delivery (Event Grid is at-least-once, the reconciliation pass and status
+    /// calls overlap with it) takes the outcome of the check under way instead of racing it between the header write
+    /// and the verdict tags and publishing a second event.
+    /// </summary>
+    private (Check Check, bool Joined) Join(string blobPath, bool quarantineInBackground)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(blobPath);
+        var stopping = _stopping.Token;
+        var mine = new Check(blobPath);
+        var check = _inFlight.GetOrAdd(blobPath, mine);
+        if (!ReferenceEquals(check, mine))
+        {
+            Log.JoinedCheck(_logger, blobPath);
+            return (check, true);
+        }
+
+        _ = Task.Run(() => RunAsync(mine, quarantineInBackground, stopping), CancellationToken.None);
+        return (mine, false);
+    }
+
+    /// <summary>One check, to its end whoever still waits for it; its failure is logged here (a request may have answered already).</summary>
+    private async Task RunAsync(Check check, bool quarantineInBackground, CancellationToken stopping)
+    {
+        VerificationResult? result = null;
+        Exception? failure = null;
+        try
+        {
+            result = await VerifyOnceAsync(check, quarantineInBackground, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (stopping.IsCancellationRequested)
+        {
+            Log.CheckStopped(_logger, check.BlobPath);
+            failure = ex;
+        }
+#pragma warning disable CA1031 // Handed to every caller of the check (the trigger fails, the pass counts it); logged once here.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CheckFailed(_logger, ex, check.BlobPath);
+            failure = ex;
+        }
+
+        // Out of the map before the outcome is known: a call after the outcome starts a check of its own.
+        _inFlight.TryRemove(new KeyValuePair<string, Check>(check.BlobPath, check));
+        check.End(result, failure);
+    }
+
+    private async Task<VerificationResult> VerifyOnceAsync(Check check, bool quarantineInBackground, CancellationToken cancellationToken)
+    {
+        var blobPath = check.BlobPath;
+        var (current, properties) = await _verdicts.ReadAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        check.Saw(current);
         if (properties is null || current is not { Status: UploadState.Pending })
         {
             LogSettled(blobPath, properties);
             return new(current, Decided: false, BytesRead: 0);
         }
 
-        var blob = verdicts.UploadsBlob(blobPath);
+        var blob = _verdicts.UploadsBlob(blobPath);
         var bytesRead = new ByteCount();
         try
         {
             var decision = Precheck(properties) ?? (IsCopyInProgress(properties)
                 ? null
-                : await SniffAndDecideAsync(blob, properties, bytesRead, cancellationToken).ConfigureAwait(false));
+                : await SniffInTurnAsync(blob, properties, bytesRead, cancellationToken).ConfigureAwait(false));
             return decision is null
                 ? new(current, Decided: false, BytesRead: 0)
                 : await RecordAsync(blob, properties, decision, quarantineInBackground, bytesRead.Value, cancellationToken).ConfigureAwait(false);
@@ -82,14 +198,23 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // Deleted, or moved to quarantine by a concurrent check of the same content.
-            Log.ChangedDuringCheck(logger, blobPath);
-            return new(await verdicts.QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), Decided: false, bytesRead.Value);
+            Log.ChangedDuringCheck(_logger, blobPath);
+            return new(await _verdicts.QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), Decided: false, bytesRead.Value);
         }
         catch (RequestFailedException ex) when (ex.Status == 412 && !IsLeaseConflict(ex))
         {
             // Overwritten while being checked: the newer content has its own event (and status checks it on demand).
-            Log.ChangedDuringCheck(logger, blobPath);
+            Log.ChangedDuringCheck(_logger, blobPath);
             return new(VerdictStore.Pending(blobPath, null), Decided: false, bytesRead.Value);
+        }
+    }
+
+    /// <summary>Reads and sniffs in a slot of <see cref="CheckScheduler"/>, once the turn of the blob's client comes.</summary>
+    private async Task<ContentDecision> SniffInTurnAsync(BlobClient blob, BlobProperties properties, ByteCount bytesRead, CancellationToken cancellationToken)
+    {
+        using (await _scheduler.EnterAsync(blob.Name, cancellationToken).ConfigureAwait(false))
+        {
+            return await SniffAndDecideAsync(blob, properties, bytesRead, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -98,11 +223,11 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
     {
         if (properties is null)
         {
-            Log.Gone(logger, blobPath);
+            Log.Gone(_logger, blobPath);
         }
         else if (VerdictStore.IsArchived(properties))
         {
-            Log.Archived(logger, blobPath);
+            Log.Archived(_logger, blobPath);
         }
     }
 
@@ -124,7 +249,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
                 return data;
             },
             properties.ContentLength,
-            options.Value.AllowedActiveContentKinds,
+            _options.Value.AllowedActiveContentKinds,
             WorkBudget.ForFile(properties.ContentLength, cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var fileName = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];
@@ -181,7 +306,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
         {
             // The upload URL's Write permission also lets its holder lease the blob, which would block both
             // outcomes forever. Break the lease (only while the blob is still the content checked) and retry once.
-            Log.LeaseBroken(logger, blob.Name);
+            Log.LeaseBroken(_logger, blob.Name);
             await blob.GetBlobLeaseClient().BreakAsync(TimeSpan.Zero, new BlobRequestConditions { IfMatch = properties.ETag }, cancellationToken).ConfigureAwait(false);
             return new(await RecordOnceAsync(blob, properties, decision, cancellationToken).ConfigureAwait(false), Decided: true, bytesRead);
         }
@@ -189,8 +314,8 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
 
     private Task<UploadStatus> RecordOnceAsync(BlobClient blob, BlobProperties properties, ContentDecision decision, CancellationToken cancellationToken) =>
         decision.Accepted
-            ? verdicts.MarkVerifiedAsync(blob, properties, decision.DetectedType, cancellationToken)
-            : verdicts.QuarantineAsync(blob, properties, decision, cancellationToken);
+            ? _verdicts.MarkVerifiedAsync(blob, properties, decision.DetectedType, cancellationToken)
+            : _verdicts.QuarantineAsync(blob, properties, decision, cancellationToken);
 
     private async Task QuarantineLoggedAsync(BlobClient blob, BlobProperties properties, ContentDecision decision)
     {
@@ -202,7 +327,7 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.BackgroundQuarantineFailed(logger, ex, blob.Name);
+            Log.BackgroundQuarantineFailed(_logger, ex, blob.Name);
         }
     }
 
@@ -228,6 +353,39 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
         public void Add(long bytes) => Interlocked.Add(ref _value, bytes);
     }
 
+    /// <summary>One check under way: the state it read first, then its outcome, for every caller that joined it.</summary>
+    private sealed class Check(string blobPath)
+    {
+        private readonly TaskCompletionSource<UploadStatus?> _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<VerificationResult> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string BlobPath { get; } = blobPath;
+
+        /// <summary>The status before the check (null: no blob at the path).</summary>
+        public Task<UploadStatus?> Seen => _seen.Task;
+
+        public Task<VerificationResult> Outcome => _outcome.Task;
+
+        public void Saw(UploadStatus? status) => _seen.TrySetResult(status);
+
+        public void End(VerificationResult? result, Exception? failure)
+        {
+            if (failure is null)
+            {
+                _seen.TrySetResult(result!.Status);
+                _outcome.TrySetResult(result);
+                return;
+            }
+
+            _seen.TrySetException(failure);
+            _outcome.TrySetException(failure);
+
+            // Observed here: when no caller waits any more, the failure was logged, and is no unobserved task exception.
+            _ = Seen.Exception;
+            _ = Outcome.Exception;
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 2003, EventName = "BlobGone", Level = LogLevel.Information, Message = "{BlobPath} is no longer in the uploads container; nothing to verify")]
@@ -244,6 +402,15 @@ public sealed partial class UploadVerifier(VerdictStore verdicts, IOptions<Uploa
 
         [LoggerMessage(EventId = 2009, EventName = "JoinedCheck", Level = LogLevel.Debug, Message = "{BlobPath} is being checked already; this delivery takes that check's outcome")]
         public static partial void JoinedCheck(ILogger logger, string blobPath);
+
+        [LoggerMessage(EventId = 2010, EventName = "AnsweredPending", Level = LogLevel.Debug, Message = "{BlobPath} is still being checked after {WaitSeconds} s; the request answers pending and the check goes on")]
+        public static partial void AnsweredPending(ILogger logger, string blobPath, double waitSeconds);
+
+        [LoggerMessage(EventId = 2011, EventName = "CheckFailed", Level = LogLevel.Warning, Message = "Checking {BlobPath} failed; it stays pending until its event is delivered again, the reconciliation pass or a status request checks it")]
+        public static partial void CheckFailed(ILogger logger, Exception exception, string blobPath);
+
+        [LoggerMessage(EventId = 2012, EventName = "CheckStopped", Level = LogLevel.Information, Message = "Checking {BlobPath} stopped with the application; it stays pending until it is checked again")]
+        public static partial void CheckStopped(ILogger logger, string blobPath);
 
         [LoggerMessage(EventId = 2006, EventName = "BackgroundQuarantineFailed", Level = LogLevel.Warning, Message = "Moving {BlobPath} to quarantine after a status check failed; the Blob trigger or the next check retries")]
         public static partial void BackgroundQuarantineFailed(ILogger logger, Exception exception, string blobPath);

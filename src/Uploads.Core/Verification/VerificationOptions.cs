@@ -32,7 +32,23 @@ public sealed class VerificationOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Verification:ReconcileGracePeriod must be between 0 and 1 day.")]
     public TimeSpan ReconcileGracePeriod { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How many uploads the reconciliation pass verifies at once.</summary>
+    /// <summary>
+    /// How long a status or renewal request waits for the check of an upload still pending before it answers
+    /// <c>pending</c> (with <c>Retry-After</c>) and leaves the check to go on in the background: a request never waits
+    /// for a long check. Small files are checked well within it, so the client usually gets the verdict in that round trip.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:30", ErrorMessage = "Verification:RequestWait must be between 0 and 30 seconds.")]
+    public TimeSpan RequestWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How many checks run at once in one instance, whichever entry point asked (Blob trigger, reconciliation pass,
+    /// status, renewal); the others wait, queued per client and served in turn (<see cref="CheckScheduler"/>).
+    /// A check is CPU work on one thread at a time: the default is one per processor, at least two.
+    /// </summary>
+    [Range(1, 256, ErrorMessage = "Verification:MaxConcurrentChecks must be between 1 and 256.")]
+    public int MaxConcurrentChecks { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>How many uploads the reconciliation pass verifies at once (each check still takes one of <see cref="MaxConcurrentChecks"/>).</summary>
     [Range(1, 64, ErrorMessage = "Verification:ReconcileConcurrency must be between 1 and 64.")]
     public int ReconcileConcurrency { get; set; } = 4;
 

@@ -8,7 +8,10 @@ using Uploads.Functions.Http;
 
 namespace Uploads.Functions.Functions;
 
-/// <summary><c>GET /api/integrations/uploads/status?blobPath=…</c> → <c>{blobPath, status, detectedType, sizeBytes, reason, checkedAt}</c>.</summary>
+/// <summary>
+/// <c>GET /api/integrations/uploads/status?blobPath=…</c> → <c>{blobPath, status, detectedType, sizeBytes, reason, checkedAt}</c>;
+/// a pending status carries <c>Retry-After</c> (a check still running goes on in the background).
+/// </summary>
 public sealed class GetUploadStatus(ApiKeyAuthenticator authenticator, UploadStatusService statuses)
 {
     [Function(nameof(GetUploadStatus))]
@@ -23,6 +26,8 @@ public sealed class GetUploadStatus(ApiKeyAuthenticator authenticator, UploadSta
         }
 
         var outcome = await statuses.GetAsync(client, request.Query["blobPath"].FirstOrDefault(), cancellationToken).ConfigureAwait(false);
-        return ApiResults.Outcome(outcome, UploadsJsonContext.Default.UploadStatus);
+        return outcome.Value is { } status
+            ? ApiResults.Json(status, UploadsJsonContext.Default.UploadStatus, retryAfter: UploadStatusService.RetryAfter(status))
+            : ApiResults.Outcome(outcome, UploadsJsonContext.Default.UploadStatus);
     }
 }

@@ -8,8 +8,12 @@ namespace Uploads.Functions.Http;
 /// <summary>The responses of the API: JSON bodies from the source-generated context, and RFC 9457 problems.</summary>
 internal static class ApiResults
 {
-    public static IActionResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int statusCode = StatusCodes.Status200OK) =>
-        new HttpResultAction(TypedResults.Json(value, typeInfo, statusCode: statusCode));
+    /// <summary>A JSON body; with <paramref name="retryAfter"/>, the answer says when to ask again (a pending status).</summary>
+    public static IActionResult Json<T>(T value, JsonTypeInfo<T> typeInfo, int statusCode = StatusCodes.Status200OK, TimeSpan? retryAfter = null)
+    {
+        IResult body = TypedResults.Json(value, typeInfo, statusCode: statusCode);
+        return new HttpResultAction(retryAfter is { } after ? new WithRetryAfter(body, after) : body);
+    }
 
     public static IActionResult Created<T>(string location, T value, JsonTypeInfo<T> typeInfo) =>
         new HttpResultAction(new CreatedJson<T>(location, value, typeInfo));

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
+using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Hosting;
 using Uploads.Functions.Http;
@@ -22,8 +23,6 @@ namespace Uploads.Functions.Middleware;
 /// </summary>
 internal sealed partial class ExceptionHandlingMiddleware(ILogger<ExceptionHandlingMiddleware> logger) : IFunctionsWorkerMiddleware
 {
-    private static readonly TimeSpan StorageRetryAfter = TimeSpan.FromSeconds(5);
-
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -45,7 +44,7 @@ internal sealed partial class ExceptionHandlingMiddleware(ILogger<ExceptionHandl
                 BadHttpRequestException bad => UploadProblem.BadRequest(
                     bad.StatusCode switch { 408 => ProblemCodes.RequestTimeout, 413 => ProblemCodes.PayloadTooLarge, _ => ProblemCodes.MalformedRequest },
                     $"The request body was refused: {bad.Message}") with { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
-                _ when UploadsStartup.IsStorageUnavailable(ex) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", StorageRetryAfter),
+                _ when UploadsStartup.IsStorageUnavailable(ex) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", RetryAdvice.NotYet),
                 _ => null,
             };
             if (problem is null)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Hosting;
+using Uploads.Core.Verification;
 using Uploads.Sniffing;
 
 namespace Uploads.Core.Tests.Hosting;
@@ -47,6 +48,10 @@ public sealed class StartupValidationTests
     [InlineData("Verification:ReconcileSchedule", "every 5 minutes", "ReconcileSchedule")]
     [InlineData("Verification:ReconcileGracePeriod", "2.00:00:00", "ReconcileGracePeriod")]
     [InlineData("Verification:ReconcileConcurrency", "0", "ReconcileConcurrency")]
+    [InlineData("Verification:RequestWait", "00:01:00", "RequestWait")]
+    [InlineData("Verification:RequestWait", "-00:00:01", "RequestWait")]
+    [InlineData("Verification:MaxConcurrentChecks", "0", "MaxConcurrentChecks")]
+    [InlineData("Verification:MaxConcurrentChecks", "257", "MaxConcurrentChecks")]
     [InlineData("Verification:DeadLetterContainerName", "Dead_Letters", "DeadLetterContainerName")]
     [InlineData("ApiKeys:Clients:acme", "plaintext-key", "SHA-256")]
     [InlineData("ApiKeys:Clients:ACME", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ACME")]
@@ -84,6 +89,21 @@ public sealed class StartupValidationTests
         Assert.Equal((TimeSpan.FromSeconds(3), 1, TimeSpan.FromMilliseconds(200)), (retry.NetworkTimeout, retry.MaxRetries, retry.Delay));
         Assert.Equal((TimeSpan.FromSeconds(20), 3, TimeSpan.FromSeconds(0.8), RetryMode.Exponential), (production.NetworkTimeout, production.MaxRetries, production.Delay, production.Mode));
         Assert.True(defaults.GetRequiredService<IOptions<UploadOptions>>().Value.StorageWorstCase < UploadOptionsValidator.HttpRequestLimit);
+    }
+
+    [Fact]
+    public void AddUploadsCore_CheckSettings_DefaultsAndOneSchedulerForTheVerifier()
+    {
+        using var configured = Build(new() { ["Verification:RequestWait"] = "00:00:00.500", ["Verification:MaxConcurrentChecks"] = "3" });
+        using var defaults = Build([]);
+
+        var options = configured.GetRequiredService<IOptions<VerificationOptions>>().Value;
+        var production = defaults.GetRequiredService<IOptions<VerificationOptions>>().Value;
+
+        Assert.Equal((TimeSpan.FromMilliseconds(500), 3), (options.RequestWait, options.MaxConcurrentChecks));
+        Assert.Equal((TimeSpan.FromSeconds(2), Math.Max(2, Environment.ProcessorCount)), (production.RequestWait, production.MaxConcurrentChecks));
+        Assert.Equal(3, configured.GetRequiredService<CheckScheduler>().Slots);
+        Assert.Same(configured.GetRequiredService<UploadVerifier>(), configured.GetRequiredService<UploadVerifier>());
     }
 
     [Fact]
