@@ -80,7 +80,7 @@ internal static class AdversarialCost
                 foreach (var finding in found.Exceeded.Concat(found.Costliest.Take(FuzzFindings)))
                 {
                     // Declared as octet-stream under a name without an extension the policy knows: the detected type decides.
-                    rows.Add(await MeasureAsync(work, new Input(Group.Fuzz, $"fuzz {finding.Name} ({finding.UnitsPerByte:F1} units/B in process)", finding.Input, MediaTypes.OctetStream, finding.Name, Clean: null)).ConfigureAwait(false));
+                    rows.Add(await MeasureAsync(work, new Input(Group.Fuzz, string.Create(CultureInfo.InvariantCulture, $"fuzz {finding.Name}{(finding.IsSeed ? " (a seed as given)" : "")}: {finding.UnitsPerByte:F1} units/B in process"), finding.Input, MediaTypes.OctetStream, finding.Name, Clean: null)).ConfigureAwait(false));
                 }
             }
 

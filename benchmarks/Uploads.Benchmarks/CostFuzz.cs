@@ -10,9 +10,10 @@ namespace Uploads.Benchmarks;
 /// <c>--cost-fuzz</c> (issue "Bounded verification"): the long cost-fuzzing campaign. <see cref="CostFuzzer"/> seeded
 /// from the ordinary and active-content corpora, the kept cost regressions and every crafted shape at 4 KiB, mutating
 /// towards the inputs that cost the sniffer the most work per byte, in process. Every input that spends its whole budget
-/// (as soon as it is found) and the costliest per byte are written to tests/fixtures/cost-regressions (named by hash;
-/// CostRegressionTests checks them); the top 10 are printed. Exit code 1 when an input spent its budget.
-/// Options: <c>--seconds 600</c>, <c>--seed 1</c>, <c>--max-bytes 65536</c>, <c>--out DIR</c>.
+/// (as soon as it is found) and the costliest per byte (unless it is a seed as given) are written to
+/// tests/fixtures/cost-regressions, named by hash (CostRegressionTests checks them); the top 10 are printed.
+/// Exit code 1 when an input spent its budget. Options: <c>--seconds 600</c>, <c>--seed 1</c>, <c>--max-bytes 65536</c>,
+/// <c>--out DIR</c>.
 /// </summary>
 internal static class CostFuzz
 {
@@ -46,9 +47,9 @@ internal static class CostFuzz
             Keep(finding);
             Console.WriteLine($"spent its budget: {finding.Name} ({finding.Input.Length} bytes, {finding.Cost.Units} units, {finding.Cost.Verdict})");
         });
-        if (result.Costliest.Count > 0)
+        if (result.Costliest is [{ IsSeed: false } costliest, ..])
         {
-            Keep(result.Costliest[0]);
+            Keep(costliest);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Cost fuzzing, seed {seed}: {result.Iterations} mutants in {result.Elapsed.TotalSeconds:F0} s, inputs up to {maxBytes} bytes; {result.Exceeded.Count} spent their budget."));
@@ -60,7 +61,7 @@ internal static class CostFuzz
         {
             var verdict = finding.Cost.Verdict.Length <= 80 ? finding.Cost.Verdict : finding.Cost.Verdict[..80] + "…";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {++rank} | {finding.Name}{(finding.Cost.Exceeded ? " SPENT" : "")} | {finding.Input.Length} | {finding.Cost.Units} | {finding.UnitsPerByte:F1} | {verdict.Replace("|", "\\|", StringComparison.Ordinal)} |"));
+                $"| {++rank} | {finding.Name}{(finding.Cost.Exceeded ? " SPENT" : "")}{(finding.IsSeed ? " (a seed)" : "")} | {finding.Input.Length} | {finding.Cost.Units} | {finding.UnitsPerByte:F1} | {verdict.Replace("|", "\\|", StringComparison.Ordinal)} |"));
         }
 
         Console.WriteLine();

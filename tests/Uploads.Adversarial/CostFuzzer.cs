@@ -10,7 +10,8 @@ namespace Uploads.Adversarial;
 public readonly record struct CostSample(long Units, bool Exceeded, string Verdict);
 
 /// <summary>An input and what checking it cost.</summary>
-public sealed record CostFinding(byte[] Input, CostSample Cost)
+/// <param name="IsSeed">True for a seed as given (cut to the fuzzer's length), false for a mutant.</param>
+public sealed record CostFinding(byte[] Input, CostSample Cost, bool IsSeed)
 {
     /// <summary>The fuzzer's score: units per byte of input, an input under <see cref="CostFuzzer.MinScoredBytes"/> counted as that many.</summary>
     public double UnitsPerByte => Cost.Units / (double)Math.Max(Input.Length, CostFuzzer.MinScoredBytes);
@@ -83,9 +84,9 @@ public sealed class CostFuzzer
         var champions = new List<CostFinding>();
         var known = new HashSet<string>(StringComparer.Ordinal);
         var spent = new List<CostFinding>();
-        void Consider(byte[] input)
+        void Consider(byte[] input, bool isSeed)
         {
-            var finding = new CostFinding(input, _check(input));
+            var finding = new CostFinding(input, _check(input), isSeed);
             if (!known.Add(finding.Name))
             {
                 return;
@@ -116,7 +117,7 @@ public sealed class CostFuzzer
 
         foreach (var start in starts)
         {
-            Consider(start);
+            Consider(start, isSeed: true);
         }
 
         var done = 0;
@@ -127,7 +128,7 @@ public sealed class CostFuzzer
                 ? starts[random.Next(starts.Length)]
                 : champions[random.Next(1 + random.Next(champions.Count))].Input;
             var mutant = Mutate(parent, starts, random, structural: true);
-            Consider(mutant.Length > _maxInputBytes ? mutant[.._maxInputBytes] : mutant);
+            Consider(mutant.Length > _maxInputBytes ? mutant[.._maxInputBytes] : mutant, isSeed: false);
         }
 
         return new CostFuzzResult(champions, spent, done, clock.Elapsed);
