@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Uploads.Adversarial;
@@ -141,14 +142,35 @@ internal static class AdversarialCost
         return (budget, VerificationPolicy.Decide(fileName, contentType, bytes.Length, detected));
     }
 
-    /// <summary>Tiny files of the checked families, so that the measured check does not pay for the common JIT and statics.</summary>
+    /// <summary>Tiny files of the checked families (PDF, SVG, ZIP, text, DOCX), so that the measured check does not pay for the common JIT and statics.</summary>
     private static IEnumerable<byte[]> WarmUpFiles() =>
     [
         "%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"u8.ToArray(),
         "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"1\" height=\"1\"/></svg>\n"u8.ToArray(),
         "PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"u8.ToArray(),
         "A line of text.\n"u8.ToArray(),
+        TinyDocx(),
     ];
+
+    private static byte[] TinyDocx()
+    {
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, xml) in new[]
+            {
+                ("[Content_Types].xml", "<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>"),
+                ("_rels/.rels", "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>"),
+                ("word/document.xml", "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>Text.</w:t></w:r></w:p></w:body></w:document>"),
+            })
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+                writer.Write(xml);
+            }
+        }
+
+        return output.ToArray();
+    }
 
     /// <summary>Resets VmHWM to the current resident set (Linux 4.0+, /proc/self/clear_refs "5"); false where that is refused.</summary>
     private static bool ResetPeak()
