@@ -50,7 +50,7 @@ internal static class AdversarialCost
     public static async Task<int> RunAsync(Args args)
     {
         var sizes = args.Get("--sizes") is null ? null : args.Ints("--sizes");
-        var maxSize = long.Parse(args.Get("--max-size") ?? long.MaxValue.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var maxSize = args.Get("--max-size") is { } max ? long.Parse(max, CultureInfo.InvariantCulture) : long.MaxValue;
         var fuzzSeconds = args.Int("--fuzz-seconds", 60);
         var seed = args.Int("--seed", 1);
         Console.WriteLine($"One check per child process, as the verifier runs it (ContentSniffer.SniffAsync over the file in memory, WorkBudget.ForFile, no active content allowed, then VerificationPolicy.Decide). CPU: the child's processor time during the check; allocated: GC.GetTotalAllocatedBytes(true) delta; peak WS: growth of VmHWM over the resident set before the check (after a warm-up check of tiny files); units: WorkBudget.Spent (% of the file's budget). Targets: ≤ {MaxCpuSeconds} s CPU, ≤ {MaxPeakGrowthBytes / MiB} MB.");
