@@ -14,6 +14,13 @@ const string Usage = """
                               [--sizes 1024,...] [--kinds mp4,pdf,...] [--mode OAuthHttps|SharedKey]
       --active-content-cost   bytes, range reads, CPU and allocations of the active-content checks (PDF, DOCX at 1/10/100 MB, SVG)
                               in process [--sizes 1048576,...] [--repeat 3]
+      --adversarial-cost      per input, each check alone in a child process as the verifier runs it: CPU, allocations, peak
+                              working-set growth, work units, verdict; every crafted shape (tests/Uploads.Adversarial) at sizes
+                              up to its category limit, the cost fuzzer's costliest finds, the ordinary and active-content
+                              corpora; fails over 2 s CPU or 256 MB, or when a shape that is not clean is accepted
+                              [--sizes 4096,...] [--max-size N] [--fuzz-seconds 60] [--seed 1]
+      --cost-fuzz             the long cost-fuzzing campaign: inputs that spend their work budget, and the costliest per byte,
+                              written to tests/fixtures/cost-regressions; top 10 printed [--seconds 600] [--seed 1] [--max-bytes 65536]
       --reconcile-cost        storage requests and time of one reconciliation pass over N blobs with P pending:
                               List Blobs calls per 10,000 blobs [--blobs 10000] [--pending 100]
       --scaled-files <dir>    writes the scaled files --verification-bytes uploads [--size N], to check them with other tools
@@ -67,6 +74,13 @@ switch (args.Length > 0 ? args[0] : "")
         return await UrlWrk.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--soak":
         return await Soak.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--adversarial-cost":
+        return await AdversarialCost.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--adversarial-one":
+        // The child of --adversarial-cost: one check of one file, alone in this process.
+        return await AdversarialCost.RunOneAsync(args).ConfigureAwait(false);
+    case "--cost-fuzz":
+        return CostFuzz.Run(new Args(args));
     case "--reconcile-cost":
         return await ReconcileCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":

@@ -1,11 +1,12 @@
+using Uploads.Adversarial;
 using Uploads.Sniffing;
 
 namespace Uploads.Sniffing.Tests;
 
 /// <summary>
-/// Bounded, seeded mutation fuzzing over the corpus: bit flips, interesting bytes, length-field corruption,
-/// truncation, insertion, deletion and splices. Every mutant is sniffed to a verdict with the safety net off
-/// (<see cref="ContentSniffer.EvaluateCore"/>): no exception, every requested range inside the file and bounded,
+/// Bounded, seeded mutation fuzzing over the corpus (<see cref="CostFuzzer.Mutate"/>: bit flips, interesting bytes,
+/// length-field corruption, truncation, insertion, deletion and splices). Every mutant is sniffed to a verdict with the
+/// safety net off (<see cref="ContentSniffer.EvaluateCore"/>): no exception, every requested range inside the file and bounded,
 /// and a verdict within a bounded number of rounds (so no hang).
 /// </summary>
 public sealed class FuzzTests
@@ -13,8 +14,6 @@ public sealed class FuzzTests
     // 20,000 mutants in CI (a few seconds); SNIFF_FUZZ_ITERATIONS raises the budget for a longer local run.
     private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("SNIFF_FUZZ_ITERATIONS"), out var n) && n > 0 ? n : 20_000;
     private const int MaxSeedBytes = 160 * 1024;
-
-    private static readonly uint[] InterestingWords = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF];
 
     [Theory]
     [InlineData(1)]
@@ -30,7 +29,7 @@ public sealed class FuzzTests
         for (var i = 0; i < Iterations / 4; i++)
         {
             var original = seeds[random.Next(seeds.Length)];
-            var mutant = Mutate(original, seeds, random);
+            var mutant = CostFuzzer.Mutate(original, seeds, random);
             try
             {
                 Drive(mutant);
@@ -62,7 +61,7 @@ public sealed class FuzzTests
         var seeds = ActiveCorpus.Entries.Select(e => ActiveCorpus.Read(e.File)).Select(b => b.Length > MaxSeedBytes ? b[..MaxSeedBytes] : b).ToArray();
         for (var i = 0; i < Iterations / 8; i++)
         {
-            var mutant = Mutate(seeds[random.Next(seeds.Length)], seeds, random);
+            var mutant = CostFuzzer.Mutate(seeds[random.Next(seeds.Length)], seeds, random);
             var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
@@ -110,66 +109,5 @@ public sealed class FuzzTests
         }
 
         Assert.Fail("no verdict within the round bound");
-    }
-
-    private static byte[] Mutate(byte[] original, byte[][] seeds, Random random)
-    {
-        var data = new List<byte>(original);
-        var steps = 1 + random.Next(4);
-        for (var s = 0; s < steps; s++)
-        {
-            if (data.Count == 0)
-            {
-                data.Add((byte)random.Next(256));
-            }
-
-            var at = random.Next(data.Count);
-            switch (random.Next(8))
-            {
-                case 0:
-                    data[at] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    data[at] = (byte)InterestingWords[random.Next(5)];
-                    break;
-                case 2:
-                    // A length field: 2 or 4 bytes, either byte order.
-                    var word = random.Next(3) == 0 ? (uint)random.Next() : InterestingWords[random.Next(InterestingWords.Length)];
-                    var width = random.Next(2) == 0 ? 2 : 4;
-                    var bigEndian = random.Next(2) == 0;
-                    for (var b = 0; b < width && at + b < data.Count; b++)
-                    {
-                        var shift = bigEndian ? 8 * (width - 1 - b) : 8 * b;
-                        data[at + b] = (byte)(word >> shift);
-                    }
-
-                    break;
-                case 3:
-                    data.RemoveRange(at, data.Count - at);
-                    break;
-                case 4:
-                    data.InsertRange(at, Enumerable.Range(0, 1 + random.Next(64)).Select(_ => (byte)random.Next(256)));
-                    break;
-                case 5:
-                    data.RemoveRange(at, Math.Min(data.Count - at, 1 + random.Next(256)));
-                    break;
-                case 6:
-                    var other = seeds[random.Next(seeds.Length)];
-                    var from = random.Next(other.Length);
-                    var length = Math.Min(other.Length - from, 1 + random.Next(4096));
-                    data.RemoveRange(at, Math.Min(data.Count - at, length));
-                    data.InsertRange(at, other.Skip(from).Take(length));
-                    break;
-                default:
-                    for (var b = 0; b < 16 && at + b < data.Count; b++)
-                    {
-                        data[at + b] = (byte)random.Next(256);
-                    }
-
-                    break;
-            }
-        }
-
-        return data.ToArray();
     }
 }
