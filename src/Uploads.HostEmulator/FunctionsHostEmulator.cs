@@ -224,7 +224,17 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         var routes = new HttpTriggerRoutes(invoker.Functions, HostJson.RoutePrefix(appDirectory));
         HttpRoutes = [.. routes.Describe()];
         _forwarder = new HttpFunctionForwarder(app.Services.GetRequiredService<IHttpForwarder>(), invoker, workerHttpUri, _loggerFactory.CreateLogger("Host.Http"), _options.BeforeHttpInvocation);
-        var webhook = new BlobEventGridWebhook(invoker, new AppSettingResolver(_options.Settings), _options.BlobsExtensionKey, _loggerFactory.CreateLogger("Host.Triggers.Blob"));
+        var executor = new BlobTriggerExecutor(invoker, new AppSettingResolver(_options.Settings), _loggerFactory.CreateLogger("Host.Triggers.Blob"));
+        var webhook = new BlobEventGridWebhook(
+            async (message, aborted) =>
+            {
+                if (!await executor.ExecuteAsync(message, "inline", aborted).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"The function failed for {message.ContainerName}/{message.BlobName}.");
+                }
+            },
+            _options.BlobsExtensionKey,
+            _loggerFactory.CreateLogger("Host.Triggers.Blob"));
         var forwarder = _forwarder;
         app.Run(http =>
         {
@@ -237,6 +247,11 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
             if (http.Request.Path.Equals(BlobEventGridWebhook.Path, StringComparison.OrdinalIgnoreCase))
             {
                 return webhook.HandleAsync(http);
+            }
+
+            if (http.Request.Path == "/" && HttpMethods.IsGet(http.Request.Method))
+            {
+                return HomePage.WriteAsync(http);
             }
 
             if (routes.Match(http.Request) is { } function)

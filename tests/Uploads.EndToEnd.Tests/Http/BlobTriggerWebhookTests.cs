@@ -20,7 +20,7 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
     private static string BlobCreated(Uri blobUrl) => EventGridWebhook.BlobCreated(blobUrl);
 
     [Fact]
-    public async Task Post_SubscriptionValidation_EchoesTheCode()
+    public async Task Post_SubscriptionValidation_EchoesTheCodeAsTextPlainAsTheHost()
     {
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
         var validation = new[]
@@ -39,8 +39,10 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
 
         using var response = await http.PostAsync(Webhook, Events(JsonSerializer.Serialize(validation), "SubscriptionValidation"));
 
+        // The host's Blobs extension answers with a StringContent holding the JSON: text/plain; charset=utf-8.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("512d38b6-c7b8-40c8-89fe-f46f9e9622b6", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("validationResponse").GetString());
+        Assert.Equal("text/plain; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("512d38b6-c7b8-40c8-89fe-f46f9e9622b6", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("validationResponse").GetString());
     }
 
     [Theory]
@@ -73,13 +75,44 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
     [Theory]
     [InlineData("")]
     [InlineData("&code=wrong-key")]
-    public async Task Post_WithoutTheSystemKey_Unauthorized(string code)
+    public async Task Post_WithoutTheSystemKey_HostsBare401WithBearerChallenge(string code)
     {
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
 
         using var response = await http.PostAsync("/runtime/webhooks/blobs?functionName=Host.Functions.VerifyUpload" + code, Events("[]", "Notification"));
 
+        // The host's key check: 401, nothing in the body, WWW-Authenticate: Bearer.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public async Task Get_WithTheKey_HostsBare400()
+    {
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+
+        using var response = await http.GetAsync(Webhook);
+
+        // HttpRequestProcessor: neither a SubscriptionValidation, Notification nor Unsubscribe event type: 400, empty.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Post_BlobCreatedWithoutEventTypeHeader_HostsBare400AndNothingRuns()
+    {
+        var blobPath = await host.PresignedUploadAsync("image.png", "logo.png", "image/png");
+        var blob = host.Uploads.GetBlobClient(blobPath);
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        using var events = new StringContent(BlobCreated(blob.Uri), System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await http.PostAsync(Webhook, events);
+
+        // HttpRequestProcessor: no aeg-event-type header is no notification: 400 and no event is taken.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.False((await blob.GetTagsAsync()).Value.Tags.ContainsKey("verdict"));
     }
 
     public static TheoryData<string> MalformedBodies() =>
@@ -95,13 +128,15 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
 
     [Theory]
     [MemberData(nameof(MalformedBodies))]
-    public async Task Post_MalformedEvents_400NotAFailure(string body)
+    public async Task Post_MalformedEvents_HostsBare500(string body)
     {
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
 
         using var response = await http.PostAsync(Webhook, Events(body, "Notification"));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // The Blobs extension reads data.url and data.blobType of every event (and the body as a JSON array or
+        // object) without checking: what it cannot read throws, and the host answers its own empty 500.
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 }
