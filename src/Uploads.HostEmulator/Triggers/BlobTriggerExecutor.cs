@@ -18,6 +18,11 @@ internal sealed partial class BlobTriggerExecutor(FunctionInvoker invoker, AppSe
 {
     public const string FunctionIdPrefix = "Host.Functions.";
 
+    private int _invocations;
+
+    /// <summary>Invocations started so far.</summary>
+    public int Invocations => Volatile.Read(ref _invocations);
+
     /// <summary>The Blob triggers with an Event Grid source, the ones this executor runs.</summary>
     public static bool IsEventGridBlobTrigger(WorkerFunction function) =>
         function.Trigger.Type.Equals("blobTrigger", StringComparison.OrdinalIgnoreCase)
@@ -72,6 +77,7 @@ internal sealed partial class BlobTriggerExecutor(FunctionInvoker invoker, AppSe
             ["MessageId"] = new() { String = messageId },
         };
         var invocationId = Guid.NewGuid().ToString();
+        Interlocked.Increment(ref _invocations);
         Log.Invoking(logger, function.Name, message.ContainerName, message.BlobName, invocationId);
         var result = await invoker.InvokeAsync(function, invocationId, [input], metadata, cancellationToken).ConfigureAwait(false);
         if (result.Result.Status != StatusResult.Types.Status.Success)
