@@ -189,7 +189,13 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         }
 
         await StartFrontAsync(invoker, workerHttpUri, appDirectory, cancellationToken).ConfigureAwait(false);
-        _timers = TimerTriggers.Start(invoker, new AppSettingResolver(_options.Settings), TimeProvider.System, _loggerFactory.CreateLogger("Host.Triggers.Timer"));
+        var timerLogger = _loggerFactory.CreateLogger("Host.Triggers.Timer");
+        _timers = TimerTriggers.Start(
+            invoker,
+            settings,
+            TimeProvider.System,
+            timerLogger,
+            _hostStorage is null ? null : new TimerStatusStore(_hostStorage.Blobs, _hostStorage.HostId, timerLogger));
         Log.Ready(_logger, BaseAddress, Functions.Count, _worker.Id);
         foreach (var route in HttpRoutes)
         {
