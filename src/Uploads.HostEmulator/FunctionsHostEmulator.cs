@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Uploads.HostEmulator.Configuration;
 using Uploads.HostEmulator.Http;
 using Uploads.HostEmulator.Identity;
+using Uploads.HostEmulator.Storage;
 using Uploads.HostEmulator.Rpc;
 using Uploads.HostEmulator.Triggers;
 using Uploads.HostEmulator.Worker;
@@ -41,6 +42,9 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
     private HttpFunctionForwarder? _forwarder;
     private ManagedIdentityEndpoint? _identity;
     private TimerTriggers? _timers;
+    private HostStorage? _hostStorage;
+    private BlobTriggerQueue? _blobQueue;
+    private BlobTriggerExecutor? _blobExecutor;
     private string? _trustBundle;
     private int _stopping;
 
@@ -69,6 +73,18 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
 
     /// <summary>Tokens the managed-identity endpoint has handed out.</summary>
     public int ManagedIdentityTokensIssued => _identity?.TokensIssued ?? 0;
+
+    /// <summary>The host id that names the host's queues and status blobs in <c>AzureWebJobsStorage</c>; null without it.</summary>
+    public string? HostId => _hostStorage?.HostId;
+
+    /// <summary>The Blob trigger's queue (<c>azure-webjobs-blobtrigger-&lt;hostid&gt;</c>); null without <c>AzureWebJobsStorage</c> or an Event Grid Blob trigger.</summary>
+    public string? BlobTriggerQueueName => _blobQueue?.Name;
+
+    /// <summary>Where Blob-trigger messages go after their last try.</summary>
+    public const string BlobTriggerPoisonQueueName = BlobTriggerQueue.PoisonQueueName;
+
+    /// <summary>Blob-trigger invocations started so far (all from the host's queue).</summary>
+    public int BlobTriggerInvocations => _blobExecutor?.Invocations ?? 0;
 
     /// <summary>Timer-trigger invocations started so far.</summary>
     public int TimerInvocations => _timers?.Invocations ?? 0;
@@ -156,8 +172,30 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         }
 
         var invoker = new FunctionInvoker(_channel, Functions);
+        var settings = new AppSettingResolver(_options.Settings);
+        _hostStorage = HostStorage.TryCreate(settings, appDirectory, _options.TrustedCertificatePemFiles);
+        if (Functions.Any(BlobTriggerExecutor.IsEventGridBlobTrigger))
+        {
+            var blobLogger = _loggerFactory.CreateLogger("Host.Triggers.Blob");
+            if (_hostStorage is null)
+            {
+                Log.NoHostStorage(_logger);
+            }
+            else
+            {
+                _blobExecutor = new BlobTriggerExecutor(invoker, settings, blobLogger);
+                _blobQueue = BlobTriggerQueue.Start(_hostStorage, _blobExecutor, _options.Queues, _loggerFactory.CreateLogger("Host.Queues"), _options.OnQueueMessage, _options.BeforeQueueMessage);
+            }
+        }
+
         await StartFrontAsync(invoker, workerHttpUri, appDirectory, cancellationToken).ConfigureAwait(false);
-        _timers = TimerTriggers.Start(invoker, new AppSettingResolver(_options.Settings), TimeProvider.System, _loggerFactory.CreateLogger("Host.Triggers.Timer"));
+        var timerLogger = _loggerFactory.CreateLogger("Host.Triggers.Timer");
+        _timers = TimerTriggers.Start(
+            invoker,
+            settings,
+            TimeProvider.System,
+            timerLogger,
+            _hostStorage is null ? null : new TimerStatusStore(_hostStorage.Blobs, _hostStorage.HostId, timerLogger));
         Log.Ready(_logger, BaseAddress, Functions.Count, _worker.Id);
         foreach (var route in HttpRoutes)
         {
@@ -224,7 +262,13 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         var routes = new HttpTriggerRoutes(invoker.Functions, HostJson.RoutePrefix(appDirectory));
         HttpRoutes = [.. routes.Describe()];
         _forwarder = new HttpFunctionForwarder(app.Services.GetRequiredService<IHttpForwarder>(), invoker, workerHttpUri, _loggerFactory.CreateLogger("Host.Http"), _options.BeforeHttpInvocation);
-        var webhook = new BlobEventGridWebhook(invoker, new AppSettingResolver(_options.Settings), _options.BlobsExtensionKey, _loggerFactory.CreateLogger("Host.Triggers.Blob"));
+        var blobQueue = _blobQueue;
+        var webhook = new BlobEventGridWebhook(
+            blobQueue is null
+                ? (_, _) => throw new InvalidOperationException($"The Blob trigger's queue needs the {HostStorage.ConnectionSetting} setting (a storage connection string).")
+                : blobQueue.EnqueueAsync,
+            _options.BlobsExtensionKey,
+            _loggerFactory.CreateLogger("Host.Triggers.Blob"));
         var forwarder = _forwarder;
         app.Run(http =>
         {
@@ -237,6 +281,11 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
             if (http.Request.Path.Equals(BlobEventGridWebhook.Path, StringComparison.OrdinalIgnoreCase))
             {
                 return webhook.HandleAsync(http);
+            }
+
+            if (http.Request.Path == "/" && HttpMethods.IsGet(http.Request.Method))
+            {
+                return HomePage.WriteAsync(http);
             }
 
             if (routes.Match(http.Request) is { } function)
@@ -359,6 +408,11 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
             await _timers.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_blobQueue is not null)
+        {
+            await _blobQueue.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_channel is not null && _worker is not null && !_worker.Exited.IsCompleted)
         {
             try
@@ -389,6 +443,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         }
 
         _forwarder?.Dispose();
+        _hostStorage?.Dispose();
         if (_trustBundle is not null)
         {
             File.Delete(_trustBundle);
@@ -404,6 +459,9 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
 
         [LoggerMessage(EventId = 7005, EventName = "EmulatorRoute", Level = LogLevel.Information, Message = "  {Route}")]
         public static partial void Route(ILogger logger, string route);
+
+        [LoggerMessage(EventId = 7007, EventName = "NoHostStorage", Level = LogLevel.Error, Message = "AzureWebJobsStorage is not set (a storage connection string): the Blob trigger's queue cannot be used, and its webhook answers 500")]
+        public static partial void NoHostStorage(ILogger logger);
 
         [LoggerMessage(EventId = 7006, EventName = "WorkerDied", Level = LogLevel.Critical, Message = "The worker process {ProcessId} {What}. Its last output:\n{Output}")]
         public static partial void WorkerDied(ILogger logger, int processId, string what, string output);

@@ -10,16 +10,21 @@ namespace Uploads.Testing;
 public abstract class AzuriteFixture : IAsyncLifetime
 {
     private readonly AzuriteMode _mode;
+    private readonly bool _withQueueService;
     private AzuriteInstance? _azurite;
 
-    private protected AzuriteFixture(AzuriteMode mode) => _mode = mode;
+    private protected AzuriteFixture(AzuriteMode mode, bool withQueueService = false)
+    {
+        _mode = mode;
+        _withQueueService = withQueueService;
+    }
 
     /// <summary>The running instance.</summary>
     /// <exception cref="InvalidOperationException">Used before xunit initialized the fixture.</exception>
     public AzuriteInstance Azurite => _azurite ?? throw new InvalidOperationException("The Azurite fixture is not initialized.");
 
     /// <inheritdoc />
-    public async Task InitializeAsync() => _azurite = await AzuriteInstance.StartAsync(_mode).ConfigureAwait(false);
+    public async Task InitializeAsync() => _azurite = await AzuriteInstance.StartAsync(_mode, _withQueueService).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task DisposeAsync()
@@ -33,6 +38,12 @@ public abstract class AzuriteFixture : IAsyncLifetime
 
 /// <summary>Azurite over plain HTTP with shared-key authentication (what <c>UseDevelopmentStorage=true</c> gives).</summary>
 public sealed class AzuriteSharedKeyFixture() : AzuriteFixture(AzuriteMode.SharedKey);
+
+/// <summary>
+/// The same with Azurite's queue service too: what the Functions host needs as <c>AzureWebJobsStorage</c> (its
+/// Blob-trigger queue), for tests that post Event Grid events to an app of their own.
+/// </summary>
+public sealed class AzuriteHostStorageFixture() : AzuriteFixture(AzuriteMode.SharedKey, withQueueService: true);
 
 /// <summary>Azurite over HTTPS with <c>--oauth basic</c>: bearer tokens and user-delegation SAS work.</summary>
 public sealed class AzuriteOAuthFixture() : AzuriteFixture(AzuriteMode.OAuthHttps);

@@ -10,6 +10,7 @@ using Azure;
 using Azure.Core.Pipeline;
 using Azure.Storage;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 
 namespace Uploads.Testing;
 
@@ -60,10 +61,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         string location,
         OutputTail output,
         Uri blobServiceUri,
+        Uri? queueServiceUri,
         X509Certificate2? certificate,
         string? certificatePemPath)
     {
         Mode = mode;
+        QueueServiceUri = queueServiceUri;
         _process = process;
         _location = location;
         _output = output;
@@ -74,7 +77,8 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         _sdkHttpClient = new HttpClient(CreateHttpMessageHandler(), disposeHandler: true);
         ConnectionString = string.Create(
             CultureInfo.InvariantCulture,
-            $"DefaultEndpointsProtocol={blobServiceUri.Scheme};AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={blobServiceUri.AbsoluteUri};");
+            $"DefaultEndpointsProtocol={blobServiceUri.Scheme};AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={blobServiceUri.AbsoluteUri};")
+            + (queueServiceUri is null ? string.Empty : $"QueueEndpoint={queueServiceUri.AbsoluteUri};");
     }
 
     /// <summary>The mode this instance was started in.</summary>
@@ -83,11 +87,18 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
     /// <summary>The blob service endpoint: <c>http(s)://127.0.0.1:PORT/devstoreaccount1</c> (path-style account).</summary>
     public Uri BlobServiceUri { get; }
 
+    /// <summary>
+    /// The queue service endpoint (what the Functions host keeps its queues in, as <c>AzureWebJobsStorage</c>), when
+    /// started <c>withQueueService</c>; else null.
+    /// </summary>
+    public Uri? QueueServiceUri { get; }
+
     /// <summary>The loopback port Azurite listens on.</summary>
     public int Port => BlobServiceUri.Port;
 
     /// <summary>
-    /// A connection string with the development account key and an explicit <c>BlobEndpoint</c>. Also valid in
+    /// A connection string with the development account key and an explicit <c>BlobEndpoint</c> (and <c>QueueEndpoint</c>
+    /// with the queue service). Also valid in
     /// <see cref="AzuriteMode.OAuthHttps"/> (Azurite accepts shared key there too); over HTTPS a client still needs
     /// <see cref="CreateBlobClientOptions"/> to trust the certificate.
     /// </summary>
@@ -125,11 +136,19 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
     /// Azurite is not installed (run <c>npm ci --prefix tests/tools</c>), node is missing, or Azurite did not start
     /// (the message includes its output).
     /// </exception>
-    public static async Task<AzuriteInstance> StartAsync(AzuriteMode mode, CancellationToken ct = default)
+    public static Task<AzuriteInstance> StartAsync(AzuriteMode mode, CancellationToken ct = default) => StartAsync(mode, withQueueService: false, ct);
+
+    /// <summary>
+    /// Starts Azurite's blob service, and with <paramref name="withQueueService"/> its queue (and table) service too, in
+    /// one process (what the Functions host needs as <c>AzureWebJobsStorage</c>), each on a free port; waits until the
+    /// blob service answers a real, authenticated request.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">See <see cref="StartAsync(AzuriteMode, CancellationToken)"/>.</exception>
+    public static async Task<AzuriteInstance> StartAsync(AzuriteMode mode, bool withQueueService, CancellationToken ct = default)
     {
         var started = Stopwatch.StartNew();
         var tools = Path.Combine(RepositoryRoot.Find(), "tests", "tools");
-        var script = FindAzuriteBlobScript(tools);
+        var script = FindAzuriteScript(tools, withQueueService ? "azurite" : "azurite-blob", withQueueService ? "azurite.js" : Path.Combine("blob", "main.js"));
         var preload = Path.Combine(tools, "exit-with-parent.cjs");
 
         SweepAbandonedWorkspaces();
@@ -165,6 +184,14 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
                 startInfo.ArgumentList.Add(argument);
             }
 
+            if (withQueueService)
+            {
+                foreach (var argument in new[] { "--queueHost", "127.0.0.1", "--queuePort", "0", "--tableHost", "127.0.0.1", "--tablePort", "0" })
+                {
+                    startInfo.ArgumentList.Add(argument);
+                }
+            }
+
             if (mode == AzuriteMode.OAuthHttps)
             {
                 (certificate, certificatePemPath, var keyPemPath) = SelfSignedCertificate.CreatePemFiles(location);
@@ -188,6 +215,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
 
             var output = new OutputTail();
             var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var queueListening = new TaskCompletionSource<Uri?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!withQueueService)
+            {
+                queueListening.TrySetResult(null);
+            }
+
             process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
             process.OutputDataReceived += (_, e) =>
             {
@@ -200,7 +233,8 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
                 var match = ListeningLine().Match(e.Data);
                 if (match.Success)
                 {
-                    listening.TrySetResult(new Uri($"{match.Groups["endpoint"].Value}/{DevelopmentAccountName}"));
+                    var endpoint = new Uri($"{match.Groups["endpoint"].Value}/{DevelopmentAccountName}");
+                    _ = match.Groups["service"].Value == "Queue" ? queueListening.TrySetResult(endpoint) : listening.TrySetResult(endpoint);
                 }
             };
             process.ErrorDataReceived += (_, e) =>
@@ -210,7 +244,11 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
                     output.Add("stderr: " + e.Data);
                 }
             };
-            process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("Azurite exited before it listened."));
+            process.Exited += (_, _) =>
+            {
+                listening.TrySetException(new InvalidOperationException("Azurite exited before it listened."));
+                queueListening.TrySetException(new InvalidOperationException("Azurite exited before it listened."));
+            };
 
             try
             {
@@ -229,9 +267,11 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(StartTimeout);
             Uri blobServiceUri;
+            Uri? queueServiceUri;
             try
             {
                 blobServiceUri = await listening.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+                queueServiceUri = await queueListening.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is OperationCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
             {
@@ -242,7 +282,7 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
             }
 
             // From here on the instance owns the process, the certificate and the folder: its DisposeAsync cleans up.
-            var instance = new AzuriteInstance(mode, process, location, output, blobServiceUri, certificate, certificatePemPath);
+            var instance = new AzuriteInstance(mode, process, location, output, blobServiceUri, queueServiceUri, certificate, certificatePemPath);
             handedOver = true;
             try
             {
@@ -272,6 +312,16 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
     /// The transport's <see cref="HttpClient"/> belongs to the instance: do not use clients after disposing it.
     /// </summary>
     public BlobClientOptions CreateBlobClientOptions() => new() { Transport = new HttpClientTransport(_sdkHttpClient) };
+
+    /// <summary>
+    /// A queue service client with the development account key over this instance's transport, messages Base64 as the
+    /// Functions host writes them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Started without the queue service.</exception>
+    public QueueServiceClient CreateQueueServiceClient() => new(
+        QueueServiceUri ?? throw new InvalidOperationException("Azurite was started without its queue service (withQueueService: true)."),
+        new StorageSharedKeyCredential(AccountName, AccountKey),
+        new QueueClientOptions { Transport = new HttpClientTransport(_sdkHttpClient), MessageEncoding = QueueMessageEncoding.Base64 });
 
     /// <summary>A service client authenticated with the development account key (works in both modes).</summary>
     public BlobServiceClient CreateServiceClient(BlobClientOptions? options = null) =>
@@ -392,12 +442,12 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         }
     }
 
-    private static string FindAzuriteBlobScript(string tools)
+    private static string FindAzuriteScript(string tools, string command, string relativeScript)
     {
-        // node_modules/.bin/azurite-blob is a symlink to this script (a .cmd shim on Windows): run the script itself
+        // node_modules/.bin/<command> is a symlink to this script (a .cmd shim on Windows): run the script itself
         // under node, so that the exit-with-parent preload can be added.
-        var bin = Path.Combine(tools, "node_modules", ".bin", "azurite-blob");
-        var script = Path.Combine(tools, "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        var bin = Path.Combine(tools, "node_modules", ".bin", command);
+        var script = Path.Combine(tools, "node_modules", "azurite", "dist", "src", relativeScript);
         if (!File.Exists(script) || !(File.Exists(bin) || File.Exists(bin + ".cmd")))
         {
             throw new InvalidOperationException(
@@ -532,7 +582,8 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"successfully listens on (?<endpoint>https?://127\.0\.0\.1:\d+)", RegexOptions.CultureInvariant)]
+    // azurite-blob prints "… successfully listens on <url>", azurite (all services) "… is successfully listening at <url>".
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue) service (?:successfully listens on|is successfully listening at) (?<endpoint>https?://127\.0\.0\.1:\d+)", RegexOptions.CultureInvariant)]
     private static partial Regex ListeningLine();
 
     /// <summary>The last lines Azurite wrote, bounded.</summary>

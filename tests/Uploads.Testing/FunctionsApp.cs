@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Uploads.HostEmulator;
 using Uploads.HostEmulator.Configuration;
+using Uploads.HostEmulator.Queues;
 using Uploads.HostEmulator.Worker;
 
 namespace Uploads.Testing;
@@ -28,9 +29,10 @@ public sealed class FunctionsApp : IAsyncDisposable
     private readonly MemoryLog _hostLog;
     private readonly ConcurrentQueue<string> _violations;
 
-    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs, ConcurrentQueue<string> violations)
+    private FunctionsApp(FunctionsHostEmulator emulator, ILoggerFactory loggers, MemoryLog hostLog, ConcurrentQueue<WorkerLogEntry> workerLogs, ConcurrentQueue<string> violations, ConcurrentQueue<QueueMessageOutcome> queueOutcomes)
     {
         Emulator = emulator;
+        QueueOutcomes = queueOutcomes;
         _loggers = loggers;
         _hostLog = hostLog;
         WorkerLogs = workerLogs;
@@ -41,6 +43,9 @@ public sealed class FunctionsApp : IAsyncDisposable
 
     /// <summary>Where the API listens, e.g. http://127.0.0.1:41234 (the guide's API_BASE).</summary>
     public Uri BaseAddress => Emulator.BaseAddress;
+
+    /// <summary>Every try of a message of the host's queues (the Blob trigger's), in order: what ran from the queue and how it ended.</summary>
+    public ConcurrentQueue<QueueMessageOutcome> QueueOutcomes { get; }
 
     /// <summary>Every log the worker sent over the protocol, in order.</summary>
     public ConcurrentQueue<WorkerLogEntry> WorkerLogs { get; }
@@ -94,6 +99,9 @@ public sealed class FunctionsApp : IAsyncDisposable
             // The reconciliation timer must be scheduled (the function is in error otherwise); tests that exercise
             // it set a schedule of seconds, the others leave it at 1 January so that it never runs during them.
             ["Verification__ReconcileSchedule"] = "0 0 0 1 1 *",
+            // The host's own storage: the Blob trigger's queue (Azurite's queue service when started with it) and
+            // the timers' schedule status. Account key, as local.settings.json's UseDevelopmentStorage=true.
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
         };
         if (azurite.Mode == AzuriteMode.OAuthHttps)
         {
@@ -116,7 +124,8 @@ public sealed class FunctionsApp : IAsyncDisposable
     /// <param name="contract">What every answer is checked against: <see cref="OpenApiContract.Committed"/> when null (then also after each test, see <see cref="TakeAllContractViolations"/>).</param>
     /// <param name="checkContract">False only where answers are timed (benchmarks): then nothing is copied or checked.</param>
     /// <param name="beforeHttpInvocation">See <see cref="EmulatorOptions.BeforeHttpInvocation"/> (fault tests).</param>
-    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, Func<string, CancellationToken, Task>? beforeHttpInvocation = null, CancellationToken cancellationToken = default)
+    /// <param name="beforeQueueMessage">See <see cref="EmulatorOptions.BeforeQueueMessage"/> (tests that hold the queue).</param>
+    public static async Task<FunctionsApp> StartAsync(AzuriteInstance azurite, IEnumerable<KeyValuePair<string, string?>> settings, int port = 0, bool waitUntilServing = true, OpenApiContract? contract = null, bool checkContract = true, Func<string, CancellationToken, Task>? beforeHttpInvocation = null, Func<string, string, CancellationToken, Task>? beforeQueueMessage = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(azurite);
         ArgumentNullException.ThrowIfNull(settings);
@@ -137,6 +146,7 @@ public sealed class FunctionsApp : IAsyncDisposable
         var loggers = LoggerFactory.Create(logging => logging.AddProvider(hostLog).SetMinimumLevel(LogLevel.Information));
         var workerLogs = new ConcurrentQueue<WorkerLogEntry>();
         var violations = new ConcurrentQueue<string>();
+        var queueOutcomes = new ConcurrentQueue<QueueMessageOutcome>();
         var checkedAgainst = checkContract ? contract ?? OpenApiContract.Committed : null;
         var options = new EmulatorOptions
         {
@@ -148,6 +158,8 @@ public sealed class FunctionsApp : IAsyncDisposable
             TrustedCertificatePemFiles = azurite.CertificatePemPath is { } pem ? [pem] : [],
             OnWorkerLog = workerLogs.Enqueue,
             BeforeHttpInvocation = beforeHttpInvocation,
+            BeforeQueueMessage = beforeQueueMessage,
+            OnQueueMessage = queueOutcomes.Enqueue,
             OnHttpResponse = checkedAgainst is null ? null : exchange =>
             {
                 try
@@ -169,7 +181,7 @@ public sealed class FunctionsApp : IAsyncDisposable
         try
         {
             var emulator = await FunctionsHostEmulator.StartAsync(options, loggers, cancellationToken).ConfigureAwait(false);
-            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs, violations);
+            var app = new FunctionsApp(emulator, loggers, hostLog, workerLogs, violations, queueOutcomes);
             if (checkContract && contract is null)
             {
                 // Checked after every test; an app given its own contract (a test breaching one on purpose) reports

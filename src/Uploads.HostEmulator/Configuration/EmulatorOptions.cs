@@ -1,5 +1,6 @@
 using System.Net;
 using Uploads.HostEmulator.Http;
+using Uploads.HostEmulator.Queues;
 using Uploads.HostEmulator.Worker;
 
 namespace Uploads.HostEmulator.Configuration;
@@ -52,6 +53,18 @@ public sealed record EmulatorOptions
     /// waits 5 s for it, then fails the request). Unset, nothing waits.
     /// </summary>
     public Func<string, CancellationToken, Task>? BeforeHttpInvocation { get; init; }
+
+    /// <summary>The host's queue settings (host.json's <c>extensions.queues</c> is not read): the defaults of the host.</summary>
+    public QueueListenerOptions Queues { get; init; } = new();
+
+    /// <summary>Called after every try of a message of a host queue (the Blob trigger's), with its outcome. Unset, nothing is reported.</summary>
+    public Action<QueueMessageOutcome>? OnQueueMessage { get; init; }
+
+    /// <summary>
+    /// Awaited with the queue's name and the message's text before each dequeued message is handled. Tests hold it to
+    /// show that nothing runs before the webhook has answered. Unset, nothing waits.
+    /// </summary>
+    public Func<string, string, CancellationToken, Task>? BeforeQueueMessage { get; init; }
 }
 
 /// <summary>The identity the emulated platform hands tokens for (unsigned JWTs that Azurite's <c>--oauth basic</c> accepts).</summary>

@@ -34,14 +34,14 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         _invoker = invoker;
         _workerHttpUri = workerHttpUri;
         _logger = logger;
-        _client = new HttpMessageInvoker(new ConnectRetryHandler(new SocketsHttpHandler
+        _client = new HttpMessageInvoker(new PacedBodyHandler(new ConnectRetryHandler(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectTimeout = TimeSpan.FromSeconds(15),
-        }));
+        })));
     }
 
     /// <summary>Runs <paramref name="function"/> for the request; true when the host answered itself (a bare 500), not the worker.</summary>
@@ -141,6 +141,110 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Passes the request body on to the worker as it arrives, chunk by chunk. Without this the HTTP client keeps what
+    /// the forwarder writes in its connection buffer until 4 KB are there (the forwarder flushes only gRPC bodies), so
+    /// a client that sends slowly but steadily (600 B/s, well above Kestrel's 240 B/s minimum) reaches the worker in
+    /// bursts seconds apart, and the worker's Kestrel times the body out (408, and the client sees a reset). The host
+    /// lets such a client finish; with each chunk flushed the worker sees the client's own pace, and a client too slow
+    /// for the host is still refused by the front's own minimum rate.
+    /// </summary>
+    private sealed class PacedBodyHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Content is { } content)
+            {
+                request.Content = new FlushingContent(content);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
+    /// <summary>The body of <paramref name="inner"/> (same headers), written through a stream that flushes after every write.</summary>
+    private sealed class FlushingContent : HttpContent
+    {
+        private readonly HttpContent _inner;
+
+        public FlushingContent(HttpContent inner)
+        {
+            _inner = inner;
+            foreach (var header in inner.Headers)
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            await using var flushing = new FlushingStream(stream);
+            await _inner.CopyToAsync(flushing, context, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>Writes to <paramref name="inner"/> and flushes it after every write; does not own it.</summary>
+    private sealed class FlushingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            inner.Write(buffer, offset, count);
+            inner.Flush();
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     private static partial class Log

@@ -1,149 +1,109 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Azure.Messaging.EventGrid;
-using Azure.Messaging.EventGrid.SystemEvents;
-using Azure.Storage.Blobs;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Uploads.HostEmulator.Configuration;
-using Uploads.HostEmulator.Rpc;
-using Uploads.HostEmulator.Worker;
 
 namespace Uploads.HostEmulator.Triggers;
 
 /// <summary>
 /// The host's endpoint for Blob triggers with <c>Source = EventGrid</c>:
-/// <c>POST /runtime/webhooks/blobs?functionName=Host.Functions.&lt;Name&gt;</c>, guarded by the <c>blobs_extension</c>
-/// system key (<c>code</c> query parameter or <c>x-functions-key</c> header). It answers Event Grid's subscription
-/// validation handshake, and for each <c>Microsoft.Storage.BlobCreated</c> event of the trigger's container invokes
-/// the function with the blob as deferred-binding data (<c>model_binding_data</c>, source <c>AzureStorageBlobs</c>),
-/// which the worker turns into a <c>BlobClient</c> on the trigger's connection.
+/// <c>/runtime/webhooks/blobs?functionName=Host.Functions.&lt;Name&gt;</c>, guarded by the <c>blobs_extension</c>
+/// system key (<c>code</c> query parameter or <c>x-functions-key</c> header), answering as the host's Blobs extension
+/// 5.x does (<c>HttpRequestProcessor</c> and <c>BlobsExtensionConfigProvider.ConvertAsync</c>), whatever the method:
+/// <list type="bullet">
+/// <item>no or a wrong key: 401, empty, <c>WWW-Authenticate: Bearer</c> (the host's key check);</item>
+/// <item><c>aeg-event-type: SubscriptionValidation</c>: 200 with <c>{"validationResponse":"…"}</c> as
+/// <c>text/plain; charset=utf-8</c> (a <c>StringContent</c>);</item>
+/// <item><c>aeg-event-type: Notification</c>: each event (an array, or one object) becomes a
+/// <see cref="BlobTriggerMessage"/> handed to the queue in order, then 202; an event the host cannot read (no data,
+/// no URL, no blob type) or a body that is no JSON array or object fails the request: 500, empty, and the messages of
+/// the events before it stay queued;</item>
+/// <item><c>aeg-event-type: Unsubscribe</c>: 202; no or another event type (a GET, typically): 400, empty.</item>
+/// </list>
 /// </summary>
-/// <remarks>
-/// Differences from the host, on purpose: invocations run before the answer (the host queues them and answers
-/// 202 at once), so a failed invocation is a 500 that makes Event Grid retry, where the host retries from its queue;
-/// no blob receipts (the Event Grid source writes none either).
-/// </remarks>
-internal sealed partial class BlobEventGridWebhook(FunctionInvoker invoker, AppSettingResolver settings, string systemKey, ILogger logger)
+internal sealed partial class BlobEventGridWebhook(Func<BlobTriggerMessage, CancellationToken, Task> enqueue, string systemKey, ILogger logger)
 {
     public const string Path = "/runtime/webhooks/blobs";
-    private const string FunctionNamePrefix = "Host.Functions.";
-    private const int MaxBodyBytes = 1024 * 1024;
+    private const string EventTypeHeader = "aeg-event-type";
 
     public async Task HandleAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (!HttpMethods.IsPost(http.Request.Method))
-        {
-            await Problem(http, StatusCodes.Status405MethodNotAllowed, "Use POST.").ConfigureAwait(false);
-            return;
-        }
-
         if (!HasSystemKey(http.Request))
         {
-            await Problem(http, StatusCodes.Status401Unauthorized, "Send the blobs_extension system key as ?code= or in x-functions-key.").ConfigureAwait(false);
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            http.Response.Headers.WWWAuthenticate = "Bearer";
             return;
         }
 
-        var name = http.Request.Query["functionName"].ToString();
-        var function = name.StartsWith(FunctionNamePrefix, StringComparison.Ordinal) ? invoker.Find(name[FunctionNamePrefix.Length..]) : null;
-        if (function is null || !function.Trigger.Type.Equals("blobTrigger", StringComparison.OrdinalIgnoreCase)
-            || !string.Equals(function.Trigger.GetString("source"), "EventGrid", StringComparison.OrdinalIgnoreCase))
-        {
-            await Problem(http, StatusCodes.Status404NotFound, $"No Blob trigger with an Event Grid source is named '{name}'.").ConfigureAwait(false);
-            return;
-        }
-
-        EventGridEvent[] events;
+        var eventType = http.Request.Headers[EventTypeHeader].FirstOrDefault();
+        var functionName = http.Request.Query["functionName"].ToString();
         try
         {
-            var body = await ReadBodyAsync(http.Request).ConfigureAwait(false);
-            events = EventGridEvent.ParseMany(body);
-        }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or FormatException or InvalidOperationException or NullReferenceException or KeyNotFoundException)
-        {
-            await Problem(http, StatusCodes.Status400BadRequest, "The body is not an array of Event Grid events (Event Grid schema).").ConfigureAwait(false);
-            return;
-        }
-
-        var (container, _) = SplitPath(settings.Resolve(function.Trigger.GetString("path") ?? string.Empty));
-        var blobs = new List<Uri>();
-        foreach (var gridEvent in events)
-        {
-            if (!gridEvent.TryGetSystemEventData(out var data))
+            if (string.Equals(eventType, "SubscriptionValidation", StringComparison.OrdinalIgnoreCase))
             {
-                continue;
-            }
-
-            if (data is SubscriptionValidationEventData validation)
-            {
+                var code = ValidationCode(await ReadJsonAsync(http.Request).ConfigureAwait(false));
+                Log.Handshake(logger, functionName);
                 http.Response.StatusCode = StatusCodes.Status200OK;
-                await http.Response.WriteAsJsonAsync(new Dictionary<string, string?> { ["validationResponse"] = validation.ValidationCode }).ConfigureAwait(false);
+                http.Response.ContentType = "text/plain; charset=utf-8";
+                await http.Response.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["validationResponse"] = code }), Encoding.UTF8, http.RequestAborted).ConfigureAwait(false);
                 return;
             }
 
-            if (data is StorageBlobCreatedEventData created)
+            if (string.Equals(eventType, "Notification", StringComparison.OrdinalIgnoreCase))
             {
-                if (!Uri.TryCreate(created.Url, UriKind.Absolute, out var url) || new BlobUriBuilder(url) is not { BlobName.Length: > 0 } blob)
+                var events = await ReadJsonAsync(http.Request).ConfigureAwait(false) switch
                 {
-                    await Problem(http, StatusCodes.Status400BadRequest, "A BlobCreated event's data.url is not the URL of a blob.").ConfigureAwait(false);
-                    return;
+                    JsonArray array => array.ToArray(),
+                    JsonObject single => new JsonNode?[] { single },
+                    _ => throw new MalformedEventException("The request content should be parseable into a JSON object or array."),
+                };
+                foreach (var gridEvent in events)
+                {
+                    await enqueue(BlobTriggerMessage.FromEvent(gridEvent, functionName), http.RequestAborted).ConfigureAwait(false);
                 }
 
-                if (string.Equals(blob.BlobContainerName, container, StringComparison.Ordinal))
-                {
-                    blobs.Add(url);
-                }
+                http.Response.StatusCode = StatusCodes.Status202Accepted;
+                return;
             }
-        }
 
-        foreach (var url in blobs)
+            http.Response.StatusCode = string.Equals(eventType, "Unsubscribe", StringComparison.OrdinalIgnoreCase)
+                ? StatusCodes.Status202Accepted
+                : StatusCodes.Status400BadRequest;
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested && ex is not OperationCanceledException)
         {
-            var result = await InvokeAsync(function, url, http.RequestAborted).ConfigureAwait(false);
-            if (result.Result.Status != StatusResult.Types.Status.Success)
-            {
-                Log.InvocationFailed(logger, function.Name, url.AbsolutePath, result.Result.Exception?.Message ?? result.Result.Status.ToString());
-                await Problem(http, StatusCodes.Status500InternalServerError, $"The function failed for {url.AbsolutePath}; Event Grid retries.").ConfigureAwait(false);
-                return;
-            }
+            // The host lets the extension's exception through: its own bare 500.
+            Log.Failed(logger, functionName, ex.Message);
+            http.Response.Clear();
+            http.Response.StatusCode = StatusCodes.Status500InternalServerError;
         }
-
-        http.Response.StatusCode = StatusCodes.Status202Accepted;
     }
 
-    private Task<InvocationResponse> InvokeAsync(WorkerFunction function, Uri url, CancellationToken aborted)
+    /// <summary>The validation code: <c>[0].data.validationCode</c> of an array, or of a CloudEvent's (possibly JSON-encoded) data.</summary>
+    private static string ValidationCode(JsonNode? body)
     {
-        var blob = new BlobUriBuilder(url);
-        var connection = function.Trigger.GetString("connection") ?? "AzureWebJobsStorage";
-        var content = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
+        var data = body switch
         {
-            ["Connection"] = connection,
-            ["ContainerName"] = blob.BlobContainerName,
-            ["BlobName"] = blob.BlobName,
-        });
-        var input = new ParameterBinding
-        {
-            Name = function.Trigger.Name,
-            Data = new TypedData
-            {
-                ModelBindingData = new ModelBindingData
-                {
-                    Version = "1.0",
-                    Source = "AzureStorageBlobs",
-                    ContentType = "application/json",
-                    Content = Google.Protobuf.ByteString.CopyFrom(content),
-                },
-            },
+            JsonArray array when array.Count > 0 => array[0]?["data"],
+            JsonObject cloudEvent => cloudEvent["data"] is JsonValue encoded && encoded.TryGetValue<string>(out var text) ? JsonNode.Parse(text) : cloudEvent["data"],
+            _ => throw new MalformedEventException("The request content should be parseable into a JSON object or array."),
         };
-        var metadata = new Dictionary<string, TypedData>(StringComparer.Ordinal)
+        return data?["validationCode"] switch
         {
-            ["BlobTrigger"] = new() { String = $"{blob.BlobContainerName}/{blob.BlobName}" },
-            ["Uri"] = new() { Json = JsonSerializer.Serialize(url.AbsoluteUri) },
-            ["name"] = new() { String = blob.BlobName },
+            JsonValue value when value.TryGetValue<string>(out var code) => code,
+            { } other => other.ToJsonString(),
+            null => throw new MalformedEventException("The validation event has no data.validationCode."),
         };
-        Log.Invoking(logger, function.Name, blob.BlobContainerName, blob.BlobName);
-        return invoker.InvokeAsync(function, Guid.NewGuid().ToString(), [input], metadata, aborted);
+    }
+
+    private static async Task<JsonNode?> ReadJsonAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return JsonNode.Parse(text);
     }
 
     private bool HasSystemKey(HttpRequest request)
@@ -152,47 +112,12 @@ internal sealed partial class BlobEventGridWebhook(FunctionInvoker invoker, AppS
         return presented is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(systemKey));
     }
 
-    private static async Task<BinaryData> ReadBodyAsync(HttpRequest request)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                throw new InvalidOperationException("Event batch too large.");
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return BinaryData.FromBytes(buffer.ToArray());
-    }
-
-    private static (string Container, string Blob) SplitPath(string path)
-    {
-        var slash = path.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? (path, string.Empty) : (path[..slash], path[(slash + 1)..]);
-    }
-
-    private static Task Problem(HttpContext http, int status, string detail)
-    {
-        http.Response.StatusCode = status;
-        return http.Response.WriteAsJsonAsync(
-            new Dictionary<string, object> { ["status"] = status, ["title"] = ReasonPhrase(status), ["detail"] = detail },
-            options: null,
-            contentType: "application/problem+json");
-    }
-
-    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-
     private static partial class Log
     {
-        [LoggerMessage(EventId = 7301, EventName = "BlobTriggerInvoking", Level = LogLevel.Information, Message = "Blob trigger 'Functions.{FunctionName}' for {Container}/{Blob} (Event Grid)")]
-        public static partial void Invoking(ILogger logger, string functionName, string container, string blob);
+        [LoggerMessage(EventId = 7305, EventName = "BlobWebhookHandshake", Level = LogLevel.Information, Message = "perform handshake with eventGrid for function: {FunctionName}")]
+        public static partial void Handshake(ILogger logger, string functionName);
 
-        [LoggerMessage(EventId = 7302, EventName = "BlobTriggerFailed", Level = LogLevel.Error, Message = "Blob trigger 'Functions.{FunctionName}' failed for {Path}: {Reason}")]
-        public static partial void InvocationFailed(ILogger logger, string functionName, string path, string reason);
+        [LoggerMessage(EventId = 7306, EventName = "BlobWebhookFailed", Level = LogLevel.Error, Message = "The Blob trigger webhook failed for '{FunctionName}' (answered 500): {Reason}")]
+        public static partial void Failed(ILogger logger, string functionName, string reason);
     }
 }

@@ -47,6 +47,28 @@ internal sealed class TimerSchedule
         throw new FormatException($"The timer schedule '{expression}' is neither an NCRONTAB expression ({{second}} {{minute}} {{hour}} {{day}} {{month}} {{day-of-week}}) nor an interval (hh:mm:ss).");
     }
 
+    /// <summary>
+    /// The host's rule for <c>useMonitor</c>: a schedule that fires more often than once a minute is not monitored (an
+    /// interval under a minute, or NCRONTAB with only <c>*</c> from the minutes on and several occurrences within the
+    /// next minute).
+    /// </summary>
+    public bool IsMoreFrequentThanOncePerMinute(DateTimeOffset now)
+    {
+        if (_cron is null)
+        {
+            return _interval < TimeSpan.FromMinutes(1);
+        }
+
+        var fields = Expression.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length < 6 || !fields.Skip(1).All(f => f == "*"))
+        {
+            return false;
+        }
+
+        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.Local).DateTime;
+        return _cron.GetNextOccurrences(local, local.AddMinutes(1)).Skip(1).Any();
+    }
+
     /// <summary>The first occurrence strictly after <paramref name="after"/>.</summary>
     public DateTimeOffset Next(DateTimeOffset after)
     {

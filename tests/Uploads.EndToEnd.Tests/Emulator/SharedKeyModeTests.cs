@@ -32,7 +32,7 @@ public sealed class SharedKeyModeTests(SharedKeyApiHost host) : IClassFixture<Sh
         using var stored = await storage.SendAsync(put);
         Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
 
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, uploadUrl));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, uploadUrl));
 
         using var status = await api.GetAsync("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(blobPath));
         Assert.Equal("verified", (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());

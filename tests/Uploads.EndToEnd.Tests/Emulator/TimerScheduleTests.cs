@@ -41,4 +41,17 @@ public sealed class TimerScheduleTests
 
         Assert.Contains("NCRONTAB", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("*/2 * * * * *", true)]
+    [InlineData("10,20,45 * * * * *", true)]
+    [InlineData("0 * * * * *", false)]
+    [InlineData("0 */5 * * * *", false)]
+    [InlineData("0 0 0 1 1 *", false)]
+    [InlineData("00:00:10", true)]
+    [InlineData("00:05:00", false)]
+    public void IsMoreFrequentThanOncePerMinute_Schedule_TheHostsUseMonitorRule(string expression, bool expected)
+    {
+        Assert.Equal(expected, TimerSchedule.Parse(expression).IsMoreFrequentThanOncePerMinute(Base));
+    }
 }

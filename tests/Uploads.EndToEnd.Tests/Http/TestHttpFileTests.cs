@@ -10,7 +10,7 @@ namespace Uploads.EndToEnd.Tests.Http;
 /// variables) to the built worker configured with <c>local.settings.sample.json</c>'s local key: each answers what
 /// the file says it does. Before, its multipart body had bare LF line endings and answered 400 when sent verbatim.
 /// </summary>
-public sealed partial class TestHttpFileTests(AzuriteSharedKeyFixture fixture) : IClassFixture<AzuriteSharedKeyFixture>
+public sealed partial class TestHttpFileTests(AzuriteHostStorageFixture fixture) : IClassFixture<AzuriteHostStorageFixture>
 {
     private sealed record RawRequest(string Title, string Method, string Url, List<(string Name, string Value)> Headers, string Body);
 
@@ -104,7 +104,8 @@ public sealed partial class TestHttpFileTests(AzuriteSharedKeyFixture fixture) :
             answers.Add($"{request.Title} -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         }
 
-        // 1: a URL; 2: stored; 3: the placeholder path is no upload; 4: the event is taken (its blob does not exist).
+        // 1: a URL; 2: stored; 3: the placeholder path is no upload; 4: the event is taken onto the host's queue (its
+        // blob does not exist, which the run from the queue finds out later).
         Assert.Collection(
             answers,
             a => Assert.StartsWith("1. Ask for an upload URL -> 200 ", a, StringComparison.Ordinal),

@@ -61,7 +61,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(),
             ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-type", "text/html"), ("x-ms-blob-content-language", "fr"),
             ("x-ms-blob-cache-control", "public, max-age=31536000"), ("x-ms-blob-content-disposition", "inline"), ("x-ms-meta-owner", "mallory")));
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
         var presignedBlob = host.Uploads.GetBlobClient(path);
 
         var directState = Describe((await directBlob.GetPropertiesAsync()).Value, (await directBlob.GetTagsAsync()).Value.Tags);
@@ -82,7 +82,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
             : new[] { ("x-ms-blob-type", blobType) };
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, [], headers));
 
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url, blobType));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url, blobType));
 
         using var api = host.CreateClient();
         var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
@@ -111,7 +111,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         var tiered = await SetTierAsync(url, "Archive");
         Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
 
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
         using var api = host.CreateClient();
         for (var i = 0; i < 3; i++)
         {
@@ -131,7 +131,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         var tiered = await SetTierAsync(url, "Cool");
         Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
 
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
 
         Assert.False((await host.Uploads.GetBlobClient(path).ExistsAsync()).Value);
         Assert.True((await host.Quarantine.GetBlobClient(path).ExistsAsync()).Value);
@@ -145,7 +145,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         // Set Blob Tier needs only Write, raises no BlobCreated and keeps the ETag: the verdict tags still match.
         var (url, path) = await IssueAsync("logo.png", "image/png");
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
         using var api = host.CreateClient();
         var statusUri = "/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path);
         Assert.Equal("verified", (await api.GetFromJsonAsync<JsonElement>(statusUri)).GetProperty("status").GetString());
@@ -177,7 +177,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         }
 
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.BaseAddress, url));
+        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
 
         using var api = host.CreateClient();
         var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.HostEmulator;
+using Uploads.HostEmulator.Queues;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Reliability;
@@ -112,5 +114,36 @@ public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture
         using var answered = await api.GetAsync(location);
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         Assert.Equal("verified", (await answered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task VerifyUpload_StorageResettingForEveryTry_FiveTriesThenThePoisonQueueAndLogged()
+    {
+        var blobPath = await host.PresignedUploadAsync("image.png", "poisoned.png", "image/png");
+        var blobUrl = host.Uploads.GetBlobClient(blobPath).Uri;
+        using var webhook = new HttpClient { BaseAddress = host.BaseAddress };
+
+        host.Relay.Fault = RelayFault.Reset;
+        using (var response = await webhook.PostAsync(EventGridWebhook.Path, EventGridWebhook.Events(EventGridWebhook.BlobCreated(blobUrl), "Notification")))
+        {
+            // Taken at once; the failures come later, from the host's queue.
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        List<QueueMessageOutcome> Tries() => [.. host.App.QueueOutcomes.Where(o => EventGridWebhook.QueuedBlobOf(o) == "uploads/" + blobPath)];
+        Assert.True(
+            await Eventually.WithinAsync(() => Tries().Any(o => o.Result == QueueMessageResult.Poisoned), TimeSpan.FromMinutes(3)),
+            $"Not poisoned: {string.Join(", ", Tries())}. Host log:{Environment.NewLine}{host.App.HostLog}");
+        host.Relay.Heal();
+
+        // The host's QueueProcessor: tries 1-4 go back to the queue, the fifth failure moves the message to
+        // webjobs-blobtrigger-poison; each failure is in the host's log.
+        Assert.Equal(
+            [(1, QueueMessageResult.Released), (2, QueueMessageResult.Released), (3, QueueMessageResult.Released), (4, QueueMessageResult.Released), (5, QueueMessageResult.Poisoned)],
+            Tries().Select(o => ((int)o.DequeueCount, o.Result)));
+        var poison = host.Azurite.CreateQueueServiceClient().GetQueueClient(FunctionsHostEmulator.BlobTriggerPoisonQueueName);
+        var poisoned = (await poison.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).ToList();
+        Assert.Contains(poisoned, text => text.Contains($"\"BlobName\":\"{blobPath}\"", StringComparison.Ordinal) && text.Contains("\"FunctionId\":\"Host.Functions.VerifyUpload\"", StringComparison.Ordinal));
+        Assert.Equal(5, host.App.HostLog.Split(Environment.NewLine).Count(line => line.Contains("Executed 'Functions.VerifyUpload' (Failed", StringComparison.Ordinal) && line.Contains(blobPath, StringComparison.Ordinal)));
     }
 }

@@ -87,7 +87,7 @@ public class ApiHost : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        _azurite = await AzuriteInstance.StartAsync(_mode);
+        _azurite = await AzuriteInstance.StartAsync(_mode, withQueueService: true);
         var settings = new Dictionary<string, string?>
         {
             [$"ApiKeys__Clients__{ClientId}"] = ApiKeyMinter.HashOf(ApiKey),
