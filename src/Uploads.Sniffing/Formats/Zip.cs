@@ -459,7 +459,7 @@ internal static class Zip
         content = new byte[declared];
         try
         {
-            using var stream = new DeflateStream(new MemoryReadStream(compressed), CompressionMode.Decompress);
+            using var stream = new DeflateStream(new MemoryReadStream(compressed, budget), CompressionMode.Decompress);
             var length = 0;
             var paid = 0;
             while (length < declared)
