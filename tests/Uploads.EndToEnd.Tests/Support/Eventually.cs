@@ -19,4 +19,21 @@ internal static class Eventually
 
         return true;
     }
+
+    /// <summary>As <see cref="WithinAsync(Func{bool}, TimeSpan)"/>, for a condition that asks the app (an HTTP call).</summary>
+    public static async Task<bool> WithinAsync(Func<Task<bool>> condition, TimeSpan bound)
+    {
+        var deadline = DateTime.UtcNow + bound;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return true;
+    }
 }

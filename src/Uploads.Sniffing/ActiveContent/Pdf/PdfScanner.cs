@@ -727,7 +727,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             var result = PdfFilters.Decode(filter, data, cap, earlyChange, output, Budget);
             if (result == PdfFilters.Result.TooLarge && !probe)
             {
-                _unverifiable = $"a compressed stream decodes to more than {cap} bytes (a decompression bomb?)";
+                _unverifiable = $"a compressed stream decodes to more than {Math.Min(limit, (1024L * 1024) + ((long)length * MaxInflateRatio))} bytes, or more than the check can afford (a decompression bomb?)";
                 return default;
             }
 
