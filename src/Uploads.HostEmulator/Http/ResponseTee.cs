@@ -4,7 +4,7 @@ namespace Uploads.HostEmulator.Http;
 /// The response body stream while responses are observed: every write goes to the client unchanged and the first
 /// <see cref="HttpExchange.BodyLimit"/> bytes are kept as well (nothing is held back: the body still streams).
 /// </summary>
-internal sealed class ResponseTee(Stream inner) : Stream
+internal sealed class ResponseTee(Stream inner) : WriteOnlyStream(inner)
 {
     private readonly MemoryStream _copy = new();
 
@@ -12,44 +12,17 @@ internal sealed class ResponseTee(Stream inner) : Stream
 
     public ReadOnlyMemory<byte> Copy => _copy.GetBuffer().AsMemory(0, (int)_copy.Length);
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Flush() => inner.Flush();
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
     public override void Write(byte[] buffer, int offset, int count)
     {
         Keep(buffer.AsSpan(offset, count));
-        inner.Write(buffer, offset, count);
+        Inner.Write(buffer, offset, count);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Keep(buffer.Span);
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await Inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     protected override void Dispose(bool disposing)
     {
