@@ -71,7 +71,7 @@ internal static class CostFuzz
 
     /// <summary>A time-bounded run of the cost fuzzer over <see cref="Seeds"/> (also the findings of <c>--adversarial-cost</c>).</summary>
     public static CostFuzzResult Search(int seed, TimeSpan time, int maxInputBytes, Action<CostFinding>? exceeded) =>
-        new CostFuzzer(Check, seed, maxInputBytes).Run(Seeds(), int.MaxValue, time, exceeded);
+        new CostFuzzer(SnifferCost.Check, seed, maxInputBytes).Run(Seeds(), int.MaxValue, time, exceeded);
 
     private static string RegressionsDirectory => Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "cost-regressions");
 
@@ -82,16 +82,4 @@ internal static class CostFuzz
             .Where(path => Path.GetFileName(path) is not ("manifest.tsv" or "README.md"))
             .Select(File.ReadAllBytes)
             .Concat(AdversarialCatalog.All.Select(shape => shape.Make(ShapeBytes)));
-
-    /// <summary>One check with a budget of its own for the input's length (no active content allowed, as the app).</summary>
-    private static CostSample Check(byte[] bytes)
-    {
-        var budget = WorkBudget.ForFile(bytes.Length);
-        var detected = ContentSniffer.SniffAsync(
-            (range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(bytes.AsMemory((int)range.Offset, range.Length)),
-            bytes.Length,
-            ActiveContentKinds.None,
-            budget).AsTask().GetAwaiter().GetResult();
-        return new CostSample(budget.Spent, budget.IsSpent, detected.Refusal is null ? detected.MediaType : $"{detected.MediaType}: {detected.Refusal}");
-    }
 }

@@ -47,7 +47,7 @@ public sealed class CostFuzzTests
     [InlineData(4)]
     public void SniffAsync_CostFuzzedCorpus_NeverSpendsBudgetAndStaysUnderTripwire(int seed)
     {
-        var result = new CostFuzzer(Check, seed, MaxInputBytes).Run(Seeds, Iterations, RunTimeLimit);
+        var result = new CostFuzzer(SnifferCost.Check, seed, MaxInputBytes).Run(Seeds, Iterations, RunTimeLimit);
 
         var spent = result.Exceeded.Select(Save).ToList();
         Assert.True(spent.Count == 0, $"{spent.Count} input(s) spent their whole budget:\n{string.Join('\n', spent)}");
@@ -83,18 +83,6 @@ public sealed class CostFuzzTests
         Assert.Equal(100, first.Iterations);
         Assert.Equal(first.Costliest.Select(f => f.Name), second.Costliest.Select(f => f.Name));
         Assert.Equal(first.Exceeded.Select(f => f.Name), second.Exceeded.Select(f => f.Name));
-    }
-
-    /// <summary>One check as the verifier runs it: the sniffer over the whole file, with a budget of its own whose spending is read.</summary>
-    internal static CostSample Check(byte[] bytes)
-    {
-        var budget = WorkBudget.ForFile(bytes.Length);
-        var detected = ContentSniffer.SniffAsync(
-            (range, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(bytes.AsMemory((int)range.Offset, range.Length)),
-            bytes.Length,
-            ActiveContentKinds.None,
-            budget).AsTask().GetAwaiter().GetResult();
-        return new CostSample(budget.Spent, budget.IsSpent, detected.Refusal is null ? detected.MediaType : $"{detected.MediaType}: {detected.Refusal}");
     }
 
     /// <summary>A stand-in check whose cost is quadratic in the number of "ab" records, over budget past 1,000 of them.</summary>

@@ -1,3 +1,5 @@
+using Uploads.Adversarial;
+
 namespace Uploads.Sniffing.Tests.Bounded;
 
 /// <summary>
@@ -17,7 +19,7 @@ public sealed class CostRegressionTests
         var spent = Directory.GetFiles(Folder)
             .Where(path => Path.GetFileName(path) != "README.md")
             .Order(StringComparer.Ordinal)
-            .Select(path => (File: Path.GetFileName(path), Cost: CostFuzzTests.Check(File.ReadAllBytes(path))))
+            .Select(path => (File: Path.GetFileName(path), Cost: SnifferCost.Check(File.ReadAllBytes(path))))
             .Where(r => r.Cost.Exceeded)
             .Select(r => $"{r.File}: {r.Cost.Units} units ({r.Cost.Verdict})")
             .ToList();
