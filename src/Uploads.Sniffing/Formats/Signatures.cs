@@ -81,7 +81,7 @@ internal static class Signatures
             return quickTime;
         }
 
-        return Others(head);
+        return Foreign(head) is { } foreign ? SniffContext.Detected(foreign) : null;
     }
 
     /// <summary><c>%PDF-</c> followed by a version (<c>1.7</c>) within the first 1024 bytes, as PDF readers accept.</summary>
@@ -106,8 +106,11 @@ internal static class Signatures
         return null;
     }
 
-    /// <summary>Formats that are never allowed, named so that an error can say what the file is.</summary>
-    private static SniffOutcome.Detected? Others(ReadOnlySpan<byte> head)
+    /// <summary>
+    /// Formats that are never allowed, named so that an error can say what the file is; null when none matches.
+    /// Also what a carried payload's first bytes say it is (<see cref="Carried.Identify"/>).
+    /// </summary>
+    internal static string? Foreign(ReadOnlySpan<byte> head)
     {
         string? type = null;
         if (head.StartsWith("MZ"u8) && head.Length >= 0x40)
@@ -204,7 +207,7 @@ internal static class Signatures
             type = "image/jp2";
         }
 
-        return type is null ? null : SniffContext.Detected(type);
+        return type;
     }
 
     private static bool IsTransportStream(ReadOnlySpan<byte> head)

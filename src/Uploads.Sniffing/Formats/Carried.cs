@@ -1,0 +1,140 @@
+namespace Uploads.Sniffing.Formats;
+
+/// <summary>
+/// Files inside files (docs/sniffing.md, "Files inside files"): what a payload carried by a container (a chunk, box,
+/// segment, frame, attachment or the bytes after the container's end) says it is by its first bytes, whether a tail
+/// makes the file a valid ZIP archive as well, and the one shape of the refusal that names what was found and where.
+/// </summary>
+internal static class Carried
+{
+    /// <summary>How far from the end a ZIP reader looks for the end-of-central-directory record (the record and the longest comment).</summary>
+    public const int ZipEndSearchBytes = 22 + 65535;
+
+    private static ReadOnlySpan<byte> Ole2Signature => [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+    /// <summary>
+    /// What <paramref name="payload"/> is, named for a person ("a Windows executable"), when its first bytes are the
+    /// signature of an executable, an archive, a document or a web page; null for anything else (including media data).
+    /// </summary>
+    public static string? Identify(ReadOnlySpan<byte> payload)
+    {
+        if (payload.StartsWith("PK\x03\x04"u8) || payload.StartsWith("PK\x05\x06"u8) || payload.StartsWith("PK\x07\x08"u8))
+        {
+            return "a ZIP archive";
+        }
+
+        if (payload.StartsWith(Ole2Signature))
+        {
+            return "an Office compound file";
+        }
+
+        if (payload.StartsWith("%PDF-"u8))
+        {
+            return "a PDF document";
+        }
+
+        if (payload.StartsWith("#!"u8))
+        {
+            return "a script";
+        }
+
+        if (IsWebPage(payload))
+        {
+            return "a web page";
+        }
+
+        return Signatures.Foreign(payload) switch
+        {
+            MediaTypes.Exe => "a Windows executable",
+            MediaTypes.Elf => "a Linux executable",
+            MediaTypes.MachO => "a macOS executable",
+            "application/gzip" or "application/x-bzip2" or "application/x-7z-compressed" or "application/x-xz" or "application/zstd" or "application/vnd.rar" => "a compressed archive",
+            null => null,
+            var other => $"a file of type {other}",
+        };
+    }
+
+    /// <summary>
+    /// The refusal for a file that carries another: <paramref name="found"/> (what, as <see cref="Identify"/> names it, or
+    /// "an embedded file", "data after the end of the image") and <paramref name="where"/> (the element and its offset).
+    /// </summary>
+    public static string Refusal(string found, string where) =>
+        $"The file carries {found} {where}. Upload the file without it (re-save or re-export it with an ordinary application).";
+
+    /// <summary>The phrase for where something was found: "in the PNG chunk 'prVt' at offset 1234".</summary>
+    public static string At(string element, long offset) => $"in {element} at offset {offset}";
+
+    /// <summary>
+    /// The offset within <paramref name="tail"/> (the last bytes of the file, at most <see cref="ZipEndSearchBytes"/>) of a
+    /// ZIP end-of-central-directory record that a ZIP reader would accept (its comment reaches the end of the file and its
+    /// central directory lies before it), or -1. A file of any other type with one is also a ZIP archive.
+    /// </summary>
+    public static int FindZipEnd(ReadOnlySpan<byte> tail, WorkBudget budget)
+    {
+        ArgumentNullException.ThrowIfNull(budget);
+        budget.ChargeBytes(tail.Length);
+        for (var at = tail.LastIndexOf("PK\x05\x06"u8); at >= 0; at = tail[..at].LastIndexOf("PK\x05\x06"u8))
+        {
+            if (at + 22 > tail.Length)
+            {
+                continue;
+            }
+
+            var record = tail[at..];
+            var entriesOnDisk = SniffContext.U16LE(record, 8);
+            var entries = SniffContext.U16LE(record, 10);
+            var directorySize = SniffContext.U32LE(record, 12);
+            var commentLength = SniffContext.U16LE(record, 20);
+            if (at + 22 + commentLength == tail.Length && entriesOnDisk == entries && entries > 0 && directorySize >= 46u * entries)
+            {
+                return at;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool IsWebPage(ReadOnlySpan<byte> payload)
+    {
+        var at = 0;
+        if (payload.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            at = 3;
+        }
+
+        while (at < payload.Length && payload[at] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+        {
+            at++;
+        }
+
+        if (at >= payload.Length || payload[at] != '<')
+        {
+            return false;
+        }
+
+        var rest = payload[(at + 1)..];
+        ReadOnlySpan<string> openers = ["!doctype html", "html", "script", "iframe", "svg", "body", "head", "object", "embed"];
+        foreach (var opener in openers)
+        {
+            if (rest.Length > opener.Length && StartsWithIgnoreCase(rest, opener) && rest[opener.Length] is (byte)' ' or (byte)'>' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'/')
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool StartsWithIgnoreCase(ReadOnlySpan<byte> bytes, string ascii)
+    {
+        for (var i = 0; i < ascii.Length; i++)
+        {
+            if (char.ToLowerInvariant((char)bytes[i]) != ascii[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
