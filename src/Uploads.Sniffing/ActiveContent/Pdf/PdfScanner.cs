@@ -34,6 +34,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private static readonly System.Buffers.SearchValues<byte> NameEnds = System.Buffers.SearchValues.Create(" \t\r\n>/"u8);
 
     private readonly PdfAnalysis _analysis = new(budget);
+    private readonly PdfEnd _end = new(budget);
     private byte[] _buffer = [];
     private long _bufferOffset;
     private int _count;
@@ -70,6 +71,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return;
         }
 
+        _end.Write(data);
         Append(data);
         if (End >= _retryAt)
         {
@@ -104,7 +106,9 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", damaged, findings);
         }
 
-        return ActiveContentVerdict.Decide(MediaTypes.Pdf, findings, allowed);
+        return _end.Complete() is { } carried
+            ? new(MediaTypes.Pdf, carried) { ActiveContent = findings }
+            : ActiveContentVerdict.Decide(MediaTypes.Pdf, findings, allowed);
     }
 
     private void Append(ReadOnlySpan<byte> data)
