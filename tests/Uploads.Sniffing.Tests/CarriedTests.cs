@@ -52,9 +52,22 @@ public sealed class CarriedTests
     }
 
     [Fact]
-    public void FindZipEnd_SignatureWhoseCommentDoesNotReachTheEnd_NotFound()
+    public void FindZipEnd_CommentStoppingShortOfTheEnd_StillFound()
     {
         var tail = new byte[100 + 22 + 9];
+        "PK\x05\x06"u8.CopyTo(tail.AsSpan(100));
+        tail[108] = 1;
+        tail[110] = 1;
+        tail[112] = 46;
+        tail[120] = 5;
+
+        Assert.Equal(100, Carried.FindZipEnd(tail, WorkBudget.ForFile(tail.Length)));
+    }
+
+    [Fact]
+    public void FindZipEnd_CommentPastTheEnd_NotFound()
+    {
+        var tail = new byte[100 + 22 + 4];
         "PK\x05\x06"u8.CopyTo(tail.AsSpan(100));
         tail[108] = 1;
         tail[110] = 1;

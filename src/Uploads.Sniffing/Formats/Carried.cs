@@ -66,8 +66,8 @@ internal static class Carried
 
     /// <summary>
     /// The offset within <paramref name="tail"/> (the last bytes of the file, at most <see cref="ZipEndSearchBytes"/>) of a
-    /// ZIP end-of-central-directory record that a ZIP reader would accept (its comment reaches the end of the file and its
-    /// central directory lies before it), or -1. A file of any other type with one is also a ZIP archive.
+    /// ZIP end-of-central-directory record that a ZIP reader would accept (its comment lies within the file), or -1. A file of any other type with one is also a ZIP archive. Readers differ on
+    /// a comment that stops short of the end (Python's zipfile and unzip accept it), so a short comment counts too.
     /// </summary>
     public static int FindZipEnd(ReadOnlySpan<byte> tail, WorkBudget budget)
     {
@@ -85,7 +85,7 @@ internal static class Carried
             var entries = SniffContext.U16LE(record, 10);
             var directorySize = SniffContext.U32LE(record, 12);
             var commentLength = SniffContext.U16LE(record, 20);
-            if (at + 22 + commentLength == tail.Length && entriesOnDisk == entries && entries > 0 && directorySize >= 46u * entries)
+            if (at + 22 + commentLength <= tail.Length && entriesOnDisk == entries && entries > 0 && directorySize >= 46u * entries)
             {
                 return at;
             }
