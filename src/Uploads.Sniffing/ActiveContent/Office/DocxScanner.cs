@@ -35,10 +35,20 @@ internal static class DocxScanner
         var findings = new Findings(context.Budget);
         return Scan(context, allowance, entries, mainPart, macrosDeclared, "DOCX", depth: 0, findings) switch
         {
-            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings.List, context.AllowedActiveContent),
+            null => Decide(context, findings),
             SniffOutcome.NeedBytes need => need,
             var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings.List),
         };
+    }
+
+    /// <summary>
+    /// The verdict once every part was read: the first finding the policy does not allow; else, when an entry is
+    /// referred to by no part (<see cref="PartGraph"/>), that refusal (structure, not a category a deployment may allow).
+    /// </summary>
+    private static SniffOutcome.Detected Decide(SniffContext context, Findings findings)
+    {
+        var decided = ActiveContentVerdict.Decide(MediaTypes.Docx, findings.List, context.AllowedActiveContent);
+        return decided.Refusal is null && findings.Unreferenced is { } unreferenced ? decided with { Refusal = unreferenced } : decided;
     }
 
     /// <summary>
@@ -57,6 +67,7 @@ internal static class DocxScanner
             findings.Add(ActiveContentKinds.OfficeMacros, macros);
         }
 
+        var graph = new PartGraph(budget);
         var parts = new List<Zip.Central>();
         long total = 0;
         foreach (var (name, entry) in entries)
@@ -147,7 +158,9 @@ internal static class DocxScanner
             string? problem;
             if (lower.EndsWith(".rels", StringComparison.Ordinal))
             {
-                problem = Relationships(budget, content, label, findings);
+                var targets = new List<string>();
+                problem = Relationships(budget, content, label, findings, targets);
+                graph.Add(part.Name, targets);
             }
             else if (IsEmbedding(lower))
             {
@@ -166,6 +179,11 @@ internal static class DocxScanner
             {
                 return Problem($"{Zip.Printable(part.Name)} {problem}");
             }
+        }
+
+        if (graph.Unreferenced(entries) is [var first, .. var more])
+        {
+            findings.Refer(depth == 0 ? null : label, first, more.Count);
         }
 
         return null;
@@ -218,7 +236,8 @@ internal static class DocxScanner
         MaxCharactersInDocument = MaxInflatedPartBytes,
     };
 
-    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings)
+    /// <summary>The relationships of a <c>.rels</c> part: findings, and the targets of internal ones added to <paramref name="targets"/>.</summary>
+    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings, List<string> targets)
     {
         try
         {
@@ -251,7 +270,13 @@ internal static class DocxScanner
                         break;
                 }
 
-                if (!external || kind == "hyperlink")
+                if (!external)
+                {
+                    targets.Add(reader.GetAttribute("Target") ?? string.Empty);
+                    continue;
+                }
+
+                if (kind == "hyperlink")
                 {
                     continue;
                 }
@@ -490,6 +515,18 @@ internal static class DocxScanner
         private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
 
         public List<ActiveContentFinding> List { get; } = [];
+
+        /// <summary>The refusal for an entry no relationship reaches (the first package found with one), or null.</summary>
+        public string? Unreferenced { get; private set; }
+
+        /// <summary>
+        /// Records that <paramref name="entry"/> (and <paramref name="more"/> others) of the document, or of its embedded
+        /// package <paramref name="embedded"/> (a label), is referred to by no part.
+        /// </summary>
+        public void Refer(string? embedded, string entry, int more) =>
+            Unreferenced ??= $"The {(embedded is null ? "document" : $"document's {embedded[(embedded.IndexOf(' ', StringComparison.Ordinal) + 1)..]}")} contains a file that no part refers to: "
+                + $"{Zip.Printable(entry)}{(more > 0 ? $" (and {more} more)" : string.Empty)}. Word and LibreOffice never leave unused files in a document; such a file is there for "
+                + "some other program (unpacked, it could be opened or run). Re-save the document with Word or LibreOffice and upload that.";
 
         public void Add(ActiveContentKinds kind, string reason)
         {
