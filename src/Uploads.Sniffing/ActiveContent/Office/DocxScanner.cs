@@ -30,10 +30,10 @@ internal static class DocxScanner
 
     private static readonly string[] StoryParts = ["document", "header", "footer", "footnotes", "endnotes", "comments"];
 
-    public static SniffOutcome Check(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string mainPart, bool macrosDeclared)
+    public static SniffOutcome Check(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string mainPart, Zip.ContentTypes types)
     {
         var findings = new Findings(context.Budget);
-        return Scan(context, allowance, entries, mainPart, macrosDeclared, "DOCX", depth: 0, findings) switch
+        return Scan(context, allowance, entries, mainPart, types, "DOCX", depth: 0, findings) switch
         {
             null => Decide(context, findings),
             SniffOutcome.NeedBytes need => need,
@@ -58,11 +58,11 @@ internal static class DocxScanner
     /// located (its local header read and compared), then, once all are held, each is inflated once and read.
     /// Null when done; else the range needed, or a <see cref="SniffOutcome.Detected"/> whose refusal says what could not be checked.
     /// </summary>
-    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, int depth, Findings findings)
+    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, Zip.ContentTypes types, string label, int depth, Findings findings)
     {
         var budget = context.Budget;
         var macros = $"{label} contains macros (a VBA project); save it as a macro-free .docx";
-        if (macrosDeclared)
+        if (types.Macros)
         {
             findings.Add(ActiveContentKinds.OfficeMacros, macros);
         }
@@ -85,7 +85,8 @@ internal static class DocxScanner
                 findings.Add(ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
             }
 
-            if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower))
+            if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower)
+                || Imported(types, name, mainPart) != ImportedPartScanner.Format.None)
             {
                 parts.Add(entry);
                 total += entry.CompressedSize;
@@ -158,9 +159,13 @@ internal static class DocxScanner
             string? problem;
             if (lower.EndsWith(".rels", StringComparison.Ordinal))
             {
-                var targets = new List<string>();
+                var targets = new List<(string Kind, string Target)>();
                 problem = Relationships(budget, content, label, findings, targets);
                 graph.Add(part.Name, targets);
+            }
+            else if (Imported(types, part.Name, mainPart) is not ImportedPartScanner.Format.None and var format && !IsEmbedding(lower) && !IsExternalLink(lower))
+            {
+                problem = Import(context, allowance, format, part.Name, content, label, depth, findings);
             }
             else if (IsEmbedding(lower))
             {
@@ -181,6 +186,14 @@ internal static class DocxScanner
             }
         }
 
+        foreach (var chunk in graph.Targets("afchunk", entries))
+        {
+            if (Imported(types, chunk, mainPart) == ImportedPartScanner.Format.None)
+            {
+                return Problem($"{Zip.Printable(chunk)} is a part imported in another format (altChunk) of a type that cannot be checked ({Zip.Printable(types.TypeOf(chunk) ?? "none declared")}); only HTML, web archives (MHT), RTF, plain text and Word documents are checked");
+            }
+        }
+
         if (graph.Unreferenced(entries) is [var first, .. var more])
         {
             findings.Refer(depth == 0 ? null : label, first, more.Count);
@@ -189,6 +202,48 @@ internal static class DocxScanner
         return null;
 
         SniffOutcome.Detected Problem(string what) => new(MediaTypes.Docx, what);
+    }
+
+    /// <summary>The format a part would be imported in (by its declared content type), None for any other part and for the main part.</summary>
+    private static ImportedPartScanner.Format Imported(Zip.ContentTypes types, string name, string? mainPart) =>
+        string.Equals(name, mainPart, StringComparison.OrdinalIgnoreCase) ? ImportedPartScanner.Format.None : ImportedPartScanner.FormatOf(types.TypeOf(name));
+
+    /// <summary>
+    /// A part in another format (an <c>altChunk</c> import, <see cref="ImportedPartScanner"/>): a Word document is opened
+    /// as an embedded package (the same rules, depth and allowance); HTML, web archives and RTF are checked for scripts,
+    /// outside loads, objects and fields. Null, or what could not be checked.
+    /// </summary>
+    private static string? Import(SniffContext context, ZipAllowance allowance, ImportedPartScanner.Format format, string name, byte[] content, string label, int depth, Findings findings)
+    {
+        if (format == ImportedPartScanner.Format.WordDocument)
+        {
+            return content.AsSpan().StartsWith("PK\x03\x04"u8) ? Embedded(context, allowance, name, content, label, depth, findings) : "is an imported Word document that is not a Word package";
+        }
+
+        var found = new Dictionary<ActiveContentKinds, string>();
+        var instructions = new List<string>();
+        if (ImportedPartScanner.Check(format, content, allowance, found, instructions) is { } problem)
+        {
+            return problem;
+        }
+
+        var what = $"{label}'s imported {Zip.Printable(name)}";
+        foreach (var (kind, detail) in found)
+        {
+            findings.Add(kind, kind switch
+            {
+                ActiveContentKinds.OfficeImportedScripts => $"{what} has scripts ({detail})",
+                ActiveContentKinds.OfficeEmbeddedObjects => $"{what} embeds an object that cannot be checked ({detail})",
+                _ => $"{what} loads content from outside the document ({detail})",
+            });
+        }
+
+        foreach (var code in instructions)
+        {
+            Instruction(context.Budget, code, what, findings);
+        }
+
+        return null;
     }
 
     private static bool IsEmbedding(string lower) => lower.Contains("embeddings/", StringComparison.Ordinal) && !lower.EndsWith('/');
@@ -237,7 +292,7 @@ internal static class DocxScanner
     };
 
     /// <summary>The relationships of a <c>.rels</c> part: findings, and the targets of internal ones added to <paramref name="targets"/>.</summary>
-    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings, List<string> targets)
+    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings, List<(string Kind, string Target)> targets)
     {
         try
         {
@@ -272,7 +327,7 @@ internal static class DocxScanner
 
                 if (!external)
                 {
-                    targets.Add(reader.GetAttribute("Target") ?? string.Empty);
+                    targets.Add((kind, reader.GetAttribute("Target") ?? string.Empty));
                     continue;
                 }
 
@@ -462,12 +517,12 @@ internal static class DocxScanner
             return $"is an embedded document beyond the first {ZipAllowance.MaxPackages} (no more are opened)";
         }
 
-        if (Zip.ReadPackage(inner, allowance, out var parts, out var mainPart, out var macros) is { } failed)
+        if (Zip.ReadPackage(inner, allowance, out var parts, out var mainPart, out var types) is { } failed)
         {
             return failed is SniffOutcome.Detected { Refusal: { } refusal } ? $"cannot be opened ({refusal.TrimEnd('.')})" : "cannot be opened";
         }
 
-        return Scan(inner, allowance, parts, mainPart, macros, $"{label}'s embedded {Zip.Printable(name)}", depth + 1, findings) switch
+        return Scan(inner, allowance, parts, mainPart, types, $"{label}'s embedded {Zip.Printable(name)}", depth + 1, findings) switch
         {
             null => null,
             SniffOutcome.Detected { Refusal: { } refusal } => $"is an embedded document that cannot be checked ({refusal.TrimEnd('.')})",

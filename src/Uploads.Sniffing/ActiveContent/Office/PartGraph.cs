@@ -17,8 +17,8 @@ internal sealed class PartGraph(WorkBudget budget)
     private const string ContentTypesName = "[Content_Types].xml";
     private const string PackageRelationships = "_rels/.rels";
 
-    /// <summary>Internal targets (resolved part names) by relationship part name.</summary>
-    private readonly Dictionary<string, List<string>> _targets = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>Internal targets (relationship kind, resolved part name) by relationship part name.</summary>
+    private readonly Dictionary<string, List<(string Kind, string Part)>> _targets = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>True for a relationship part: <c>[folder/]_rels/name.rels</c>.</summary>
     public static bool IsRelationshipPart(string name) =>
@@ -77,8 +77,11 @@ internal sealed class PartGraph(WorkBudget budget)
         return string.Join('/', segments);
     }
 
-    /// <summary>Records the internal targets of the relationship part <paramref name="relationshipPart"/> (read once).</summary>
-    public void Add(string relationshipPart, List<string> targets)
+    /// <summary>
+    /// Records the internal targets of the relationship part <paramref name="relationshipPart"/> (read once): each
+    /// relationship's kind (the last segment of its type, lower case) and target.
+    /// </summary>
+    public void Add(string relationshipPart, List<(string Kind, string Target)> targets)
     {
         if (!IsRelationshipPart(relationshipPart))
         {
@@ -86,15 +89,46 @@ internal sealed class PartGraph(WorkBudget budget)
         }
 
         var source = SourceOf(relationshipPart);
-        var resolved = new List<string>(targets.Count);
-        foreach (var target in targets)
+        var resolved = new List<(string Kind, string Part)>(targets.Count);
+        foreach (var (kind, target) in targets)
         {
             budget.Charge(WorkCost.Node);
             budget.ChargeBytes(target.Length + source.Length, WorkCost.AllocatedByte);
-            resolved.Add(Resolve(source, target));
+            resolved.Add((kind, Resolve(source, target)));
         }
 
         _targets[relationshipPart] = resolved;
+    }
+
+    /// <summary>The entries that relationships of <paramref name="kind"/> (in any relationship part) name.</summary>
+    public List<string> Targets(string kind, Dictionary<string, Zip.Central> entries)
+    {
+        var names = new List<string>();
+        foreach (var targets in _targets.Values)
+        {
+            foreach (var (targetKind, part) in targets)
+            {
+                budget.Charge(WorkCost.ScanByte);
+                if (targetKind == kind && Entry(entries, part) is { } name)
+                {
+                    names.Add(name);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>The entry a resolved part name designates: as written, else percent-decoded; null when none.</summary>
+    private static string? Entry(Dictionary<string, Zip.Central> entries, string part)
+    {
+        if (entries.ContainsKey(part))
+        {
+            return part;
+        }
+
+        var decoded = Uri.UnescapeDataString(part);
+        return entries.ContainsKey(decoded) ? decoded : null;
     }
 
     /// <summary>
@@ -115,11 +149,10 @@ internal sealed class PartGraph(WorkBudget budget)
                 continue;
             }
 
-            foreach (var target in targets)
+            foreach (var (_, target) in targets)
             {
                 budget.Charge(WorkCost.Node);
-                var name = entries.ContainsKey(target) ? target : Uri.UnescapeDataString(target);
-                if (entries.ContainsKey(name) && reached.Add(name))
+                if (Entry(entries, target) is { } name && reached.Add(name))
                 {
                     pending.Push(name);
                 }
