@@ -60,9 +60,17 @@ internal static class HtmlActiveContent
 
             budget.Charge(WorkCost.MarkupNode);
             at = open + 1;
+            if (html[at] == '/')
+            {
+                // An end tag: nothing in it is read.
+                var close = html.IndexOf('>', at);
+                at = close < 0 ? html.Length : close + 1;
+                continue;
+            }
+
             if (!char.IsAsciiLetter(html[at]))
             {
-                // End tags, comments, declarations, processing instructions: what follows is scanned as markup too.
+                // Comments, declarations, processing instructions: what follows is scanned as markup too.
                 continue;
             }
 
