@@ -208,6 +208,37 @@ public sealed class DocxImportedPartsTests
         Assert.Contains("of a type that cannot be checked", detected.Refusal, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("<style>")]
+    [InlineData("<a b=\"")]
+    [InlineData("</")]
+    [InlineData("<p style='mso-element:field-begin'>x")]
+    [InlineData("<!--<")]
+    public void Find_HtmlOfOneShapeRepeated_CostLinear(string shape)
+    {
+        // 2 MB of one shape: every search resumes where the last ended (no rescans to the end per tag).
+        var html = string.Concat(Enumerable.Repeat(shape, 2 * 1024 * 1024 / shape.Length));
+        var budget = WorkBudget.ForFile(html.Length);
+
+        HtmlActiveContent.Find(html, contentIds: false, budget, [], []);
+
+        Assert.True(budget.Spent < budget.Limit / 2, $"spent {budget.Spent} of {budget.Limit}");
+    }
+
+    [Theory]
+    [InlineData(@"{\object")]
+    [InlineData(@"{\*ldinst x}")]
+    [InlineData(@"'4")]
+    public void Find_RtfOfOneShapeRepeated_CostLinear(string shape)
+    {
+        var rtf = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(shape + "}", 2 * 1024 * 1024 / (shape.Length + 1))));
+        var budget = WorkBudget.ForFile(rtf.Length);
+
+        RtfActiveContent.Find(rtf, budget, [], []);
+
+        Assert.True(budget.Spent < budget.Limit / 2, $"spent {budget.Spent} of {budget.Limit}");
+    }
+
     private static WorkBudget Budget() => WorkBudget.ForFile(1024 * 1024);
 
     private static ZipAllowance Allowance(long fileLength) => new(Budget(), fileLength);

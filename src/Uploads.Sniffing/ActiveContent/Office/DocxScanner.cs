@@ -10,9 +10,11 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// parts, <c>control</c> relationships), external relationships other than hyperlinks (remote templates, linked
 /// OLE objects, frames, sub-documents, linked images), DDE/DDEAUTO and remote INCLUDE fields (in <c>w:fldSimple</c>
 /// and in <c>w:instrText</c> split across runs), and embedded parts: OLE objects (by class, <see cref="OleScanner"/>),
-/// Office packages (opened one level deep and checked by the same rules), anything else refused.
+/// Office packages (opened one level deep and checked by the same rules), anything else refused; parts imported in
+/// another format (<c>altChunk</c>: <see cref="ImportedPartScanner"/>); and entries no relationship reaches
+/// (<see cref="PartGraph"/>: refused after the findings, whatever is allowed).
 /// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, everything
-/// under <c>embeddings/</c> and a workbook's <c>externalLinks/</c>; at most <see cref="MaxPartBytes"/> compressed in
+/// under <c>embeddings/</c>, a workbook's <c>externalLinks/</c> and every part of an importable type; at most <see cref="MaxPartBytes"/> compressed in
 /// all (per package), each inflated at most <see cref="MaxInflatedPartBytes"/>, all of them (embedded packages' too)
 /// within the file's one <see cref="ZipAllowance"/> and work budget. Every part is located (its local header checked)
 /// and held before any is inflated, so that over the rounds of reading each part is inflated once.

@@ -6,7 +6,7 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// <summary>
 /// Scripts and outside loads in HTML (or XHTML, or XML) that a DOCX imports (<c>altChunk</c>, docs/sniffing.md,
 /// "Imported parts (altChunk)"). A lenient tag scanner, more suspicious than a browser: comments and raw-text elements
-/// are scanned as markup too (Word honours conditional comments), attribute values are read with character
+/// but style sheets are scanned as markup too (Word honours conditional comments), attribute values are read with character
 /// references decoded, and CSS through <see cref="SvgScanner"/>'s checks. Refused: <c>&lt;script&gt;</c>, event-handler
 /// attributes (<c>on*</c>), script URLs, CSS expressions (<see cref="ActiveContentKinds.OfficeImportedScripts"/>);
 /// elements that load or frame something (<c>iframe</c>, <c>frame</c>, <c>object</c>, <c>embed</c>, <c>applet</c>,
@@ -105,8 +105,11 @@ internal static class HtmlActiveContent
 
             if (local.Equals("style", StringComparison.OrdinalIgnoreCase))
             {
+                // The style sheet to its end tag (or the end), checked as CSS and not looked at again: one pass.
                 var end = html.IndexOf("</style", at, StringComparison.OrdinalIgnoreCase);
-                Css(html[at..(end < 0 ? html.Length : end)], contentIds, "a <style> element", budget, found);
+                end = end < 0 ? html.Length : end;
+                Css(html[at..end], contentIds, "a <style> element", budget, found);
+                at = end;
             }
         }
 
