@@ -219,7 +219,7 @@ internal static class DocxScanner
     {
         if (format == ImportedPartScanner.Format.WordDocument)
         {
-            return content.AsSpan().StartsWith("PK\x03\x04"u8) ? Embedded(context, allowance, name, content, label, depth, findings) : "is an imported Word document that is not a Word package";
+            return content.AsSpan().StartsWith("PK\x03\x04"u8) ? Embedded(context, allowance, name, content, label, depth, findings, "imported") : "is an imported Word document that is not a Word package";
         }
 
         var found = new Dictionary<ActiveContentKinds, string>();
@@ -482,7 +482,7 @@ internal static class DocxScanner
     /// file's <paramref name="allowance"/> and budget), or anything else (refused: a file whose program cannot be
     /// known). Null, or what could not be checked.
     /// </summary>
-    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, Findings findings)
+    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, Findings findings, string role = "embedded")
     {
         var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent, Budget = context.Budget };
         input.Add(0, content);
@@ -524,7 +524,7 @@ internal static class DocxScanner
             return failed is SniffOutcome.Detected { Refusal: { } refusal } ? $"cannot be opened ({refusal.TrimEnd('.')})" : "cannot be opened";
         }
 
-        return Scan(inner, allowance, parts, mainPart, types, $"{label}'s embedded {Zip.Printable(name)}", depth + 1, findings) switch
+        return Scan(inner, allowance, parts, mainPart, types, $"{label}'s {role} {Zip.Printable(name)}", depth + 1, findings) switch
         {
             null => null,
             SniffOutcome.Detected { Refusal: { } refusal } => $"is an embedded document that cannot be checked ({refusal.TrimEnd('.')})",
