@@ -141,8 +141,11 @@ internal static class HtmlActiveContent
     /// <summary>CSS (a <c>&lt;style&gt;</c> element, a <c>style</c> attribute, a stylesheet of a web archive).</summary>
     public static void Css(string css, bool contentIds, string where, WorkBudget budget, Dictionary<ActiveContentKinds, string> found)
     {
-        budget.ChargeBytes(3L * css.Length);
-        if (SvgScanner.IsDangerousCss(css))
+        budget.ChargeBytes(4L * css.Length);
+
+        // IE's built-in behaviours (#default#VML, what Word writes for its drawings) run no code of the document's.
+        var normalized = SvgScanner.NormalizeUrl(css).Replace("behavior:url(#default#", "url(#", StringComparison.Ordinal);
+        if (SvgScanner.IsDangerousCss(normalized))
         {
             found.TryAdd(ActiveContentKinds.OfficeImportedScripts, $"a script expression in the CSS of {where}");
         }
@@ -250,9 +253,9 @@ internal static class HtmlActiveContent
             return;
         }
 
-        if (local == "http-equiv" && url.Contains("refresh", StringComparison.Ordinal))
+        if (local == "http-equiv" && (url.Contains("refresh", StringComparison.Ordinal) || url.Contains("link", StringComparison.Ordinal)))
         {
-            found.TryAdd(ActiveContentKinds.OfficeExternalContent, $"a <meta http-equiv=\"refresh\"> (it loads another address)");
+            found.TryAdd(ActiveContentKinds.OfficeExternalContent, $"a <meta http-equiv=\"{(url.Contains("refresh", StringComparison.Ordinal) ? "refresh" : "link")}\"> (it loads another address)");
             return;
         }
 
