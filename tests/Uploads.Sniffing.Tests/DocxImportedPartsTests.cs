@@ -243,6 +243,23 @@ public sealed class DocxImportedPartsTests
         Assert.True(budget.Spent < budget.Limit / 2, $"spent {budget.Spent} of {budget.Limit}");
     }
 
+    [Theory]
+    [InlineData("word/header1.xml")]
+    [InlineData("word/_rels/page.xml.rels")]
+    public async Task SniffAsync_ImportedXhtmlNamedLikeAnotherPart_CheckedByItsType(string name)
+    {
+        var bytes = DocxPackagePartsTests.Docx(
+            [
+                ("word/_rels/document.xml.rels", "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"r1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk\" Target=\"" + name[5..] + "\"/></Relationships>"),
+                (name, "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><img src=\"https://example.invalid/a.png\"/></body></html>"),
+            ],
+            $"<Override PartName=\"/{name}\" ContentType=\"application/xhtml+xml\"/>");
+
+        var detected = await Corpus.SniffAsync(bytes);
+
+        Assert.Contains($"DOCX's imported {name} loads content from outside the document (src on <img>)", detected.Refusal, StringComparison.Ordinal);
+    }
+
     private static WorkBudget Budget() => WorkBudget.ForFile(1024 * 1024);
 
     private static ZipAllowance Allowance(long fileLength) => new(Budget(), fileLength);

@@ -176,14 +176,17 @@ public sealed class DocxPackagePartsTests
         + "</Relationships>";
 
     /// <summary>A DOCX of <c>[Content_Types].xml</c>, <c>_rels/.rels</c> (to word/document.xml), a small main part and <paramref name="parts"/>.</summary>
-    internal static byte[] Docx(params (string Name, string Content)[] parts)
+    internal static byte[] Docx(params (string Name, string Content)[] parts) => Docx(parts, string.Empty);
+
+    /// <summary>As <see cref="Docx(ValueTuple{string, string}[])"/>, with <paramref name="types"/> added to <c>[Content_Types].xml</c>.</summary>
+    internal static byte[] Docx((string Name, string Content)[] parts, string types)
     {
         using var stream = new MemoryStream();
         using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
         {
             Add("[Content_Types].xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
                 + "<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/>"
-                + "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>");
+                + types + "<Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>");
             Add("_rels/.rels", Rels(("officeDocument", "word/document.xml")));
             Add("word/document.xml", "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p/></w:body></w:document>");
             foreach (var (name, content) in parts)

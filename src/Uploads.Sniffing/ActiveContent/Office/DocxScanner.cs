@@ -165,10 +165,6 @@ internal static class DocxScanner
                 problem = Relationships(budget, content, label, findings, targets);
                 graph.Add(part.Name, targets);
             }
-            else if (Imported(types, part.Name, mainPart) is not ImportedPartScanner.Format.None and var format && !IsEmbedding(lower) && !IsExternalLink(lower))
-            {
-                problem = Import(context, allowance, format, part.Name, content, label, depth, findings);
-            }
             else if (IsEmbedding(lower))
             {
                 problem = Embedded(context, allowance, part.Name, content, label, depth, findings);
@@ -179,7 +175,14 @@ internal static class DocxScanner
             }
             else
             {
-                problem = Fields(budget, content, label, findings);
+                problem = mainPart is not null && IsStory(lower, mainPart) ? Fields(budget, content, label, findings) : null;
+            }
+
+            // A part of an importable type is checked as such too, whatever its name made of it above: Word imports
+            // by the type it declares (an XHTML page named like a header or a .rels is still read as XML above).
+            if (problem is null && Imported(types, part.Name, mainPart) is not ImportedPartScanner.Format.None and var format)
+            {
+                problem = Import(context, allowance, format, part.Name, content, label, depth, findings);
             }
 
             if (problem is not null)
