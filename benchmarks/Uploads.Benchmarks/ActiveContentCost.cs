@@ -184,11 +184,16 @@ internal static class ActiveContentCost
 
             Add("word/document.xml", Encoding.UTF8.GetBytes(body.Append("</w:body></w:document>").ToString()), CompressionLevel.Optimal);
             var media = new byte[512 * 1024];
+            var images = new StringBuilder("<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">");
             for (var i = 0; output.Length < size - media.Length; i++)
             {
                 random.NextBytes(media);
                 Add($"word/media/image{i}.jpeg", media, CompressionLevel.NoCompression);
+                images.Append(CultureInfo.InvariantCulture, $"<Relationship Id=\"rId{i + 1}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/image{i}.jpeg\"/>");
             }
+
+            // Every part referred to: a part nothing refers to is refused (docs/sniffing.md, "Package parts").
+            Add("word/_rels/document.xml.rels", Encoding.UTF8.GetBytes(images.Append("</Relationships>").ToString()), CompressionLevel.Optimal);
         }
 
         return output.ToArray();

@@ -114,6 +114,23 @@ internal static class ScaledFiles
             }
 
             var entry = zip.CreateEntry(entries[i].FullName, CompressionLevel.Optimal);
+            if (entries[i].FullName == "word/_rels/document.xml.rels" && padding > 0)
+            {
+                // The padding is referred to as an image of the main part: a part nothing refers to is refused.
+                using var reader = new StreamReader(await entries[i].OpenAsync().ConfigureAwait(false));
+                var relationships = (await reader.ReadToEndAsync().ConfigureAwait(false)).Replace(
+                    "</Relationships>",
+                    "<Relationship Id=\"rIdPadding\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/padding.bin\"/></Relationships>",
+                    StringComparison.Ordinal);
+                var writer = new StreamWriter(await entry.OpenAsync().ConfigureAwait(false));
+                await using (writer.ConfigureAwait(false))
+                {
+                    await writer.WriteAsync(relationships).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
             var from = await entries[i].OpenAsync().ConfigureAwait(false);
             await using (from.ConfigureAwait(false))
             {

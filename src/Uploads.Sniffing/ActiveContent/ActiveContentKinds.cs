@@ -51,4 +51,7 @@ public enum ActiveContentKinds
 
     /// <summary>SVG references a viewer fetches or reads: CSS <c>@import</c>/<c>url()</c>, external <c>&lt;image&gt;</c>/<c>&lt;use&gt;</c>, DOCTYPE system ids, XInclude, <c>xml:base</c>.</summary>
     SvgExternalReferences = 1 << 12,
+
+    /// <summary>Scripts in a part a DOCX imports in another format (<c>altChunk</c> HTML or web archive): <c>&lt;script&gt;</c>, event-handler attributes, script URLs, CSS expressions.</summary>
+    OfficeImportedScripts = 1 << 13,
 }

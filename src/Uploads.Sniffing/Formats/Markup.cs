@@ -4,7 +4,7 @@ using System.Xml;
 namespace Uploads.Sniffing.Formats;
 
 /// <summary>
-/// Markup starting with <c>&lt;</c> (after an optional BOM and white space): HTML (the WHATWG sniffing patterns, which
+/// Markup starting with <c>&lt;</c> (after byte order marks, white space and control characters in any order: <see cref="Start"/>): HTML (the WHATWG sniffing patterns, which
 /// browsers honour), SVG (root <c>svg</c> in the SVG namespace, then scanned whole for active content), XHTML and other XML.
 /// </summary>
 internal static class Markup
@@ -25,20 +25,16 @@ internal static class Markup
     public static SniffOutcome? Detect(SniffContext context)
     {
         var head = context.Head.Span;
-        context.Budget.ChargeBytes(Math.Min(head.Length, PrefixBytes), WorkCost.DecodedByte);
-        var prefix = Decode(head[..Math.Min(head.Length, PrefixBytes)]);
-        var start = 0;
-        while (start < prefix.Length && prefix[start] is ' ' or '\t' or '\r' or '\n' or '\f')
-        {
-            start++;
-        }
-
-        if (start >= prefix.Length || prefix[start] != '<')
+        var start = Start(head, context.Budget, out var encoding);
+        var window = head[start..Math.Min(head.Length, start + PrefixBytes)];
+        context.Budget.ChargeBytes(window.Length, WorkCost.DecodedByte);
+        var prefix = Decode(window, encoding);
+        if (prefix.Length == 0 || prefix[0] != '<')
         {
             return null;
         }
 
-        var text = prefix.AsSpan(start);
+        var text = prefix.AsSpan();
         if (IsHtmlPattern(text))
         {
             return SniffContext.Detected(MediaTypes.Html);
@@ -182,18 +178,42 @@ internal static class Markup
         return null;
     }
 
-    private static string Decode(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// The one rule of what may precede markup (docs/sniffing.md, "Text policy"): the byte offset of the first code
+    /// point, after the byte order mark (<see cref="Text.ByteOrderMark"/>, which gives the encoding), that is not one
+    /// of <see cref="MayPrecede"/>, in any order and number, within the head. Browsers skip only one BOM and then
+    /// white space; some consumers trim more loosely, so a page behind any mix of them is still a page.
+    /// Each code point skipped is charged.
+    /// </summary>
+    internal static int Start(ReadOnlySpan<byte> head, WorkBudget budget, out TextEncoding encoding)
     {
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+        var at = Text.ByteOrderMark(head, out encoding);
+        while (at < head.Length)
         {
-            return Encoding.Unicode.GetString(bytes[2..(bytes.Length & ~1)]);
+            budget.Charge(WorkCost.ScanByte);
+            var rune = Text.RuneAt(head, at, encoding, out var length);
+            if (length == 0 || !MayPrecede(rune))
+            {
+                break;
+            }
+
+            at += length;
         }
 
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-        {
-            return Encoding.BigEndianUnicode.GetString(bytes[2..(bytes.Length & ~1)]);
-        }
-
-        return Encoding.UTF8.GetString(bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes);
+        return at;
     }
+
+    /// <summary>
+    /// Byte order marks (U+FEFF, also repeated, also after other characters), white space (Unicode's), control
+    /// characters (C0 with NUL, DEL, C1) and the zero-width characters U+200B–U+200D, U+2060.
+    /// </summary>
+    private static bool MayPrecede(Rune rune) =>
+        rune.Value is 0xFEFF or (>= 0x200B and <= 0x200D) or 0x2060 || Rune.IsWhiteSpace(rune) || Rune.IsControl(rune);
+
+    private static string Decode(ReadOnlySpan<byte> bytes, TextEncoding encoding) => encoding switch
+    {
+        TextEncoding.Utf16LittleEndian => Encoding.Unicode.GetString(bytes[..(bytes.Length & ~1)]),
+        TextEncoding.Utf16BigEndian => Encoding.BigEndianUnicode.GetString(bytes[..(bytes.Length & ~1)]),
+        _ => Encoding.UTF8.GetString(bytes),
+    };
 }

@@ -43,7 +43,7 @@ internal static class SvgScanner
         "href", "src", "action", "formaction", "base", "data", "codebase",
     };
 
-    private static readonly string[] ScriptSchemes = ["javascript:", "vbscript:", "livescript:"];
+    internal static readonly string[] ScriptSchemes = ["javascript:", "vbscript:", "livescript:"];
 
     private static readonly string[] SafeDataImages = ["data:image/png", "data:image/jpeg", "data:image/jpg", "data:image/gif", "data:image/webp", "data:image/avif"];
 
@@ -273,8 +273,11 @@ internal static class SvgScanner
         return value.Length == 0 || value.StartsWith('#') || IsSafeDataImage(value);
     }
 
-    /// <summary><c>@import</c>, or a <c>url(...)</c> that is not a fragment or an embedded raster image.</summary>
-    private static string? ExternalCss(string css)
+    /// <summary>
+    /// <c>@import</c>, or a <c>url(...)</c> that is not a fragment or an embedded raster image (or, with
+    /// <paramref name="contentIds"/>, a <c>cid:</c> part of the same web archive). Also the check of CSS in HTML a DOCX imports.
+    /// </summary>
+    internal static string? ExternalCss(string css, bool contentIds = false)
     {
         if (!css.Contains("url", StringComparison.OrdinalIgnoreCase) && !css.Contains("@import", StringComparison.OrdinalIgnoreCase)
             && !css.Contains('\\', StringComparison.Ordinal))
@@ -292,7 +295,7 @@ internal static class SvgScanner
         {
             // A view of the rest, never a copy: one copy per url( would make a long value of url(#a) quadratic.
             var argument = normalized.AsSpan(at + 4).TrimStart("\"'");
-            if (!argument.StartsWith('#') && !IsSafeDataImage(argument))
+            if (!argument.StartsWith('#') && !IsSafeDataImage(argument) && !(contentIds && argument.StartsWith("cid:", StringComparison.Ordinal)))
             {
                 return "a CSS url() to an outside resource";
             }
@@ -339,7 +342,7 @@ internal static class SvgScanner
         return builder.ToString();
     }
 
-    private static bool IsSafeDataImage(ReadOnlySpan<char> url)
+    internal static bool IsSafeDataImage(ReadOnlySpan<char> url)
     {
         foreach (var prefix in SafeDataImages)
         {
@@ -352,7 +355,7 @@ internal static class SvgScanner
         return false;
     }
 
-    private static bool IsDangerousCss(string css)
+    internal static bool IsDangerousCss(string css)
     {
         var normalized = NormalizeUrl(css);
         foreach (var danger in CssDangers)
@@ -367,7 +370,7 @@ internal static class SvgScanner
     }
 
     /// <summary>Lower case without white space and control characters, as browsers strip them from URL schemes.</summary>
-    private static string NormalizeUrl(string value)
+    internal static string NormalizeUrl(string value)
     {
         var builder = new StringBuilder(value.Length);
         foreach (var c in value)

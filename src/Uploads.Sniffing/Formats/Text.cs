@@ -18,13 +18,6 @@ internal static class Text
     /// <summary>The passes a check makes over the bytes at most: binary bytes, UTF-8 validity, the bad offset, the ASCII share.</summary>
     private const int PassesPerByte = 4;
 
-    private enum Encoding16
-    {
-        None,
-        LittleEndian,
-        BigEndian,
-    }
-
     private enum Verdict
     {
         Text,
@@ -35,20 +28,7 @@ internal static class Text
     public static SniffOutcome? Detect(SniffContext context)
     {
         var head = context.Head.Span;
-        int bom;
-        Encoding16 utf16;
-        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
-        {
-            (bom, utf16) = (2, Encoding16.LittleEndian);
-        }
-        else if (head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
-        {
-            (bom, utf16) = (2, Encoding16.BigEndian);
-        }
-        else
-        {
-            (bom, utf16) = (head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0, Encoding16.None);
-        }
+        var bom = ByteOrderMark(head, out var utf16);
 
         var whole = context.HeadIsWholeFile;
         var verdict = Check(head[bom..], utf16, resync: false, final: whole, context.Budget, out var badOffset);
@@ -60,7 +40,7 @@ internal static class Text
             }
 
             var tailStart = context.Total!.Value - tail.Length;
-            var skip = utf16 != Encoding16.None && (tailStart - bom) % 2 != 0 ? 1 : 0;
+            var skip = utf16 != TextEncoding.Utf8 && (tailStart - bom) % 2 != 0 ? 1 : 0;
             verdict = Check(tail.Span[skip..], utf16, resync: true, final: true, context.Budget, out badOffset);
             badOffset += tailStart + skip;
         }
@@ -79,12 +59,69 @@ internal static class Text
         };
     }
 
+    /// <summary>
+    /// The one reading of a byte order mark at the start of text: UTF-16 LE (<c>FF FE</c>), UTF-16 BE (<c>FE FF</c>),
+    /// UTF-8 (<c>EF BB BF</c>) or none (UTF-8 assumed). Returns the mark's length in bytes.
+    /// </summary>
+    internal static int ByteOrderMark(ReadOnlySpan<byte> bytes, out TextEncoding encoding)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
+        {
+            encoding = TextEncoding.Utf16LittleEndian;
+            return 2;
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]))
+        {
+            encoding = TextEncoding.Utf16BigEndian;
+            return 2;
+        }
+
+        encoding = TextEncoding.Utf8;
+        return bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+    }
+
+    /// <summary>
+    /// The code point at <paramref name="at"/> (<paramref name="length"/>: its bytes, 0 when the bytes end there or
+    /// do not decode) in <paramref name="encoding"/>.
+    /// </summary>
+    internal static Rune RuneAt(ReadOnlySpan<byte> bytes, int at, TextEncoding encoding, out int length)
+    {
+        length = 0;
+        if (encoding == TextEncoding.Utf8)
+        {
+            if (Rune.DecodeFromUtf8(bytes[at..], out var rune, out var consumed) != OperationStatus.Done)
+            {
+                return default;
+            }
+
+            length = consumed;
+            return rune;
+        }
+
+        Span<char> units = stackalloc char[2];
+        var count = 0;
+        for (; count < 2 && at + (2 * count) + 1 < bytes.Length; count++)
+        {
+            var b = bytes[(at + (2 * count))..];
+            units[count] = encoding == TextEncoding.Utf16LittleEndian ? (char)(b[0] | (b[1] << 8)) : (char)((b[0] << 8) | b[1]);
+        }
+
+        if (Rune.DecodeFromUtf16(units[..count], out var unit, out var read) != OperationStatus.Done)
+        {
+            return default;
+        }
+
+        length = 2 * read;
+        return unit;
+    }
+
     /// <summary>The verdict on <paramref name="bytes"/>; each byte is looked at a bounded number of times (a few passes), charged up front.</summary>
-    private static Verdict Check(ReadOnlySpan<byte> bytes, Encoding16 utf16, bool resync, bool final, WorkBudget budget, out long badOffset)
+    private static Verdict Check(ReadOnlySpan<byte> bytes, TextEncoding utf16, bool resync, bool final, WorkBudget budget, out long badOffset)
     {
         budget.ChargeBytes(bytes.Length, PassesPerByte * WorkCost.ScanByte);
         badOffset = 0;
-        return utf16 == Encoding16.None ? CheckUtf8(bytes, resync, final, out badOffset) : CheckUtf16(bytes, utf16, resync, final);
+        return utf16 == TextEncoding.Utf8 ? CheckUtf8(bytes, resync, final, out badOffset) : CheckUtf16(bytes, utf16, resync, final);
     }
 
     private static Verdict CheckUtf8(ReadOnlySpan<byte> bytes, bool resync, bool final, out long badOffset)
@@ -157,13 +194,13 @@ internal static class Text
         return 0;
     }
 
-    private static Verdict CheckUtf16(ReadOnlySpan<byte> bytes, Encoding16 order, bool resync, bool final)
+    private static Verdict CheckUtf16(ReadOnlySpan<byte> bytes, TextEncoding order, bool resync, bool final)
     {
         var units = bytes.Length / 2;
         var expectLow = false;
         for (var i = 0; i < units; i++)
         {
-            var unit = order == Encoding16.LittleEndian
+            var unit = order == TextEncoding.Utf16LittleEndian
                 ? (char)(bytes[2 * i] | (bytes[(2 * i) + 1] << 8))
                 : (char)((bytes[2 * i] << 8) | bytes[(2 * i) + 1]);
             if (char.IsLowSurrogate(unit))
@@ -196,4 +233,12 @@ internal static class Text
 
         return (expectLow && final) || (final && bytes.Length % 2 != 0) ? Verdict.Binary : Verdict.Text;
     }
+}
+
+/// <summary>How text is encoded, as its byte order mark says (<see cref="Text.ByteOrderMark"/>).</summary>
+internal enum TextEncoding
+{
+    Utf8,
+    Utf16LittleEndian,
+    Utf16BigEndian,
 }

@@ -53,31 +53,31 @@ internal static class Zip
     /// (the first <c>*.main+xml</c> override, null when none) and whether a VBA project content type is declared.
     /// What it inflates comes out of the file's <paramref name="allowance"/>. Null when read; else why not.
     /// </summary>
-    internal static SniffOutcome? ReadPackage(SniffContext context, ZipAllowance allowance, out Dictionary<string, Central> names, out string? mainPart, out bool macros)
+    internal static SniffOutcome? ReadPackage(SniffContext context, ZipAllowance allowance, out Dictionary<string, Central> names, out string? mainPart, out ContentTypes types)
     {
         mainPart = null;
-        macros = false;
+        types = new ContentTypes();
         if (ReadDirectory(context, out names) is { } failed)
         {
             return failed;
         }
 
-        if (!names.TryGetValue(ContentTypesName, out var types))
+        if (!names.TryGetValue(ContentTypesName, out var declaration))
         {
             return Damaged("it is no Office document (no [Content_Types].xml)");
         }
 
-        if (!TryReadEntry(context, allowance, types, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out failed))
+        if (!TryReadEntry(context, allowance, declaration, MaxContentTypesBytes, MaxContentTypesBytes, out var xml, out failed))
         {
             return failed;
         }
 
-        if (TryReadTypes(context.Budget, xml, names.Count, out var overrides, out macros) is { } problem)
+        if (TryReadTypes(context.Budget, xml, names.Count, types) is { } problem)
         {
             return Damaged(problem);
         }
 
-        mainPart = overrides.Where(o => o.Type.EndsWith(".main+xml", StringComparison.Ordinal)).Select(o => o.Part.TrimStart('/')).FirstOrDefault();
+        mainPart = types.Ordered.Where(o => o.Type.EndsWith(".main+xml", StringComparison.Ordinal)).Select(o => o.Part.TrimStart('/')).FirstOrDefault();
         return null;
     }
 
@@ -233,12 +233,13 @@ internal static class Zip
             return failed;
         }
 
-        if (TryReadTypes(context.Budget, xml, names.Count, out var overrides, out var macros) is { } problem)
+        var types = new ContentTypes();
+        if (TryReadTypes(context.Budget, xml, names.Count, types) is { } problem)
         {
             return Damaged(problem);
         }
 
-        foreach (var (part, type) in overrides)
+        foreach (var (part, type) in types.Ordered)
         {
             context.Budget.Charge(WorkCost.Node);
             var detected = type switch
@@ -270,7 +271,7 @@ internal static class Zip
                 return new SniffOutcome.Detected(MediaTypes.Docx, $"The document's main part '{Printable(part)}' is missing from the archive.");
             }
 
-            return ActiveContent.Office.DocxScanner.Check(context, allowance, names, part.TrimStart('/'), macros);
+            return ActiveContent.Office.DocxScanner.Check(context, allowance, names, part.TrimStart('/'), types);
         }
 
         return SniffContext.Detected(MediaTypes.Zip);
@@ -497,14 +498,13 @@ internal static class Zip
     internal static string MiB(long bytes) => $"{bytes / 1024.0 / 1024.0:0.#} MiB";
 
     /// <summary>
-    /// The overrides of <c>[Content_Types].xml</c> and whether a VBA project type is declared; each element charged,
+    /// The overrides and defaults of <c>[Content_Types].xml</c> and whether a VBA project type is declared, into
+    /// <paramref name="types"/>; each element charged,
     /// at most <see cref="ContentTypesPerEntry"/> per entry of the archive (<paramref name="entries"/>) plus
     /// <see cref="ContentTypesSlack"/>. Null when read; else why not.
     /// </summary>
-    private static string? TryReadTypes(WorkBudget budget, byte[] xml, int entries, out List<(string Part, string Type)> overrides, out bool macros)
+    private static string? TryReadTypes(WorkBudget budget, byte[] xml, int entries, ContentTypes types)
     {
-        overrides = [];
-        macros = false;
         var settings = new XmlReaderSettings
         {
             DtdProcessing = DtdProcessing.Prohibit,
@@ -537,10 +537,15 @@ internal static class Zip
                     continue;
                 }
 
-                macros |= type == VbaProject;
+                types.Macros |= type == VbaProject;
                 if (reader.LocalName == "Override" && reader.GetAttribute("PartName") is { } part)
                 {
-                    overrides.Add((part, type));
+                    types.Ordered.Add((part, type));
+                    types.Overrides.TryAdd(part.TrimStart('/'), type);
+                }
+                else if (reader.LocalName == "Default" && reader.GetAttribute("Extension") is { } extension)
+                {
+                    types.Defaults.TryAdd(extension.Trim().TrimStart('.'), type);
                 }
             }
 
@@ -596,6 +601,35 @@ internal static class Zip
     /// <summary>A name as the archive encodes it: UTF-8 when flagged (bit 11) or plain ASCII, else code page 437 read as Latin-1.</summary>
     private static string DecodeName(ReadOnlySpan<byte> bytes, ushort flags) =>
         (flags & 0x800) != 0 || !bytes.ContainsAnyExceptInRange((byte)0, (byte)0x7F) ? Encoding.UTF8.GetString(bytes) : Encoding.Latin1.GetString(bytes);
+
+    /// <summary>
+    /// What <c>[Content_Types].xml</c> declares: the overrides in order (<see cref="Ordered"/>, as written), by part
+    /// name (<see cref="Overrides"/>, without the leading slash) and the defaults by extension, all without case;
+    /// <see cref="Macros"/>: a VBA project type is declared.
+    /// </summary>
+    internal sealed class ContentTypes
+    {
+        public List<(string Part, string Type)> Ordered { get; } = [];
+
+        public Dictionary<string, string> Overrides { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public Dictionary<string, string> Defaults { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public bool Macros { get; set; }
+
+        /// <summary>The content type of <paramref name="part"/> (an entry name): its override, else its extension's default; null when neither.</summary>
+        public string? TypeOf(string part)
+        {
+            if (Overrides.TryGetValue(part, out var type))
+            {
+                return type;
+            }
+
+            var slash = part.LastIndexOf('/');
+            var dot = part.LastIndexOf('.');
+            return dot > slash && Defaults.TryGetValue(part[(dot + 1)..], out type) ? type : null;
+        }
+    }
 
     /// <summary>
     /// A central directory entry. <see cref="RawName"/>: the name's bytes, which the local header must repeat;

@@ -213,6 +213,9 @@ public sealed class StreamingSnifferArchiveTests
             var media = new byte[mediaBytes];
             new Random(7).NextBytes(media);
             Add("word/media/image1.jpeg", media, System.IO.Compression.CompressionLevel.NoCompression);
+            const string Relationships = "<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">";
+            Add("_rels/.rels", System.Text.Encoding.UTF8.GetBytes(Relationships + "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>"));
+            Add("word/_rels/document.xml.rels", System.Text.Encoding.UTF8.GetBytes(Relationships + "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/image\" Target=\"media/image1.jpeg\"/></Relationships>"));
         }
 
         return output.ToArray();

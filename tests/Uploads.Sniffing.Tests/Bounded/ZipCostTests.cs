@@ -112,7 +112,7 @@ public sealed class ZipCostTests
             ("word/media/image2.bin", Noise(1200 * 1024)),
             ("word/footer1.xml", Story(Text(4096))),
             ("word/media/image3.bin", Noise(1200 * 1024)),
-            ("word/_rels/document.xml.rels", Rels()));
+            ("word/_rels/document.xml.rels", References("header1.xml", "footer1.xml", "media/image1.bin", "media/image2.bin", "media/image3.bin")));
 
         var (rounds, spentOverRounds, allocatedOverRounds, outcome) = EvaluateOverRounds(bytes);
         var whole = new SniffInput(bytes.Length);
@@ -192,7 +192,7 @@ public sealed class ZipCostTests
     {
         // Each part 60 KiB of ordinary text (under the ratio floor), together more than a file of this size may inflate.
         var part = Story(Text(60 * 1024, 'x'));
-        var bytes = Docx([.. Enumerable.Range(1, headers).Select(i => ($"word/header{i}.xml", part))]);
+        var bytes = Docx([.. Enumerable.Range(1, headers).Select(i => ($"word/header{i}.xml", part)), ("word/_rels/document.xml.rels", References([.. Enumerable.Range(1, headers).Select(i => $"header{i}.xml")]))]);
         var budget = WorkBudget.ForFile(bytes.Length);
 
         var detected = await ContentSniffer.SniffAsync(Source(bytes), bytes.Length, ActiveContentKinds.None, budget);
@@ -225,7 +225,10 @@ public sealed class ZipCostTests
     public async Task SniffAsync_ManyEmbeddedPackages_AtMost64Opened(int count, string? reason)
     {
         var inner = Docx(("word/document.xml", Story(Text(1024))));
-        var bytes = Docx([.. Enumerable.Range(1, count).Select(i => ($"word/embeddings/Microsoft_Word_Document{i}.docx", inner))]);
+        var bytes = Docx([
+            .. Enumerable.Range(1, count).Select(i => ($"word/embeddings/Microsoft_Word_Document{i}.docx", inner)),
+            ("word/_rels/document.xml.rels", References([.. Enumerable.Range(1, count).Select(i => $"embeddings/Microsoft_Word_Document{i}.docx")])),
+        ]);
 
         var detected = await Corpus.SniffAsync(bytes);
 
@@ -336,6 +339,12 @@ public sealed class ZipCostTests
     private static byte[] Rels() => Encoding.UTF8.GetBytes(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
         + "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>");
+
+    /// <summary>The main part's relationships, one to each of <paramref name="targets"/> (relative to word/): a part nothing refers to is refused.</summary>
+    private static byte[] References(params string[] targets) => Encoding.UTF8.GetBytes(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+        + string.Concat(targets.Select((t, i) => $"<Relationship Id=\"rId{i + 1}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/package\" Target=\"{t}\"/>"))
+        + "</Relationships>");
 
     private static byte[] Story(string body) => Encoding.UTF8.GetBytes(
         $"<?xml version=\"1.0\" encoding=\"UTF-8\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>");

@@ -10,9 +10,11 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// parts, <c>control</c> relationships), external relationships other than hyperlinks (remote templates, linked
 /// OLE objects, frames, sub-documents, linked images), DDE/DDEAUTO and remote INCLUDE fields (in <c>w:fldSimple</c>
 /// and in <c>w:instrText</c> split across runs), and embedded parts: OLE objects (by class, <see cref="OleScanner"/>),
-/// Office packages (opened one level deep and checked by the same rules), anything else refused.
+/// Office packages (opened one level deep and checked by the same rules), anything else refused; parts imported in
+/// another format (<c>altChunk</c>: <see cref="ImportedPartScanner"/>); and entries no relationship reaches
+/// (<see cref="PartGraph"/>: refused after the findings, whatever is allowed).
 /// The parts read: every <c>.rels</c>, the main document, headers, footers, notes, comments and glossary, everything
-/// under <c>embeddings/</c> and a workbook's <c>externalLinks/</c>; at most <see cref="MaxPartBytes"/> compressed in
+/// under <c>embeddings/</c>, a workbook's <c>externalLinks/</c> and every part of an importable type; at most <see cref="MaxPartBytes"/> compressed in
 /// all (per package), each inflated at most <see cref="MaxInflatedPartBytes"/>, all of them (embedded packages' too)
 /// within the file's one <see cref="ZipAllowance"/> and work budget. Every part is located (its local header checked)
 /// and held before any is inflated, so that over the rounds of reading each part is inflated once.
@@ -30,15 +32,25 @@ internal static class DocxScanner
 
     private static readonly string[] StoryParts = ["document", "header", "footer", "footnotes", "endnotes", "comments"];
 
-    public static SniffOutcome Check(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string mainPart, bool macrosDeclared)
+    public static SniffOutcome Check(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string mainPart, Zip.ContentTypes types)
     {
         var findings = new Findings(context.Budget);
-        return Scan(context, allowance, entries, mainPart, macrosDeclared, "DOCX", depth: 0, findings) switch
+        return Scan(context, allowance, entries, mainPart, types, "DOCX", depth: 0, findings) switch
         {
-            null => ActiveContentVerdict.Decide(MediaTypes.Docx, findings.List, context.AllowedActiveContent),
+            null => Decide(context, findings),
             SniffOutcome.NeedBytes need => need,
             var problem => ActiveContentVerdict.Unverifiable(MediaTypes.Docx, "DOCX", ((SniffOutcome.Detected)problem).Refusal!, findings.List),
         };
+    }
+
+    /// <summary>
+    /// The verdict once every part was read: the first finding the policy does not allow; else, when an entry is
+    /// referred to by no part (<see cref="PartGraph"/>), that refusal (structure, not a category a deployment may allow).
+    /// </summary>
+    private static SniffOutcome.Detected Decide(SniffContext context, Findings findings)
+    {
+        var decided = ActiveContentVerdict.Decide(MediaTypes.Docx, findings.List, context.AllowedActiveContent);
+        return decided.Refusal is null && findings.Unreferenced is { } unreferenced ? decided with { Refusal = unreferenced } : decided;
     }
 
     /// <summary>
@@ -48,15 +60,16 @@ internal static class DocxScanner
     /// located (its local header read and compared), then, once all are held, each is inflated once and read.
     /// Null when done; else the range needed, or a <see cref="SniffOutcome.Detected"/> whose refusal says what could not be checked.
     /// </summary>
-    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, bool macrosDeclared, string label, int depth, Findings findings)
+    private static SniffOutcome? Scan(SniffContext context, ZipAllowance allowance, Dictionary<string, Zip.Central> entries, string? mainPart, Zip.ContentTypes types, string label, int depth, Findings findings)
     {
         var budget = context.Budget;
         var macros = $"{label} contains macros (a VBA project); save it as a macro-free .docx";
-        if (macrosDeclared)
+        if (types.Macros)
         {
             findings.Add(ActiveContentKinds.OfficeMacros, macros);
         }
 
+        var graph = new PartGraph(budget);
         var parts = new List<Zip.Central>();
         long total = 0;
         foreach (var (name, entry) in entries)
@@ -74,7 +87,8 @@ internal static class DocxScanner
                 findings.Add(ActiveContentKinds.OfficeActiveX, $"{label} contains ActiveX controls");
             }
 
-            if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower))
+            if (lower.EndsWith(".rels", StringComparison.Ordinal) || (mainPart is not null && IsStory(lower, mainPart)) || IsEmbedding(lower) || IsExternalLink(lower)
+                || Imported(types, name, mainPart) != ImportedPartScanner.Format.None)
             {
                 parts.Add(entry);
                 total += entry.CompressedSize;
@@ -147,7 +161,9 @@ internal static class DocxScanner
             string? problem;
             if (lower.EndsWith(".rels", StringComparison.Ordinal))
             {
-                problem = Relationships(budget, content, label, findings);
+                var targets = new List<(string Kind, string Target)>();
+                problem = Relationships(budget, content, label, findings, targets);
+                graph.Add(part.Name, targets);
             }
             else if (IsEmbedding(lower))
             {
@@ -159,7 +175,14 @@ internal static class DocxScanner
             }
             else
             {
-                problem = Fields(budget, content, label, findings);
+                problem = mainPart is not null && IsStory(lower, mainPart) ? Fields(budget, content, label, findings) : null;
+            }
+
+            // A part of an importable type is checked as such too, whatever its name made of it above: Word imports
+            // by the type it declares (an XHTML page named like a header or a .rels is still read as XML above).
+            if (problem is null && Imported(types, part.Name, mainPart) is not ImportedPartScanner.Format.None and var format)
+            {
+                problem = Import(context, allowance, format, part.Name, content, label, depth, findings);
             }
 
             if (problem is not null)
@@ -168,9 +191,64 @@ internal static class DocxScanner
             }
         }
 
+        foreach (var chunk in graph.Targets("afchunk", entries))
+        {
+            if (Imported(types, chunk, mainPart) == ImportedPartScanner.Format.None)
+            {
+                return Problem($"{Zip.Printable(chunk)} is a part imported in another format (altChunk) of a type that cannot be checked ({Zip.Printable(types.TypeOf(chunk) ?? "none declared")}); only HTML, web archives (MHT), RTF, plain text and Word documents are checked");
+            }
+        }
+
+        if (graph.Unreferenced(entries) is [var first, .. var more])
+        {
+            findings.Refer(depth == 0 ? null : label, first, more.Count);
+        }
+
         return null;
 
         SniffOutcome.Detected Problem(string what) => new(MediaTypes.Docx, what);
+    }
+
+    /// <summary>The format a part would be imported in (by its declared content type), None for any other part and for the main part.</summary>
+    private static ImportedPartScanner.Format Imported(Zip.ContentTypes types, string name, string? mainPart) =>
+        string.Equals(name, mainPart, StringComparison.OrdinalIgnoreCase) ? ImportedPartScanner.Format.None : ImportedPartScanner.FormatOf(types.TypeOf(name));
+
+    /// <summary>
+    /// A part in another format (an <c>altChunk</c> import, <see cref="ImportedPartScanner"/>): a Word document is opened
+    /// as an embedded package (the same rules, depth and allowance); HTML, web archives and RTF are checked for scripts,
+    /// outside loads, objects and fields. Null, or what could not be checked.
+    /// </summary>
+    private static string? Import(SniffContext context, ZipAllowance allowance, ImportedPartScanner.Format format, string name, byte[] content, string label, int depth, Findings findings)
+    {
+        if (format == ImportedPartScanner.Format.WordDocument)
+        {
+            return content.AsSpan().StartsWith("PK\x03\x04"u8) ? Embedded(context, allowance, name, content, label, depth, findings, "imported") : "is an imported Word document that is not a Word package";
+        }
+
+        var found = new Dictionary<ActiveContentKinds, string>();
+        var instructions = new List<string>();
+        if (ImportedPartScanner.Check(format, content, allowance, found, instructions) is { } problem)
+        {
+            return problem;
+        }
+
+        var what = $"{label}'s imported {Zip.Printable(name)}";
+        foreach (var (kind, detail) in found)
+        {
+            findings.Add(kind, kind switch
+            {
+                ActiveContentKinds.OfficeImportedScripts => $"{what} has scripts ({detail})",
+                ActiveContentKinds.OfficeEmbeddedObjects => $"{what} embeds an object that cannot be checked ({detail})",
+                _ => $"{what} loads content from outside the document ({detail})",
+            });
+        }
+
+        foreach (var code in instructions)
+        {
+            Instruction(context.Budget, code, what, findings);
+        }
+
+        return null;
     }
 
     private static bool IsEmbedding(string lower) => lower.Contains("embeddings/", StringComparison.Ordinal) && !lower.EndsWith('/');
@@ -218,7 +296,8 @@ internal static class DocxScanner
         MaxCharactersInDocument = MaxInflatedPartBytes,
     };
 
-    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings)
+    /// <summary>The relationships of a <c>.rels</c> part: findings, and the targets of internal ones added to <paramref name="targets"/>.</summary>
+    private static string? Relationships(WorkBudget budget, byte[] xml, string label, Findings findings, List<(string Kind, string Target)> targets)
     {
         try
         {
@@ -251,7 +330,13 @@ internal static class DocxScanner
                         break;
                 }
 
-                if (!external || kind == "hyperlink")
+                if (!external)
+                {
+                    targets.Add((kind, reader.GetAttribute("Target") ?? string.Empty));
+                    continue;
+                }
+
+                if (kind == "hyperlink")
                 {
                     continue;
                 }
@@ -400,7 +485,7 @@ internal static class DocxScanner
     /// file's <paramref name="allowance"/> and budget), or anything else (refused: a file whose program cannot be
     /// known). Null, or what could not be checked.
     /// </summary>
-    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, Findings findings)
+    private static string? Embedded(SniffContext context, ZipAllowance allowance, string name, byte[] content, string label, int depth, Findings findings, string role = "embedded")
     {
         var input = new SniffInput(content.Length) { AllowedActiveContent = context.AllowedActiveContent, Budget = context.Budget };
         input.Add(0, content);
@@ -437,12 +522,12 @@ internal static class DocxScanner
             return $"is an embedded document beyond the first {ZipAllowance.MaxPackages} (no more are opened)";
         }
 
-        if (Zip.ReadPackage(inner, allowance, out var parts, out var mainPart, out var macros) is { } failed)
+        if (Zip.ReadPackage(inner, allowance, out var parts, out var mainPart, out var types) is { } failed)
         {
             return failed is SniffOutcome.Detected { Refusal: { } refusal } ? $"cannot be opened ({refusal.TrimEnd('.')})" : "cannot be opened";
         }
 
-        return Scan(inner, allowance, parts, mainPart, macros, $"{label}'s embedded {Zip.Printable(name)}", depth + 1, findings) switch
+        return Scan(inner, allowance, parts, mainPart, types, $"{label}'s {role} {Zip.Printable(name)}", depth + 1, findings) switch
         {
             null => null,
             SniffOutcome.Detected { Refusal: { } refusal } => $"is an embedded document that cannot be checked ({refusal.TrimEnd('.')})",
@@ -490,6 +575,18 @@ internal static class DocxScanner
         private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
 
         public List<ActiveContentFinding> List { get; } = [];
+
+        /// <summary>The refusal for an entry no relationship reaches (the first package found with one), or null.</summary>
+        public string? Unreferenced { get; private set; }
+
+        /// <summary>
+        /// Records that <paramref name="entry"/> (and <paramref name="more"/> others) of the document, or of its embedded
+        /// package <paramref name="embedded"/> (a label), is referred to by no part.
+        /// </summary>
+        public void Refer(string? embedded, string entry, int more) =>
+            Unreferenced ??= $"The {(embedded is null ? "document" : $"document's {embedded[(embedded.IndexOf(' ', StringComparison.Ordinal) + 1)..]}")} contains a file that no part refers to: "
+                + $"{Zip.Printable(entry)}{(more > 0 ? $" (and {more} more)" : string.Empty)}. Word and LibreOffice never leave unused files in a document; such a file is there for "
+                + "some other program (unpacked, it could be opened or run). Re-save the document with Word or LibreOffice and upload that.";
 
         public void Add(ActiveContentKinds kind, string reason)
         {
