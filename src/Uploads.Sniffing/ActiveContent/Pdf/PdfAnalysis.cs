@@ -22,6 +22,13 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     /// </summary>
     public const int MaxEdges = 1_000_000;
 
+    /// <summary>
+    /// The most link addresses (<c>/URI</c> strings) in objects of their own held until the end, when an encrypted
+    /// file's key is known (each holds at most <see cref="PdfParser.MaxKeptStringBytes"/>); more refuse the file as
+    /// unverifiable. Addresses in object streams are checked at once.
+    /// </summary>
+    public const int MaxHeldUris = 200_000;
+
     /// <summary>The most distinct key names kept to name a trigger (<c>/AA /K</c>); beyond, a key reads <c>?</c>.</summary>
     private const int MaxKeptKeys = 4096;
 
@@ -46,6 +53,8 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     private readonly List<string> _keyNames = ["?"];
     private readonly Dictionary<string, int> _keyIds = new(StringComparer.Ordinal);
     private readonly List<PathStep> _path = [];
+    private readonly List<HeldUri> _uris = [];
+    private int _generation = -1;
     private int _firstTrigger = -1;
     private int _firstKeyId = NotLookedUp;
     private int _eventKeyId = NotLookedUp;
@@ -59,8 +68,12 @@ internal sealed class PdfAnalysis(WorkBudget budget)
 
     public bool TooManyEdges => _edgeCount > MaxEdges;
 
-    public void Examine(PdfValue value, long objectNumber)
+    public bool TooManyUris => _uris.Count > MaxHeldUris;
+
+    /// <summary>Examines object <paramref name="objectNumber"/>'s value; <paramref name="generation"/> -1 when its strings are not encrypted on their own (in an object stream, a trailer).</summary>
+    public void Examine(PdfValue value, long objectNumber, int generation = -1)
     {
+        _generation = generation;
         _path.Clear();
         _firstTrigger = -1;
         _edgeKeysOnPath = 0;
@@ -75,9 +88,14 @@ internal sealed class PdfAnalysis(WorkBudget budget)
         }
     }
 
-    /// <summary>Every finding, in the order found, JavaScript actions classified by what triggers them.</summary>
-    public List<ActiveContentFinding> Findings()
+    /// <summary>
+    /// Every finding, in the order found, JavaScript actions classified by what triggers them, then the link addresses
+    /// held (<paramref name="plaintext"/>: an address's bytes, object and generation to its text as read, decrypted;
+    /// null when it cannot be read).
+    /// </summary>
+    public List<ActiveContentFinding> Findings(Func<byte[], long, int, byte[]?> plaintext)
     {
+        ArgumentNullException.ThrowIfNull(plaintext);
         var all = new List<ActiveContentFinding>(_findings);
         var seen = new HashSet<string>(_reported);
         Graph? graph = null;
@@ -91,7 +109,40 @@ internal sealed class PdfAnalysis(WorkBudget budget)
             }
         }
 
+        foreach (var uri in _uris)
+        {
+            _budget.Charge(WorkCost.Token);
+            if (plaintext(uri.Bytes, uri.Object, uri.Generation) is { } text && PdfUriActions.Check(text) is { } finding && seen.Add(finding.Reason))
+            {
+                all.Add(finding);
+            }
+        }
+
         return all;
+    }
+
+    /// <summary>A <c>/URI</c> action's address: checked at once when its string is not encrypted on its own, else held until the key is known.</summary>
+    private void UriAction(PdfValue? uri, long objectNumber)
+    {
+        if (uri is { Kind: PdfKind.Reference })
+        {
+            Add(PdfUriActions.Indirect.Kind, PdfUriActions.Indirect.Reason);
+        }
+        else if (uri is { Kind: PdfKind.String, Bytes: { } bytes })
+        {
+            if (_generation < 0 || objectNumber < 0)
+            {
+                if (PdfUriActions.Check(bytes) is { } finding)
+                {
+                    Add(finding.Kind, finding.Reason);
+                }
+            }
+            else
+            {
+                _budget.Charge(WorkCost.Token);
+                _uris.Add(new(objectNumber, _generation, bytes));
+            }
+        }
     }
 
     private void Walk(PdfValue value, long objectNumber, int depth)
@@ -226,6 +277,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
 
         switch (facts.Action)
         {
+            case "URI":
+                UriAction(dictionary.Get("URI"), objectNumber);
+                break;
             case "Launch":
                 Add(ActiveContentKinds.PdfLaunch, "PDF launches a program or opens a file on the reader's computer (/Launch)");
                 break;
@@ -365,6 +419,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     }
 
     private readonly record struct PathStep(string Key, ContainerKind Container, KeyRole Role);
+
+    /// <summary>A link address in object <paramref name="Object"/> generation <paramref name="Generation"/>, held as read (encrypted, perhaps).</summary>
+    private sealed record HeldUri(long Object, int Generation, byte[] Bytes);
 
     /// <summary>
     /// A reference from <paramref name="Source"/> to <paramref name="Target"/> under an action key. <paramref name="Role"/>:
