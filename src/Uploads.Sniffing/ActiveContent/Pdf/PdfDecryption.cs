@@ -79,7 +79,7 @@ internal sealed class PdfDecryption(WorkBudget budget)
         _held.Add(new(dictionary, objectNumber, generation, cryptFilter, data.ToArray()));
     }
 
-    /// <summary>At the end of an encrypted file: null when the handler is known, else why the file cannot be decrypted.</summary>
+    /// <summary>At the end of an encrypted file: null when the handler is known (and nothing contradicts it), else why the file cannot be decrypted.</summary>
     public string? Refusal()
     {
         if (_problem is not null)

@@ -343,7 +343,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     /// </summary>
     private string? DecryptHeld()
     {
-        if (_decryption.Handler is not { } handler)
+        if (_decryption.Refusal() is { } refusal || _decryption.Handler is not { } handler)
         {
             return _decryption.Refusal();
         }
