@@ -27,7 +27,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     /// file's key is known (each holds at most <see cref="PdfParser.MaxKeptStringBytes"/>); more refuse the file as
     /// unverifiable. Addresses in object streams are checked at once.
     /// </summary>
-    public const int MaxHeldUris = 200_000;
+    public const int MaxHeldUris = 100_000;
 
     /// <summary>The most distinct key names kept to name a trigger (<c>/AA /K</c>); beyond, a key reads <c>?</c>.</summary>
     private const int MaxKeptKeys = 4096;

@@ -17,6 +17,13 @@ internal sealed class PdfDecryption(WorkBudget budget)
     /// <summary>The most object-stream bytes held until the key is known (a larger encrypted file is refused as unverifiable).</summary>
     public const int MaxHeldBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The most object streams an encrypted file may have decrypted (held before the key, or as they come after it):
+    /// each costs a cipher set-up and a decoder's besides its bytes. An ordinary file has a few hundred (a hundred
+    /// objects or more each); more refuse an encrypted file as unverifiable.
+    /// </summary>
+    public const int MaxObjectStreams = 10_000;
+
     /// <summary>The most object numbers kept as possible encryption dictionaries.</summary>
     public const int MaxCandidates = 64;
 
@@ -26,6 +33,7 @@ internal sealed class PdfDecryption(WorkBudget budget)
     private byte[] _id = [];
     private bool _candidatesDropped;
     private long _heldBytes;
+    private int _objectStreams;
     private string? _problem;
     private string? _refusal;
     private bool _opened;
@@ -39,8 +47,17 @@ internal sealed class PdfDecryption(WorkBudget budget)
     /// <summary>More object-stream data came before the key than <see cref="MaxHeldBytes"/>.</summary>
     public bool HeldOverflow { get; private set; }
 
-    /// <summary>Streams that might be an XFA packet came before the key (their bytes were not held).</summary>
-    public bool XfaCandidatesBeforeKey { get; set; }
+    /// <summary>More than <see cref="MaxObjectStreams"/> object streams were met.</summary>
+    public bool TooManyObjectStreams => _objectStreams > MaxObjectStreams;
+
+    /// <summary>
+    /// Streams that might be an XFA packet were not read decrypted: met before the key, or encrypted after it (XFA
+    /// packets are not decrypted: an encrypted file with an XFA form is unverifiable).
+    /// </summary>
+    public bool XfaCandidatesUnread { get; set; }
+
+    /// <summary>Counts an object stream to decrypt; false past <see cref="MaxObjectStreams"/>.</summary>
+    public bool CountObjectStream() => ++_objectStreams <= MaxObjectStreams;
 
     /// <summary>Looks at a top-level dictionary: a trailer (<paramref name="objectNumber"/> -1), a cross-reference stream's, or a possible encryption dictionary.</summary>
     public void Observe(PdfValue value, long objectNumber, bool isStream)
@@ -65,10 +82,10 @@ internal sealed class PdfDecryption(WorkBudget budget)
         TryOpen();
     }
 
-    /// <summary>Holds an object stream's raw data until the key is known (a copy, charged); false when past <see cref="MaxHeldBytes"/>.</summary>
+    /// <summary>Holds an object stream's raw data until the key is known (a copy, charged); not past <see cref="MaxHeldBytes"/> or <see cref="MaxObjectStreams"/>.</summary>
     public void Hold(PdfValue dictionary, long objectNumber, int generation, string? cryptFilter, ReadOnlySpan<byte> data)
     {
-        if (HeldOverflow || _heldBytes + data.Length > MaxHeldBytes)
+        if (HeldOverflow || TooManyObjectStreams || _heldBytes + data.Length > MaxHeldBytes)
         {
             HeldOverflow = true;
             return;

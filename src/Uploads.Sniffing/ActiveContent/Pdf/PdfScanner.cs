@@ -348,6 +348,12 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return _decryption.Refusal();
         }
 
+        if (_decryption.TooManyObjectStreams)
+        {
+            _unverifiable = $"it is encrypted and has more than {PdfDecryption.MaxObjectStreams} object streams";
+            return null;
+        }
+
         if (_decryption.HeldOverflow)
         {
             _unverifiable = $"it is encrypted, and its object streams before its encryption dictionary hold more than {PdfDecryption.MaxHeldBytes / 1024 / 1024} MiB";
@@ -377,9 +383,9 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             }
         }
 
-        if (_analysis.HasXfa && _decryption.XfaCandidatesBeforeKey)
+        if (_analysis.HasXfa && _decryption.XfaCandidatesUnread)
         {
-            _unverifiable = "it is encrypted and has an XFA form whose streams may come before its encryption dictionary, which the checker reads only at the end";
+            _unverifiable = "it is encrypted and has an XFA form, whose streams the checker does not decrypt";
         }
 
         return null;
@@ -396,7 +402,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         return _decryption.Handler is { } handler ? handler.Decrypt(raw, objectNumber, generation, handler.Strings) : null;
     }
 
-    /// <summary>Stream data as the filters read it: decrypted with <paramref name="cipher"/> once the key is known, else as it is.</summary>
+    /// <summary>An object stream's data as the filters read it: decrypted with <paramref name="cipher"/> once the key is known, else as it is.</summary>
     private ArraySegment<byte> Decrypted(ArraySegment<byte> data, long objectNumber, int generation, PdfSecurityHandler.Cipher cipher) =>
         _decryption.Handler is { } handler && cipher != PdfSecurityHandler.Cipher.Identity ? handler.Decrypt(data, objectNumber, generation, cipher) : data;
 
@@ -521,8 +527,14 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         var available = _count - dataStart;
         if (!isObjectStream)
         {
-            // Before the key is known, an encrypted XFA packet reads as noise: an encrypted file with an XFA form is then unverifiable (DecryptHeld).
-            _decryption.XfaCandidatesBeforeKey |= _decryption.Handler is null;
+            // Before the key an encrypted XFA packet reads as noise, and after it XFA packets are not decrypted (each
+            // stream would cost a cipher set-up): an encrypted file with an XFA form is unverifiable (DecryptHeld).
+            _decryption.XfaCandidatesUnread |= _decryption.Handler is null || cipher != PdfSecurityHandler.Cipher.Identity;
+            if (cipher != PdfSecurityHandler.Cipher.Identity)
+            {
+                return true;
+            }
+
             // Enough of a stream to tell whether it is an XFA packet: its start, up to its endstream.
             var probe = (int)Math.Min(XfaProbeBytes, dictionary.Get("Length") is { Kind: PdfKind.Integer, Number: > 0 and var l } ? l : XfaProbeBytes);
             if (available < probe && !final)
@@ -537,7 +549,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
                 window = (int)(endstream - fileDataStart);
             }
 
-            var text = Decode(Decrypted(new(_buffer, dataStart, window), objectNumber, generation, cipher), filters, earlyChange, 4096, probe: true);
+            var text = Decode(new(_buffer, dataStart, window), filters, earlyChange, 4096, probe: true);
             if (text.Array is null || !LooksLikeXfa(text))
             {
                 Decoded(objectNumber, fileDataStart + window);
@@ -564,6 +576,12 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         Decoded(objectNumber, fileDataStart + length);
         var data = new ArraySegment<byte>(_buffer, dataStart, length);
+        if (isObjectStream && !_decryption.CountObjectStream() && _decryption.Handler is not null)
+        {
+            _unverifiable = $"it is encrypted and has more than {PdfDecryption.MaxObjectStreams} object streams";
+            return true;
+        }
+
         if (isObjectStream && _decryption.Handler is null)
         {
             // Read as it is now; decrypted at the end if the file turns out encrypted (it may be: its key comes later).
