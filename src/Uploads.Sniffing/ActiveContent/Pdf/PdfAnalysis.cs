@@ -24,8 +24,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
 
     /// <summary>
     /// The most link addresses (<c>/URI</c> strings) in objects of their own held until the end, when an encrypted
-    /// file's key is known (each holds at most <see cref="PdfParser.MaxKeptStringBytes"/>); more refuse the file as
-    /// unverifiable. Addresses in object streams are checked at once.
+    /// file's key is known (each holds at most <see cref="PdfParser.MaxKeptStringBytes"/>); more refuse an encrypted
+    /// file as unverifiable. Each is also checked at once as it reads, which decides for a file that is not encrypted;
+    /// addresses in object streams are plain, and checked at once only.
     /// </summary>
     public const int MaxHeldUris = 100_000;
 
@@ -54,6 +55,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     private readonly Dictionary<string, int> _keyIds = new(StringComparer.Ordinal);
     private readonly List<PathStep> _path = [];
     private readonly List<HeldUri> _uris = [];
+    private readonly List<ActiveContentFinding> _plainUriFindings = [];
     private int _generation = -1;
     private int _firstTrigger = -1;
     private int _firstKeyId = NotLookedUp;
@@ -68,7 +70,8 @@ internal sealed class PdfAnalysis(WorkBudget budget)
 
     public bool TooManyEdges => _edgeCount > MaxEdges;
 
-    public bool TooManyUris => _uris.Count > MaxHeldUris;
+    /// <summary>More link addresses than <see cref="MaxHeldUris"/> were met in objects of their own (only an encrypted file cares).</summary>
+    public bool TooManyUris { get; private set; }
 
     /// <summary>Examines object <paramref name="objectNumber"/>'s value; <paramref name="generation"/> -1 when its strings are not encrypted on their own (in an object stream, a trailer).</summary>
     public void Examine(PdfValue value, long objectNumber, int generation = -1)
@@ -89,13 +92,13 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     }
 
     /// <summary>
-    /// Every finding, in the order found, JavaScript actions classified by what triggers them, then the link addresses
-    /// held (<paramref name="plaintext"/>: an address's bytes, object and generation to its text as read, decrypted;
-    /// null when it cannot be read).
+    /// Every finding, in the order found, JavaScript actions classified by what triggers them, then those of the link
+    /// addresses in objects of their own: as they read when <paramref name="decrypt"/> is null (the file is not
+    /// encrypted), else as <paramref name="decrypt"/> gives them (an address's bytes, object and generation to its
+    /// decrypted text; null when it cannot be decrypted).
     /// </summary>
-    public List<ActiveContentFinding> Findings(Func<byte[], long, int, byte[]?> plaintext)
+    public List<ActiveContentFinding> Findings(Func<byte[], long, int, byte[]?>? decrypt)
     {
-        ArgumentNullException.ThrowIfNull(plaintext);
         var all = new List<ActiveContentFinding>(_findings);
         var seen = new HashSet<string>(_reported);
         Graph? graph = null;
@@ -109,10 +112,16 @@ internal sealed class PdfAnalysis(WorkBudget budget)
             }
         }
 
+        if (decrypt is null)
+        {
+            all.AddRange(_plainUriFindings.Where(f => seen.Add(f.Reason)));
+            return all;
+        }
+
         foreach (var uri in _uris)
         {
             _budget.Charge(WorkCost.Token);
-            if (plaintext(uri.Bytes, uri.Object, uri.Generation) is { } text && PdfUriActions.Check(text) is { } finding && seen.Add(finding.Reason))
+            if (decrypt(uri.Bytes, uri.Object, uri.Generation) is { } text && PdfUriActions.Check(text) is { } finding && seen.Add(finding.Reason))
             {
                 all.Add(finding);
             }
@@ -140,7 +149,19 @@ internal sealed class PdfAnalysis(WorkBudget budget)
             else
             {
                 _budget.Charge(WorkCost.Token);
-                _uris.Add(new(objectNumber, _generation, bytes));
+                if (PdfUriActions.Check(bytes) is { } plain && !_plainUriFindings.Exists(f => f.Reason == plain.Reason))
+                {
+                    _plainUriFindings.Add(plain);
+                }
+
+                if (_uris.Count < MaxHeldUris)
+                {
+                    _uris.Add(new(objectNumber, _generation, bytes));
+                }
+                else
+                {
+                    TooManyUris = true;
+                }
             }
         }
     }

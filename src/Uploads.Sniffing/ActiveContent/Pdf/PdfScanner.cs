@@ -98,7 +98,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", reason);
         }
 
-        var findings = _analysis.Findings(UriPlaintext);
+        var findings = _analysis.Findings(_analysis.Encrypted ? DecryptUri : null);
         if (encrypted is not null)
         {
             findings.Insert(0, new(ActiveContentKinds.PdfEncrypted, encrypted));
@@ -319,8 +319,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
     /// <summary>
     /// Examines an object's value (<paramref name="generation"/> -1: its strings are not encrypted on their own, in an
-    /// object stream or a trailer); past <see cref="PdfAnalysis.MaxEdges"/> action references or
-    /// <see cref="PdfAnalysis.MaxHeldUris"/> link addresses, the file is unverifiable at once.
+    /// object stream or a trailer); past <see cref="PdfAnalysis.MaxEdges"/> action references, the file is unverifiable at once.
     /// </summary>
     private void Examine(PdfValue value, long objectNumber, int generation)
     {
@@ -329,28 +328,31 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         {
             _unverifiable ??= $"it has more than {PdfAnalysis.MaxEdges} action references";
         }
-
-        if (_analysis.TooManyUris)
-        {
-            _unverifiable ??= $"it has more than {PdfAnalysis.MaxHeldUris} link addresses (/URI) in objects of their own";
-        }
     }
 
     /// <summary>
-    /// At the end of an encrypted file: decrypts and examines the object streams held until the key was known; an XFA
-    /// form whose packets may have come before the key makes it unverifiable. The <see cref="ActiveContentKinds.PdfEncrypted"/>
-    /// refusal when the file cannot be decrypted (a user password, another handler, a malformed dictionary), else null.
+    /// At the end of an encrypted file: decrypts and examines the object streams held until the key was known; past
+    /// the bounds on what is held or decrypted, or with an XFA form (whose packets are not decrypted), the file is
+    /// unverifiable. The <see cref="ActiveContentKinds.PdfEncrypted"/> refusal when the file cannot be decrypted (a
+    /// user password, another handler, a malformed dictionary), else null.
     /// </summary>
     private string? DecryptHeld()
     {
-        if (_decryption.Refusal() is { } refusal || _decryption.Handler is not { } handler)
+        var refusal = _decryption.Refusal();
+        if (refusal is not null || _decryption.Handler is not { } handler)
         {
-            return _decryption.Refusal();
+            return refusal;
         }
 
         if (_decryption.TooManyObjectStreams)
         {
             _unverifiable = $"it is encrypted and has more than {PdfDecryption.MaxObjectStreams} object streams";
+            return null;
+        }
+
+        if (_analysis.TooManyUris)
+        {
+            _unverifiable = $"it is encrypted and has more than {PdfAnalysis.MaxHeldUris} link addresses (/URI) in objects of their own";
             return null;
         }
 
@@ -391,16 +393,9 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         return null;
     }
 
-    /// <summary>A link address's text as a viewer reads it: decrypted in an encrypted file (null when it cannot be).</summary>
-    private byte[]? UriPlaintext(byte[] raw, long objectNumber, int generation)
-    {
-        if (!_analysis.Encrypted || generation < 0)
-        {
-            return raw;
-        }
-
-        return _decryption.Handler is { } handler ? handler.Decrypt(raw, objectNumber, generation, handler.Strings) : null;
-    }
+    /// <summary>A link address of an encrypted file, decrypted (null when the file cannot be).</summary>
+    private byte[]? DecryptUri(byte[] raw, long objectNumber, int generation) =>
+        _decryption.Handler is { } handler ? handler.Decrypt(raw, objectNumber, generation, handler.Strings) : null;
 
     /// <summary>An object stream's data as the filters read it: decrypted with <paramref name="cipher"/> once the key is known, else as it is.</summary>
     private ArraySegment<byte> Decrypted(ArraySegment<byte> data, long objectNumber, int generation, PdfSecurityHandler.Cipher cipher) =>
