@@ -38,7 +38,7 @@ public sealed class PdfEncryptionCostTests
     }
 
     [Theory]
-    [InlineData("pdf-encrypted-many-links", "it is encrypted and has more than 100000 link addresses (/URI) in objects of their own")]
+    [InlineData("pdf-encrypted-many-links", "it is encrypted and has more than 50000 link addresses (/URI) in objects of their own")]
     [InlineData("pdf-encrypted-tiny-object-streams", "it is encrypted and has more than 10000 object streams")]
     [InlineData("pdf-encrypted-object-streams-over-hold", "hold more than 16 MiB")]
     public async Task SniffAsync_ShapeAt32MiB_DecidedForItsStructureWithinItsBudget(string shape, string reason)

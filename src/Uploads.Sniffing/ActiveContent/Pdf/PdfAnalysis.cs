@@ -28,7 +28,7 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     /// file as unverifiable. Each is also checked at once as it reads, which decides for a file that is not encrypted;
     /// addresses in object streams are plain, and checked at once only.
     /// </summary>
-    public const int MaxHeldUris = 100_000;
+    public const int MaxHeldUris = 50_000;
 
     /// <summary>The most distinct key names kept to name a trigger (<c>/AA /K</c>); beyond, a key reads <c>?</c>.</summary>
     private const int MaxKeptKeys = 4096;
