@@ -192,6 +192,19 @@ public sealed class PdfDecryptionTests
         Assert.Equal(detected.Refusal, streamed.Refusal);
     }
 
+    /// <summary>Some writers give <c>/P</c> as the unsigned 32-bit value: its low 32 bits are what the key derivation hashes.</summary>
+    [Fact]
+    public async Task SniffAsync_PermissionsWrittenUnsigned_DecryptedAsSigned()
+    {
+        var bytes = Producers("pdf-encryption-js-openaction-rc4-128.pdf");
+        var text = Encoding.Latin1.GetString(bytes);
+        Assert.Contains("/P -4 ", text, StringComparison.Ordinal);
+
+        var detected = await Corpus.SniffAsync(Encoding.Latin1.GetBytes(text.Replace("/P -4 ", "/P 4294967292 ", StringComparison.Ordinal)));
+
+        Assert.Contains("PDF runs JavaScript when it is opened (/OpenAction)", detected.Refusal, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("https://example.com", null)]
     [InlineData("HTTP://example.com", null)]
