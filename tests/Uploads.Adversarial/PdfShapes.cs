@@ -246,7 +246,7 @@ public static class PdfShapes
         }
     }
 
-    private static byte[] Deflate(byte[] data)
+    internal static byte[] Deflate(byte[] data)
     {
         using var output = new MemoryStream();
         using (var zlib = new ZLibStream(output, CompressionLevel.SmallestSize))
@@ -282,7 +282,7 @@ public static class PdfShapes
     }
 
     /// <summary>A PDF written front to back: header, objects, a classic xref table of the top-level objects, trailer.</summary>
-    private sealed class PdfBuilder
+    internal sealed class PdfBuilder
     {
         private readonly ArrayBufferWriter<byte> _output = new();
         private readonly SortedDictionary<int, long> _offsets = [];
@@ -313,7 +313,8 @@ public static class PdfShapes
             Raw("\nendstream\nendobj\n"u8.ToArray());
         }
 
-        public byte[] Finish(int root)
+        /// <summary>The xref table and trailer (with <paramref name="trailer"/>'s entries too); the file.</summary>
+        public byte[] Finish(int root, string trailer = "")
         {
             // One subsection per run of consecutive object numbers (objects in object streams have no line here).
             var size = _offsets.Count == 0 ? 1 : _offsets.Keys.Max() + 1;
@@ -335,7 +336,7 @@ public static class PdfShapes
                 }
             }
 
-            table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {size} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+            table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {size} /Root {root} 0 R {trailer}>>\nstartxref\n{xref}\n%%EOF\n");
             Raw(Encoding.ASCII.GetBytes(table.ToString()));
             return _output.WrittenSpan.ToArray();
         }

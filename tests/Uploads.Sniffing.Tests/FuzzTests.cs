@@ -1,5 +1,6 @@
 using Uploads.Adversarial;
 using Uploads.Sniffing;
+using Uploads.Testing;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -56,10 +57,30 @@ public sealed class FuzzTests
     [InlineData(14)]
     public void ScanCore_MutatedActiveContentCorpus_NeverThrowsStaysBounded(int seed)
     {
+        FuzzScanner(ActiveCorpus.Entries.Select(e => ActiveCorpus.Read(e.File)), seed, Iterations / 8);
+    }
+
+    /// <summary>
+    /// The decryption path under the same mutations, seeded from the encrypted PDFs of the producers set (RC4, AES-128,
+    /// AES-256 R5 and R6, object streams, a linearized file, user passwords, encrypted links): a mutated encryption
+    /// dictionary, key, string or stream never throws out of the scanner and stays bounded.
+    /// </summary>
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    public void ScanCore_MutatedEncryptedPdfs_NeverThrowsStaysBounded(int seed)
+    {
+        var encrypted = FixtureSet.Entries(FixtureSet.Producers).Where(e => e.File.StartsWith("pdf-encryption-", StringComparison.Ordinal)).Select(e => e.Read());
+
+        FuzzScanner(encrypted, seed, Iterations / 8);
+    }
+
+    private static void FuzzScanner(IEnumerable<byte[]> corpus, int seed, int iterations)
+    {
         const long AllocationBudget = 512L * 1024 * 1024;
         var random = new Random(seed);
-        var seeds = ActiveCorpus.Entries.Select(e => ActiveCorpus.Read(e.File)).Select(b => b.Length > MaxSeedBytes ? b[..MaxSeedBytes] : b).ToArray();
-        for (var i = 0; i < Iterations / 8; i++)
+        var seeds = corpus.Select(b => b.Length > MaxSeedBytes ? b[..MaxSeedBytes] : b).ToArray();
+        for (var i = 0; i < iterations; i++)
         {
             var mutant = CostFuzzer.Mutate(seeds[random.Next(seeds.Length)], seeds, random);
             var before = GC.GetAllocatedBytesForCurrentThread();

@@ -13,7 +13,7 @@ public enum ActiveContentKinds
 {
     None = 0,
 
-    /// <summary>PDF JavaScript outside form fields: <c>/OpenAction</c>, the <c>/Names /JavaScript</c> tree, catalog and page <c>/AA</c>, links.</summary>
+    /// <summary>PDF JavaScript outside form fields: <c>/OpenAction</c>, the <c>/Names /JavaScript</c> tree, catalog and page <c>/AA</c>, links (also <c>javascript:</c> and <c>vbscript:</c> link addresses).</summary>
     PdfJavaScript = 1 << 0,
 
     /// <summary>PDF JavaScript of form fields (<c>/AA</c> keystroke, format, validate, calculate; buttons) and XFA scripts.</summary>
@@ -28,10 +28,10 @@ public enum ActiveContentKinds
     /// <summary>PDF <c>/RichMedia</c> (Flash, video players with their own code).</summary>
     PdfRichMedia = 1 << 4,
 
-    /// <summary>PDF actions that leave the document: <c>/SubmitForm</c>, <c>/ImportData</c>, <c>/GoToR</c>, <c>/GoToE</c>.</summary>
+    /// <summary>PDF actions that leave the document: <c>/SubmitForm</c>, <c>/ImportData</c>, <c>/GoToR</c>, <c>/GoToE</c>, link addresses (<c>/URI</c>) that are not <c>http:</c>, <c>https:</c> or <c>mailto:</c>.</summary>
     PdfExternalActions = 1 << 5,
 
-    /// <summary>Encrypted PDFs: their strings and streams cannot be read, so they cannot be checked.</summary>
+    /// <summary>Encrypted PDFs that cannot be decrypted (a user password, another security handler, a malformed encryption dictionary): their strings and streams cannot be read, so they cannot be checked. Those that open without a password are decrypted and checked.</summary>
     PdfEncrypted = 1 << 6,
 
     /// <summary>Office macros: a VBA project in a DOCX (any content type), macro storages in a DOC.</summary>

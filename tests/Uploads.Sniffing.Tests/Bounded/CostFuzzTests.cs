@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Uploads.Adversarial;
+using Uploads.Testing;
 
 namespace Uploads.Sniffing.Tests.Bounded;
 
 /// <summary>
 /// The cost fuzzer (<see cref="CostFuzzer"/>) in a short seeded run: seeded from the ordinary corpus, the active-content
-/// corpus and every crafted shape (<see cref="AdversarialCatalog"/>) at 4 KiB, it mutates towards the inputs that cost
+/// corpus, the encrypted PDFs of the producers set (the decryption path) and every crafted shape (<see cref="AdversarialCatalog"/>) at 4 KiB, it mutates towards the inputs that cost
 /// the most work per byte. No input may spend its budget (a check must end in a verdict for the file's structure, not
 /// in the budget's backstop), and the costliest stays under a tripwire. The longer campaign is the benchmark mode
 /// <c>--cost-fuzz</c> (docs/measurements.md, "Adversarial cost").
@@ -37,6 +38,7 @@ public sealed class CostFuzzTests
     [
         .. Corpus.Entries.Select(e => Corpus.Read(e.File)),
         .. ActiveCorpus.Entries.Select(e => ActiveCorpus.Read(e.File)),
+        .. FixtureSet.Entries(FixtureSet.Producers).Where(e => e.File.StartsWith("pdf-encryption-", StringComparison.Ordinal)).Select(e => e.Read()),
         .. AdversarialCatalog.All.Select(s => s.Make(ShapeBytes)),
     ];
 

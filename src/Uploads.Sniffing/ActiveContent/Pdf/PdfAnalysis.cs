@@ -22,6 +22,14 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     /// </summary>
     public const int MaxEdges = 1_000_000;
 
+    /// <summary>
+    /// The most link addresses (<c>/URI</c> strings) in objects of their own held until the end, when an encrypted
+    /// file's key is known (each holds at most <see cref="PdfParser.MaxKeptStringBytes"/>); more refuse an encrypted
+    /// file as unverifiable. Each is also checked at once as it reads, which decides for a file that is not encrypted;
+    /// addresses in object streams are plain, and checked at once only.
+    /// </summary>
+    public const int MaxHeldUris = 50_000;
+
     /// <summary>The most distinct key names kept to name a trigger (<c>/AA /K</c>); beyond, a key reads <c>?</c>.</summary>
     private const int MaxKeptKeys = 4096;
 
@@ -46,6 +54,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     private readonly List<string> _keyNames = ["?"];
     private readonly Dictionary<string, int> _keyIds = new(StringComparer.Ordinal);
     private readonly List<PathStep> _path = [];
+    private readonly List<HeldUri> _uris = [];
+    private readonly List<ActiveContentFinding> _plainUriFindings = [];
+    private int _generation = -1;
     private int _firstTrigger = -1;
     private int _firstKeyId = NotLookedUp;
     private int _eventKeyId = NotLookedUp;
@@ -59,8 +70,13 @@ internal sealed class PdfAnalysis(WorkBudget budget)
 
     public bool TooManyEdges => _edgeCount > MaxEdges;
 
-    public void Examine(PdfValue value, long objectNumber)
+    /// <summary>More link addresses than <see cref="MaxHeldUris"/> were met in objects of their own (only an encrypted file cares).</summary>
+    public bool TooManyUris { get; private set; }
+
+    /// <summary>Examines object <paramref name="objectNumber"/>'s value; <paramref name="generation"/> -1 when its strings are not encrypted on their own (in an object stream, a trailer).</summary>
+    public void Examine(PdfValue value, long objectNumber, int generation = -1)
     {
+        _generation = generation;
         _path.Clear();
         _firstTrigger = -1;
         _edgeKeysOnPath = 0;
@@ -75,8 +91,13 @@ internal sealed class PdfAnalysis(WorkBudget budget)
         }
     }
 
-    /// <summary>Every finding, in the order found, JavaScript actions classified by what triggers them.</summary>
-    public List<ActiveContentFinding> Findings()
+    /// <summary>
+    /// Every finding, in the order found, JavaScript actions classified by what triggers them, then those of the link
+    /// addresses in objects of their own: as they read when <paramref name="decrypt"/> is null (the file is not
+    /// encrypted), else as <paramref name="decrypt"/> gives them (an address's bytes, object and generation to its
+    /// decrypted text; null when it cannot be decrypted).
+    /// </summary>
+    public List<ActiveContentFinding> Findings(Func<byte[], long, int, byte[]?>? decrypt)
     {
         var all = new List<ActiveContentFinding>(_findings);
         var seen = new HashSet<string>(_reported);
@@ -91,7 +112,58 @@ internal sealed class PdfAnalysis(WorkBudget budget)
             }
         }
 
+        if (decrypt is null)
+        {
+            all.AddRange(_plainUriFindings.Where(f => seen.Add(f.Reason)));
+            return all;
+        }
+
+        foreach (var uri in _uris)
+        {
+            _budget.Charge(WorkCost.Token);
+            if (decrypt(uri.Bytes, uri.Object, uri.Generation) is { } text && PdfUriActions.Check(text) is { } finding && seen.Add(finding.Reason))
+            {
+                all.Add(finding);
+            }
+        }
+
         return all;
+    }
+
+    /// <summary>A <c>/URI</c> action's address: checked at once when its string is not encrypted on its own, else held until the key is known.</summary>
+    private void UriAction(PdfValue? uri, long objectNumber)
+    {
+        if (uri is { Kind: PdfKind.Reference })
+        {
+            Add(PdfUriActions.Indirect.Kind, PdfUriActions.Indirect.Reason);
+        }
+        else if (uri is { Kind: PdfKind.String, Bytes: { } bytes })
+        {
+            if (_generation < 0 || objectNumber < 0)
+            {
+                if (PdfUriActions.Check(bytes) is { } finding)
+                {
+                    Add(finding.Kind, finding.Reason);
+                }
+            }
+            else
+            {
+                _budget.Charge(WorkCost.Token);
+                if (PdfUriActions.Check(bytes) is { } plain && !_plainUriFindings.Exists(f => f.Reason == plain.Reason))
+                {
+                    _plainUriFindings.Add(plain);
+                }
+
+                if (_uris.Count < MaxHeldUris)
+                {
+                    _uris.Add(new(objectNumber, _generation, bytes));
+                }
+                else
+                {
+                    TooManyUris = true;
+                }
+            }
+        }
     }
 
     private void Walk(PdfValue value, long objectNumber, int depth)
@@ -226,6 +298,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
 
         switch (facts.Action)
         {
+            case "URI":
+                UriAction(dictionary.Get("URI"), objectNumber);
+                break;
             case "Launch":
                 Add(ActiveContentKinds.PdfLaunch, "PDF launches a program or opens a file on the reader's computer (/Launch)");
                 break;
@@ -365,6 +440,9 @@ internal sealed class PdfAnalysis(WorkBudget budget)
     }
 
     private readonly record struct PathStep(string Key, ContainerKind Container, KeyRole Role);
+
+    /// <summary>A link address in object <paramref name="Object"/> generation <paramref name="Generation"/>, held as read (encrypted, perhaps).</summary>
+    private sealed record HeldUri(long Object, int Generation, byte[] Bytes);
 
     /// <summary>
     /// A reference from <paramref name="Source"/> to <paramref name="Target"/> under an action key. <paramref name="Role"/>:

@@ -48,7 +48,8 @@ internal sealed class PdfEnd(WorkBudget budget)
     /// <summary>Feeds the next bytes of the file, in order from offset 0.</summary>
     public void Write(ReadOnlySpan<byte> data)
     {
-        budget.ChargeBytes(data.Length);
+        // The bytes themselves are charged once, by the scanner's own pass over the same chunk; the search here is
+        // charged per %%EOF found (below), and the bytes after one are charged as they are examined (Follow).
         var start = _length;
         EofAcrossBoundary(data, start);
         var from = 0;
@@ -62,6 +63,7 @@ internal sealed class PdfEnd(WorkBudget budget)
             }
 
             Follow(data[from..(from + at)], start + from);
+            budget.Charge(WorkCost.Token);
             EofFound(start + from + at);
             from += at + Eof.Length;
         }

@@ -8,7 +8,9 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// dictionaries. It never fails: a stray delimiter is skipped, and <c>endobj</c>/<c>stream</c> end an unclosed
 /// container, as readers repair. <see cref="HitEnd"/> tells that the data ended inside a value (the caller waits for
 /// more bytes, or accepts what was parsed at the end of the file). Strings are skipped, never interpreted: text that
-/// mentions <c>/JavaScript</c> is a string, not a name.
+/// mentions <c>/JavaScript</c> is a string, not a name; only the strings of the few keys whose text matters
+/// (<see cref="KeepsStrings"/>: a link's <c>/URI</c>, the encryption dictionary's, the trailer's <c>/ID</c>) are kept,
+/// decoded (escapes, hex), at most <see cref="MaxKeptStringBytes"/> bytes each.
 /// Every value parsed charges the check's <see cref="WorkBudget"/>: the bytes it spans (a look-ahead that is given back
 /// included) and a value's weight (<see cref="WorkCost.Token"/>, twice when it is allocated rather than shared; a
 /// container <see cref="WorkCost.Node"/>), which covers its one examination by <see cref="PdfAnalysis"/> too.
@@ -16,6 +18,9 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 internal ref struct PdfParser
 {
     public const int MaxDepth = 64;
+
+    /// <summary>The most bytes of a string kept (an encryption dictionary's are 48 at most; a link's scheme is in its first bytes).</summary>
+    public const int MaxKeptStringBytes = 256;
 
     private readonly ReadOnlySpan<byte> _data;
     private readonly WorkBudget _budget;
@@ -44,6 +49,9 @@ internal ref struct PdfParser
     public static bool IsDelimiter(byte b) => b is (byte)'(' or (byte)')' or (byte)'<' or (byte)'>' or (byte)'[' or (byte)']' or (byte)'{' or (byte)'}' or (byte)'/' or (byte)'%';
 
     public static bool IsRegular(byte b) => !IsWhiteSpace(b) && !IsDelimiter(b);
+
+    /// <summary>The keys whose string values are kept: the standard security handler's, the trailer's <c>/ID</c>, a link's <c>/URI</c>.</summary>
+    public static bool KeepsStrings(string key) => key is "URI" or "ID" or "O" or "U" or "OE" or "UE" or "Perms";
 
     /// <summary>Skips white space and comments; false when the data ended.</summary>
     public bool SkipSpace()
@@ -114,7 +122,7 @@ internal ref struct PdfParser
         _budget.Charge(read + units);
     }
 
-    private PdfValue? ParseValue(int depth)
+    private PdfValue? ParseValue(int depth, bool keepStrings = false)
     {
         // Each value is charged before it is parsed, with the bytes read since the one before.
         ChargeRead(WorkCost.Token);
@@ -140,14 +148,24 @@ internal ref struct PdfParser
                     return PdfValue.Other;
                 }
 
+                if (keepStrings)
+                {
+                    return Allocated(ReadHexString());
+                }
+
                 SkipHexString();
                 return PdfValue.Other;
             case (byte)'(':
+                if (keepStrings)
+                {
+                    return Allocated(ReadLiteralString());
+                }
+
                 SkipLiteralString();
                 return PdfValue.Other;
             case (byte)'[':
                 Position++;
-                return ParseArray(depth);
+                return ParseArray(depth, keepStrings);
             case (byte)')' or (byte)'>' or (byte)']' or (byte)'{' or (byte)'}':
                 // Stray: skipped, as readers do.
                 Position++;
@@ -225,7 +243,7 @@ internal ref struct PdfParser
                 return PdfValue.Dictionary(entries);
             }
 
-            var value = ParseValue(depth + 1);
+            var value = ParseValue(depth + 1, KeepsStrings(key));
             if (value is null)
             {
                 break;
@@ -237,7 +255,7 @@ internal ref struct PdfParser
         return PdfValue.Dictionary(entries);
     }
 
-    private PdfValue ParseArray(int depth)
+    private PdfValue ParseArray(int depth, bool keepStrings)
     {
         _budget.Charge(WorkCost.Node);
         var items = new List<PdfValue>();
@@ -259,7 +277,7 @@ internal ref struct PdfParser
                 return PdfValue.Array(items);
             }
 
-            var value = depth < MaxDepth ? ParseValue(depth + 1) : SkipOne();
+            var value = depth < MaxDepth ? ParseValue(depth + 1, keepStrings) : SkipOne();
             if (value is null)
             {
                 break;
@@ -440,6 +458,149 @@ internal ref struct PdfParser
         }
 
         HitEnd = true;
+    }
+
+    /// <summary>A hex string's bytes (white space skipped, an odd last digit followed by 0), the first <see cref="MaxKeptStringBytes"/> kept.</summary>
+    private PdfValue ReadHexString()
+    {
+        Position++;
+        var bytes = new List<byte>();
+        var truncated = false;
+        var high = -1;
+        while (Position < _data.Length)
+        {
+            var b = _data[Position++];
+            if (b == '>')
+            {
+                if (high >= 0)
+                {
+                    truncated |= !Keep(bytes, (byte)(high << 4));
+                }
+
+                return Kept(bytes, truncated);
+            }
+
+            if (!IsHex(b))
+            {
+                continue;
+            }
+
+            if (high < 0)
+            {
+                high = Hex(b);
+            }
+            else
+            {
+                truncated |= !Keep(bytes, (byte)((high << 4) | Hex(b)));
+                high = -1;
+            }
+        }
+
+        HitEnd = true;
+        return Kept(bytes, truncated);
+    }
+
+    /// <summary>A literal string's bytes (ISO 32000 §7.3.4.2: escapes, octal codes, line continuations, end-of-lines as LF), the first <see cref="MaxKeptStringBytes"/> kept.</summary>
+    private PdfValue ReadLiteralString()
+    {
+        Position++;
+        var bytes = new List<byte>();
+        var truncated = false;
+        var depth = 1;
+        while (Position < _data.Length)
+        {
+            var b = _data[Position++];
+            if (b == '\\')
+            {
+                if (Position >= _data.Length)
+                {
+                    break;
+                }
+
+                var escaped = _data[Position++];
+                switch (escaped)
+                {
+                    case (byte)'n':
+                        b = (byte)'\n';
+                        break;
+                    case (byte)'r':
+                        b = (byte)'\r';
+                        break;
+                    case (byte)'t':
+                        b = (byte)'\t';
+                        break;
+                    case (byte)'b':
+                        b = 8;
+                        break;
+                    case (byte)'f':
+                        b = 12;
+                        break;
+                    case (byte)'\r':
+                        if (Position < _data.Length && _data[Position] == '\n')
+                        {
+                            Position++;
+                        }
+
+                        continue;
+                    case (byte)'\n':
+                        continue;
+                    case >= (byte)'0' and <= (byte)'7':
+                        var code = escaped - '0';
+                        for (var digits = 1; digits < 3 && Position < _data.Length && _data[Position] is >= (byte)'0' and <= (byte)'7'; digits++)
+                        {
+                            code = (code * 8) + (_data[Position++] - '0');
+                        }
+
+                        b = (byte)code;
+                        break;
+                    default:
+                        // \( \) \\ and an unknown escape: the character itself.
+                        b = escaped;
+                        break;
+                }
+            }
+            else if (b == '(')
+            {
+                depth++;
+            }
+            else if (b == ')' && --depth == 0)
+            {
+                return Kept(bytes, truncated);
+            }
+            else if (b == '\r')
+            {
+                // An end-of-line in a string reads as LF, CR LF included.
+                if (Position < _data.Length && _data[Position] == '\n')
+                {
+                    Position++;
+                }
+
+                b = (byte)'\n';
+            }
+
+            truncated |= !Keep(bytes, b);
+        }
+
+        Position = _data.Length;
+        HitEnd = true;
+        return Kept(bytes, truncated);
+    }
+
+    private static bool Keep(List<byte> bytes, byte b)
+    {
+        if (bytes.Count >= MaxKeptStringBytes)
+        {
+            return false;
+        }
+
+        bytes.Add(b);
+        return true;
+    }
+
+    private readonly PdfValue Kept(List<byte> bytes, bool truncated)
+    {
+        _budget.ChargeBytes(bytes.Count, WorkCost.AllocatedByte);
+        return PdfValue.String([.. bytes], truncated);
     }
 
     private void SkipLiteralString()

@@ -7,7 +7,8 @@ namespace Uploads.Sniffing.ActiveContent.Pdf;
 /// (<c>n g obj</c>) anywhere in the file is found and its value parsed, whatever the cross-reference tables say:
 /// objects of every incremental update, objects the xref hides in another stream's data, and objects outside the
 /// first and last kilobytes all count, and a damaged or lying xref (classic table or stream) changes nothing.
-/// <c>trailer</c> dictionaries are parsed for <c>/Encrypt</c>. Object streams (<c>/Type /ObjStm</c>, FlateDecode)
+/// <c>trailer</c> dictionaries are parsed for <c>/Encrypt</c>: an encrypted file that opens without a password is
+/// decrypted (<see cref="PdfDecryption"/>, <see cref="PdfSecurityHandler"/>) and checked like any other. Object streams (<c>/Type /ObjStm</c>, FlateDecode)
 /// are decompressed, bounded, and their objects parsed the same way. Streams that may hold an XFA form are
 /// inflated just enough to tell, and an XFA form is checked for <c>&lt;script&gt;</c>.
 /// Memory is bounded by the largest object or stream it must hold (<see cref="MaxObjectBytes"/>,
@@ -35,6 +36,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
     private readonly PdfAnalysis _analysis = new(budget);
     private readonly PdfEnd _end = new(budget);
+    private readonly PdfDecryption _decryption = new(budget);
     private byte[] _buffer = [];
     private long _bufferOffset;
     private int _count;
@@ -52,6 +54,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private long _inflatedTotal;
     private string? _unverifiable;
     private string? _damaged;
+    private string? _damagedDecrypted;
     private string? _undecodable;
 
     private long End => _bufferOffset + _count;
@@ -86,6 +89,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             Process(final: true);
         }
 
+        var encrypted = _unverifiable is null && _analysis.Encrypted ? DecryptHeld() : null;
         if (_unverifiable is null && _analysis.HasXfa && _undecodable is { } undecodable)
         {
             _unverifiable = undecodable;
@@ -96,12 +100,12 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", reason);
         }
 
-        var findings = _analysis.Findings();
-        if (_analysis.Encrypted)
+        var findings = _analysis.Findings(_analysis.Encrypted ? DecryptUri : null);
+        if (encrypted is not null)
         {
-            findings.Insert(0, new(ActiveContentKinds.PdfEncrypted, "PDF is encrypted, so its scripts and attachments cannot be checked; remove the encryption (for example qpdf --decrypt in.pdf out.pdf) and upload it again"));
+            findings.Insert(0, new(ActiveContentKinds.PdfEncrypted, encrypted));
         }
-        else if (_damaged is { } damaged)
+        else if ((_analysis.Encrypted ? _damagedDecrypted : _damaged) is { } damaged)
         {
             return ActiveContentVerdict.Unverifiable(MediaTypes.Pdf, "PDF", damaged, findings);
         }
@@ -245,7 +249,8 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
         if (value is { Kind: PdfKind.Dictionary })
         {
-            Examine(value, -1);
+            Examine(value, -1, -1);
+            _decryption.Observe(value, -1, isStream: false);
         }
 
         _scanPosition = Math.Max(hit + 7, _bufferOffset + parser.Position);
@@ -255,7 +260,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     private bool Object(long hit, bool final)
     {
         var at = Relative(hit);
-        if (!TryHeader(at, out var objectNumber) || (at + 3 < _count && PdfParser.IsRegular(Data[at + 3])))
+        if (!TryHeader(at, out var objectNumber, out var generation) || (at + 3 < _count && PdfParser.IsRegular(Data[at + 3])))
         {
             _scanPosition = hit + 3;
             return true;
@@ -284,7 +289,8 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         {
             // A stream's dictionary is examined once, not again when its data makes it wait for more bytes.
             _examinedHit = hit;
-            Examine(value, objectNumber);
+            Examine(value, objectNumber, generation);
+            _decryption.Observe(value, objectNumber, isStream: keyword == "stream");
         }
 
         if (keyword == "stream" && value is { Kind: PdfKind.Dictionary })
@@ -301,7 +307,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
                 dataStart++;
             }
 
-            if (!Stream(value, objectNumber, hit, dataStart, final))
+            if (!Stream(value, objectNumber, generation, hit, dataStart, final))
             {
                 return false;
             }
@@ -315,20 +321,108 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         return true;
     }
 
-    /// <summary>Examines an object's value; past <see cref="PdfAnalysis.MaxEdges"/> action references, the file is unverifiable at once.</summary>
-    private void Examine(PdfValue value, long objectNumber)
+    /// <summary>
+    /// Examines an object's value (<paramref name="generation"/> -1: its strings are not encrypted on their own, in an
+    /// object stream or a trailer); past <see cref="PdfAnalysis.MaxEdges"/> action references, the file is unverifiable at once.
+    /// </summary>
+    private void Examine(PdfValue value, long objectNumber, int generation)
     {
-        _analysis.Examine(value, objectNumber);
+        _analysis.Examine(value, objectNumber, generation);
         if (_analysis.TooManyEdges)
         {
             _unverifiable ??= $"it has more than {PdfAnalysis.MaxEdges} action references";
         }
     }
 
+    /// <summary>
+    /// At the end of an encrypted file: decrypts and examines the object streams held until the key was known; past
+    /// the bounds on what is held or decrypted, or with an XFA form (whose packets are not decrypted), the file is
+    /// unverifiable. The <see cref="ActiveContentKinds.PdfEncrypted"/> refusal when the file cannot be decrypted (a
+    /// user password, another handler, a malformed dictionary), else null.
+    /// </summary>
+    private string? DecryptHeld()
+    {
+        var refusal = _decryption.Refusal();
+        if (refusal is not null || _decryption.Handler is not { } handler)
+        {
+            return refusal;
+        }
+
+        if (_decryption.TooManyObjectStreams)
+        {
+            _unverifiable = $"it is encrypted and has more than {PdfDecryption.MaxObjectStreams} object streams";
+            return null;
+        }
+
+        if (_analysis.TooManyUris)
+        {
+            _unverifiable = $"it is encrypted and has more than {PdfAnalysis.MaxHeldUris} link addresses (/URI) in objects of their own";
+            return null;
+        }
+
+        if (_decryption.HeldOverflow)
+        {
+            _unverifiable = $"it is encrypted, and its object streams before its encryption dictionary hold more than {PdfDecryption.MaxHeldBytes / 1024 / 1024} MiB";
+            return null;
+        }
+
+        foreach (var held in _decryption.Held)
+        {
+            var filters = Filters(held.Dictionary, out var earlyChange, out _, out _) ?? [];
+            var plain = handler.Decrypt(held.Data, held.ObjectNumber, held.Generation, handler.StreamCipher(held.Dictionary, held.CryptFilter));
+            var content = Decode(plain, filters, earlyChange, MaxInflatedStreamBytes, probe: false);
+            if (_unverifiable is not null)
+            {
+                return null;
+            }
+
+            if (content.Array is null)
+            {
+                _damagedDecrypted ??= $"stream {held.ObjectNumber} cannot be decompressed";
+                continue;
+            }
+
+            ObjectStream(held.Dictionary, held.ObjectNumber, content);
+            if (_unverifiable is not null)
+            {
+                return null;
+            }
+        }
+
+        if (_analysis.HasXfa && _decryption.XfaCandidatesUnread)
+        {
+            _unverifiable = "it is encrypted and has an XFA form, whose streams the checker does not decrypt";
+        }
+
+        return null;
+    }
+
+    /// <summary>A link address of an encrypted file, decrypted (null when the file cannot be).</summary>
+    private byte[]? DecryptUri(byte[] raw, long objectNumber, int generation) =>
+        _decryption.Handler is { } handler ? handler.Decrypt(raw, objectNumber, generation, handler.Strings) : null;
+
+    /// <summary>An object stream's data as the filters read it: decrypted with <paramref name="cipher"/> once the key is known, else as it is.</summary>
+    private ArraySegment<byte> Decrypted(ArraySegment<byte> data, long objectNumber, int generation, PdfSecurityHandler.Cipher cipher) =>
+        _decryption.Handler is { } handler && cipher != PdfSecurityHandler.Cipher.Identity ? handler.Decrypt(data, objectNumber, generation, cipher) : data;
+
+    /// <summary>A stream's data cannot be decompressed: unverifiable at the end unless the file is encrypted and it was read before the key (then it was read encrypted).</summary>
+    private void Damaged(string reason)
+    {
+        if (_decryption.Handler is null)
+        {
+            _damaged ??= reason;
+        }
+        else
+        {
+            _damagedDecrypted ??= reason;
+        }
+    }
+
     /// <summary><c>n g</c> before <c>obj</c> at <paramref name="at"/>: the generation, white space, the object number, and a token boundary (the bytes looked at charged).</summary>
-    private bool TryHeader(int at, out long objectNumber)
+    private bool TryHeader(int at, out long objectNumber, out int generation)
     {
         objectNumber = -1;
+        generation = 0;
         var data = Data;
         var i = at - 1;
         while (i >= 0 && PdfParser.IsWhiteSpace(data[i]) && at - i < HeaderLookBack / 2)
@@ -337,8 +431,11 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         }
 
         var genEnd = i;
+        var genScale = 1;
         while (i >= 0 && char.IsAsciiDigit((char)data[i]) && genEnd - i < 6)
         {
+            generation += (data[i] - '0') * genScale;
+            genScale *= 10;
             i--;
         }
 
@@ -393,7 +490,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     }
 
     /// <summary>Decompresses the streams whose content matters (object streams; possible XFA forms). False: wait for more bytes.</summary>
-    private bool Stream(PdfValue dictionary, long objectNumber, long hit, int dataStart, bool final)
+    private bool Stream(PdfValue dictionary, long objectNumber, int generation, long hit, int dataStart, bool final)
     {
         var isObjectStream = dictionary.NameIs("Type", "ObjStm");
         if (!isObjectStream && !MayBeXfa(dictionary))
@@ -409,7 +506,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return true;
         }
 
-        var filters = Filters(dictionary, out var earlyChange, out var unsupported);
+        var filters = Filters(dictionary, out var earlyChange, out var cryptFilter, out var unsupported);
         if (filters is null)
         {
             if (isObjectStream)
@@ -425,9 +522,18 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
             return true;
         }
 
+        var cipher = _decryption.Handler?.StreamCipher(dictionary, cryptFilter) ?? PdfSecurityHandler.Cipher.Identity;
         var available = _count - dataStart;
         if (!isObjectStream)
         {
+            // Before the key an encrypted XFA packet reads as noise, and after it XFA packets are not decrypted (each
+            // stream would cost a cipher set-up): an encrypted file with an XFA form is unverifiable (DecryptHeld).
+            _decryption.XfaCandidatesUnread |= _decryption.Handler is null || cipher != PdfSecurityHandler.Cipher.Identity;
+            if (cipher != PdfSecurityHandler.Cipher.Identity)
+            {
+                return true;
+            }
+
             // Enough of a stream to tell whether it is an XFA packet: its start, up to its endstream.
             var probe = (int)Math.Min(XfaProbeBytes, dictionary.Get("Length") is { Kind: PdfKind.Integer, Number: > 0 and var l } ? l : XfaProbeBytes);
             if (available < probe && !final)
@@ -442,7 +548,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
                 window = (int)(endstream - fileDataStart);
             }
 
-            var text = Decode(dataStart, window, filters, earlyChange, 4096, probe: true);
+            var text = Decode(new(_buffer, dataStart, window), filters, earlyChange, 4096, probe: true);
             if (text.Array is null || !LooksLikeXfa(text))
             {
                 Decoded(objectNumber, fileDataStart + window);
@@ -468,10 +574,23 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         }
 
         Decoded(objectNumber, fileDataStart + length);
-        var content = Decode(dataStart, length, filters, earlyChange, MaxInflatedStreamBytes, probe: false);
+        var data = new ArraySegment<byte>(_buffer, dataStart, length);
+        if (isObjectStream && !_decryption.CountObjectStream() && _decryption.Handler is not null)
+        {
+            _unverifiable = $"it is encrypted and has more than {PdfDecryption.MaxObjectStreams} object streams";
+            return true;
+        }
+
+        if (isObjectStream && _decryption.Handler is null)
+        {
+            // Read as it is now; decrypted at the end if the file turns out encrypted (it may be: its key comes later).
+            _decryption.Hold(dictionary, objectNumber, generation, cryptFilter, data);
+        }
+
+        var content = Decode(Decrypted(data, objectNumber, generation, cipher), filters, earlyChange, MaxInflatedStreamBytes, probe: false);
         if (content.Array is null)
         {
-            _damaged ??= $"stream {objectNumber} cannot be decompressed";
+            Damaged($"stream {objectNumber} cannot be decompressed");
             return true;
         }
 
@@ -601,7 +720,7 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
 
             if (value is not null)
             {
-                Examine(value, numbers[i]);
+                Examine(value, numbers[i], -1);
                 if (_unverifiable is not null)
                 {
                     return;
@@ -613,11 +732,14 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     /// <summary>
     /// The filters to apply, in order (empty for none), when the checker decodes them all (<see cref="PdfFilters"/>)
     /// and no predictor is set; else null, with the first one it does not read in <paramref name="unsupported"/>.
+    /// A first <c>/Crypt</c> filter is the stream's own crypt filter (<paramref name="cryptFilter"/>: its
+    /// <c>/Name</c>, <c>Identity</c> by default), applied by the decryption rather than decoded.
     /// </summary>
-    private static List<string>? Filters(PdfValue dictionary, out bool earlyChange, out string? unsupported)
+    private static List<string>? Filters(PdfValue dictionary, out bool earlyChange, out string? cryptFilter, out string? unsupported)
     {
         earlyChange = true;
         unsupported = null;
+        cryptFilter = null;
         var filter = dictionary.Get("Filter");
         List<PdfValue> names = filter switch
         {
@@ -636,6 +758,12 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i];
+            if (i == 0 && name is { Kind: PdfKind.Name, Text: "Crypt" })
+            {
+                cryptFilter = i < parameterList.Count && parameterList[i]?.Get("Name") is { Kind: PdfKind.Name, Text: { } crypt } ? crypt : "Identity";
+                continue;
+            }
+
             var canonical = name is { Kind: PdfKind.Name, Text: { } text } ? PdfFilters.Canonical(text) : null;
             if (chain.Count >= 8 || canonical is null)
             {
@@ -714,17 +842,17 @@ internal sealed class PdfScanner(ActiveContentKinds allowed, WorkBudget budget) 
     }
 
     /// <summary>
-    /// Decodes <paramref name="length"/> bytes of stream data at <paramref name="dataStart"/> through
+    /// Decodes stream <paramref name="data"/> (where it is held, or decrypted) through
     /// <paramref name="filters"/>, each stage bounded by <paramref name="limit"/>, the ratio to the encoded size, the
     /// file's total and what the check's budget can still pay for (every stage's output, and as much again to read
     /// it); no array when damaged or a bomb. A probe keeps what it got. The data is read where it is held and each
     /// stage's output handed to the next as it is (no copies).
     /// </summary>
-    private ArraySegment<byte> Decode(int dataStart, int length, List<string> filters, bool earlyChange, int limit, bool probe)
+    private ArraySegment<byte> Decode(ArraySegment<byte> data, List<string> filters, bool earlyChange, int limit, bool probe)
     {
+        var length = data.Count;
         var affordable = (Budget.Limit - Budget.Spent) / ((filters.Count + 1L) * WorkCost.DecodedByte);
         var cap = probe ? limit : (int)Math.Max(0, Math.Min(Math.Min(limit, affordable), Math.Min(MaxInflatedTotalBytes - _inflatedTotal, (1024L * 1024) + ((long)length * MaxInflateRatio))));
-        var data = new ArraySegment<byte>(_buffer, dataStart, length);
         foreach (var filter in filters)
         {
             using var output = new MemoryStream();

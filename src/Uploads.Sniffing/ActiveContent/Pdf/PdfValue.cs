@@ -12,6 +12,9 @@ internal enum PdfKind
     Dictionary,
     Array,
     Keyword,
+
+    /// <summary>A string kept for what it says (<see cref="PdfParser"/> keeps only the values of a few keys).</summary>
+    String,
 }
 
 /// <summary>
@@ -94,6 +97,12 @@ internal sealed class PdfValue
 
     public List<PdfValue>? Items { get; private init; }
 
+    /// <summary>A kept string's bytes (escapes and hex decoded), at most <see cref="PdfParser.MaxKeptStringBytes"/>.</summary>
+    public byte[]? Bytes { get; private init; }
+
+    /// <summary>A kept string was longer than <see cref="Bytes"/>.</summary>
+    public bool Truncated { get; private init; }
+
     /// <summary>The name whose bytes (decoded, without the slash) are <paramref name="latin1"/>: a shared one when it is a common name.</summary>
     public static PdfValue Name(ReadOnlySpan<byte> latin1)
     {
@@ -121,6 +130,8 @@ internal sealed class PdfValue
     };
 
     public static PdfValue Integer(long value) => value is >= 0 and < SharedIntegers ? Integers[value] : new(PdfKind.Integer) { Number = value };
+
+    public static PdfValue String(byte[] bytes, bool truncated) => new(PdfKind.String) { Bytes = bytes, Truncated = truncated };
 
     public static PdfValue Reference(long objectNumber) => new(PdfKind.Reference) { Number = objectNumber };
 
