@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.OpenApi;
@@ -26,7 +27,7 @@ internal sealed class OpenApiLint : IDisposable
 
     /// <summary><c>redocly lint openapi.json --format=json</c> (the recommended rules of redocly.yaml).</summary>
     public Task<(int ExitCode, string Output, string Errors)> RedoclyAsync() =>
-        RunAsync(Path.Combine("@redocly", "cli", "bin", "cli.js"), "lint", "openapi.json", "--format=json");
+        RunAsync("@redocly/cli", Path.Combine("bin", "cli.js"), "lint", "openapi.json", "--format=json");
 
     /// <summary>
     /// <c>spectral lint --ruleset .spectral.yaml --format json --output spectral.json --fail-severity hint openapi.json</c>;
@@ -36,18 +37,29 @@ internal sealed class OpenApiLint : IDisposable
     {
         var report = Path.Combine(_folder, "spectral.json");
         var (exitCode, output, errors) = await RunAsync(
-            Path.Combine("@stoplight", "spectral-cli", "dist", "index.js"), "lint", "--ruleset", ".spectral.yaml", "--format", "json", "--output", report, "--fail-severity", "hint", "openapi.json");
+            "@stoplight/spectral-cli", Path.Combine("dist", "index.js"), "lint", "--ruleset", ".spectral.yaml", "--format", "json", "--output", report, "--fail-severity", "hint", "openapi.json");
         return (exitCode, File.Exists(report) ? await File.ReadAllTextAsync(report) : string.Empty, output + errors);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private async Task<(int ExitCode, string Output, string Errors)> RunAsync(string script, params string[] arguments)
+    private static string? Version(string packageJson, Func<JsonElement, JsonElement> select)
     {
-        var path = Path.Combine(NodeModules, script);
-        if (!File.Exists(path))
+        using var document = JsonDocument.Parse(File.ReadAllText(packageJson));
+        return select(document.RootElement).GetString();
+    }
+
+    private async Task<(int ExitCode, string Output, string Errors)> RunAsync(string package, string script, params string[] arguments)
+    {
+        // The version tests/tools/package.json pins, not whatever an older install left (as AzuriteInstance checks Azurite's).
+        var folder = Path.Combine(NodeModules, package);
+        var path = Path.Combine(folder, script);
+        var pinned = Version(Path.Combine(NodeModules, "..", "package.json"), root => root.GetProperty("devDependencies").GetProperty(package));
+        var installed = File.Exists(path) ? Version(Path.Combine(folder, "package.json"), root => root.GetProperty("version")) : null;
+        if (!string.Equals(pinned, installed, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"{path} is not installed: run `npm ci --prefix tests/tools` from the repository root.");
+            throw new InvalidOperationException(
+                $"{package} {pinned} is pinned in tests/tools/package.json but {installed ?? "nothing"} is installed: run `npm ci --prefix tests/tools` from the repository root.");
         }
 
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("UPLOADS_NODE") is { Length: > 0 } node ? node : "node")
@@ -78,7 +90,7 @@ internal sealed class OpenApiLint : IDisposable
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} did not finish within 2 minutes.");
+            throw new TimeoutException($"{package} did not finish within 2 minutes.");
         }
 
         return (process.ExitCode, await output, await errors);
