@@ -6,11 +6,16 @@ namespace Uploads.EndToEnd.Tests.OpenApi;
 
 /// <summary>
 /// README's table of allowed types and docs/openapi.json's <c>ContentType</c> enum, size limits and policy example are
-/// the allowlist of <c>src/Uploads.Policy</c>: each failure prints the text to paste.
+/// the allowlist of <c>src/Uploads.Policy</c>: each failure prints the text to paste. With
+/// <c>UPLOADS_UPDATE_POLICY_DOCS=1</c> the tests write the renderings into the two files instead (then review the diff).
 /// </summary>
 public sealed class PolicyPresentationTests
 {
+    private const string UpdateVariable = "UPLOADS_UPDATE_POLICY_DOCS";
+
     private static string ReadmePath => Path.Combine(RepositoryRoot.Find(), "README.md");
+
+    private static bool Update => Environment.GetEnvironmentVariable(UpdateVariable) == "1";
 
     [Fact]
     public void Readme_AllowedTypesTable_RenderedFromUploadPolicy()
@@ -21,9 +26,16 @@ public sealed class PolicyPresentationTests
         var expected = PolicyPresentation.ReadmeTable().ReplaceLineEndings("\n");
         Assert.True(start >= 0 && end > start, $"README.md has no allowed-types section; add it:\n{PolicyPresentation.ReadmeStart}\n{expected}{PolicyPresentation.ReadmeEnd}");
 
-        var actual = readme[(start + PolicyPresentation.ReadmeStart.Length + 1)..end];
+        var from = start + PolicyPresentation.ReadmeStart.Length + 1;
+        var actual = readme[from..end];
+        if (Update && actual != expected)
+        {
+            File.WriteAllText(ReadmePath, readme[..from] + expected + readme[end..]);
+            var written = File.ReadAllText(ReadmePath).ReplaceLineEndings("\n");
+            actual = written[from..written.IndexOf(PolicyPresentation.ReadmeEnd, StringComparison.Ordinal)];
+        }
 
-        Assert.True(actual == expected, $"README.md's allowed-types table is not src/Uploads.Policy's; replace the lines between the markers with:\n{expected}");
+        Assert.True(actual == expected, $"README.md's allowed-types table is not src/Uploads.Policy's ({UpdateVariable}=1 writes it); replace the lines between the markers with:\n{expected}");
     }
 
     [Fact]
@@ -34,9 +46,15 @@ public sealed class PolicyPresentationTests
         foreach (var (pointer, expected) in PolicyPresentation.OpenApiNodes())
         {
             var actual = JsonPointer.Parse(pointer).TryEvaluate(document, out var found) ? found : null;
-            if (!JsonNode.DeepEquals(actual, expected))
+            if (!JsonNode.DeepEquals(actual, expected) && Update)
             {
-                stale.Add($"docs/openapi.json at {pointer} is not src/Uploads.Policy's; it should be:\n{PolicyPresentation.Write(expected)}");
+                var parent = JsonPointer.Parse(pointer[..pointer.LastIndexOf('/')]).TryEvaluate(document, out var node) ? node!.AsObject() : throw new InvalidOperationException($"docs/openapi.json has nothing at the parent of {pointer}.");
+                parent[pointer[(pointer.LastIndexOf('/') + 1)..].Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)] = expected.DeepClone();
+                File.WriteAllText(OpenApiContract.DocumentPath, PolicyPresentation.Write(document) + "\n");
+            }
+            else if (!JsonNode.DeepEquals(actual, expected))
+            {
+                stale.Add($"docs/openapi.json at {pointer} is not src/Uploads.Policy's ({UpdateVariable}=1 writes it); it should be:\n{PolicyPresentation.Write(expected)}");
             }
         }
 
