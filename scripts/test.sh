@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 configuration="${CONFIGURATION:-Release}"
 results="${TEST_RESULTS:-TestResults}"
 
-if [ ! -x tests/tools/node_modules/.bin/azurite-blob ]; then
+# Every tool tests/tools/package.json pins: Azurite, and the OpenAPI lints (redocly, spectral) of the OpenApi tests.
+if [ ! -x tests/tools/node_modules/.bin/azurite-blob ] || [ ! -x tests/tools/node_modules/.bin/redocly ] || [ ! -x tests/tools/node_modules/.bin/spectral ]; then
   npm ci --prefix tests/tools --no-audit --no-fund
 fi
 

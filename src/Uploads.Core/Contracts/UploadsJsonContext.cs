@@ -21,4 +21,5 @@ namespace Uploads.Core.Contracts;
 [JsonSerializable(typeof(StagedBlock))]
 [JsonSerializable(typeof(DirectUploadResponse))]
 [JsonSerializable(typeof(UploadStatus))]
+[JsonSerializable(typeof(UploadPolicyResponse))]
 public sealed partial class UploadsJsonContext : JsonSerializerContext;

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
+using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
@@ -46,6 +47,7 @@ public static class UploadsServiceCollectionExtensions
 
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.TryAddSingleton<UploadUrlService>();
+        services.TryAddSingleton<PublishedPolicy>();
         services.TryAddSingleton<DirectUploadService>();
 
         // Verification: verdicts on the blobs; published to Event Grid when a topic is configured (identity auth).

@@ -22,6 +22,13 @@ public sealed record ContentDecision([property: MemberNotNullWhen(true, nameof(C
 /// </summary>
 public static class VerificationPolicy
 {
+    /// <summary>
+    /// The media types HTTP clients send when nobody chose one: <c>application/octet-stream</c> (the SDKs, browsers for an
+    /// unknown file, the guide's bare PUT) and <c>application/x-www-form-urlencoded</c> (curl's <c>--data-binary</c>,
+    /// <c>-d</c>). They say nothing about the file: its name decides, as without a Content-Type.
+    /// </summary>
+    private static readonly string[] ClientDefaults = ["application/octet-stream", "application/x-www-form-urlencoded"];
+
     public static ContentDecision Decide(string fileName, string? declaredContentType, long sizeBytes, SniffOutcome.Detected detected)
     {
         ArgumentNullException.ThrowIfNull(fileName);
@@ -33,19 +40,23 @@ public static class VerificationPolicy
             return new(false, actual, refusal);
         }
 
+        var byExtension = UploadPolicy.TypesForExtension(UploadPolicy.ExtensionOf(fileName));
+        var declared = ChosenType(declaredContentType);
         if (!UploadPolicy.TryGetAllowed(actual, out var allowed))
         {
-            var claimed = Claimed(fileName, declaredContentType);
-            return new(false, actual, claimed is null
-                ? $"The file is {actual}, which is not an allowed type."
-                : $"Declared {claimed}, but the file is {actual}, which is not an allowed type.");
+            // The type the client chose, else the one its file name declares (for a presigned upload, the type the
+            // URL was issued for): never a client's default such as curl's form type for --data-binary.
+            return new(false, actual, (declared, byExtension) switch
+            {
+                ({ } chosen, _) => $"Declared {chosen}, but the file is {actual}, which is not an allowed type.",
+                (null, [var named, ..]) => $"The name {fileName} says {named.MediaType}, but the file is {actual}, which is not an allowed type.",
+                _ => $"The file is {actual}, which is not an allowed type.",
+            });
         }
 
         // The declared type (an alias resolves to its allowlist name). A name that is not on the allowlist is
         // ignored where the extension already decides the type: clients label files in many ways.
-        var byExtension = UploadPolicy.TypesForExtension(UploadPolicy.ExtensionOf(fileName));
-        var declared = UploadPolicy.NormalizeMediaType(declaredContentType);
-        if (declared is not null && declared != "application/octet-stream")
+        if (declared is not null)
         {
             var known = UploadPolicy.TryGetAllowed(declared, out var declaredType);
             if ((known || byExtension.Count == 0) && !UploadPolicy.AreEquivalent(known ? declaredType.MediaType : declared, actual))
@@ -68,15 +79,7 @@ public static class VerificationPolicy
         return new(true, UploadPolicy.Canonical(actual), null);
     }
 
-    private static string? Claimed(string fileName, string? declaredContentType)
-    {
-        var declared = UploadPolicy.NormalizeMediaType(declaredContentType);
-        if (declared is not null && declared != "application/octet-stream")
-        {
-            return declared;
-        }
-
-        var byExtension = UploadPolicy.TypesForExtension(UploadPolicy.ExtensionOf(fileName));
-        return byExtension.Count > 0 ? byExtension[0].MediaType : null;
-    }
+    /// <summary>The declared media type (without parameters, lower case) when the client chose one; null for none or a client default.</summary>
+    private static string? ChosenType(string? declaredContentType) =>
+        UploadPolicy.NormalizeMediaType(declaredContentType) is { } declared && !ClientDefaults.Contains(declared, StringComparer.Ordinal) ? declared : null;
 }

@@ -55,6 +55,43 @@ public sealed class VerificationPolicyTests
         Assert.Contains(detected, decision.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")] // curl --data-binary
+    [InlineData("APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8")]
+    [InlineData("application/octet-stream")]
+    [InlineData(null)]
+    public void Decide_NotAllowedUnderAClientDefaultType_ReasonNamesTheTypeOfTheName(string? declared)
+    {
+        var decision = VerificationPolicy.Decide("report.pdf", declared, 1000, Found("application/x-msdownload"));
+
+        Assert.False(decision.Accepted);
+        Assert.Equal("The name report.pdf says application/pdf, but the file is application/x-msdownload, which is not an allowed type.", decision.Reason);
+    }
+
+    [Fact]
+    public void Decide_NotAllowedUnderAChosenType_ReasonNamesTheChosenType()
+    {
+        var decision = VerificationPolicy.Decide("report.pdf", "text/html", 1000, Found("application/x-msdownload"));
+
+        Assert.Equal("Declared text/html, but the file is application/x-msdownload, which is not an allowed type.", decision.Reason);
+    }
+
+    [Fact]
+    public void Decide_NotAllowedWithoutTypeOrExtension_ReasonNamesTheFileOnly()
+    {
+        var decision = VerificationPolicy.Decide("report", "application/x-www-form-urlencoded", 1000, Found("application/x-msdownload"));
+
+        Assert.Equal("The file is application/x-msdownload, which is not an allowed type.", decision.Reason);
+    }
+
+    [Fact]
+    public void Decide_OtherAllowedTypeUnderCurlsDefault_ReasonNamesTheTypeOfTheName()
+    {
+        var decision = VerificationPolicy.Decide("report.pdf", "application/x-www-form-urlencoded", 1000, Found("image/png"));
+
+        Assert.Equal("The name report.pdf says application/pdf, but the file is image/png.", decision.Reason);
+    }
+
     [Fact]
     public void Decide_SnifferRefusal_RefusedWithItsReason()
     {

@@ -27,6 +27,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("CreateUploadUrl", "integrations/uploads/url", "post")]
     [InlineData("DirectUpload", "integrations/uploads/direct", "post")]
     [InlineData("GetUploadStatus", "integrations/uploads/status", "get")]
+    [InlineData("GetUploadPolicy", "integrations/uploads/policy", "get")]
     [InlineData("GetOpenApiDocument", "openapi.json", "get")]
     public void Metadata_HttpFunction_RouteAndMethodOfTheGuide(string name, string route, string method)
     {
@@ -65,10 +66,10 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_Functions_ExactlyTheSixOfTheService()
+    public void Metadata_Functions_ExactlyTheSevenOfTheService()
     {
         Assert.Equal(
-            ["CreateUploadUrl", "DirectUpload", "GetOpenApiDocument", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
+            ["CreateUploadUrl", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
             Functions.Value.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 

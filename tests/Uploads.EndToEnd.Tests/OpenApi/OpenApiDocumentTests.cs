@@ -79,6 +79,80 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
+    public void Document_Servers_RelativeSoRightWhereverItIsServed()
+    {
+        // An absolute URL (http://127.0.0.1:7071) would send Azure clients to a local port: "/" resolves against the
+        // URL the document was fetched from, and the paths carry the /api prefix.
+        Assert.Equal("/", Assert.Single(Document.GetProperty("servers").EnumerateArray()).GetProperty("url").GetString());
+    }
+
+    [Fact]
+    public void Document_EveryOperation_TaggedAndDescribed()
+    {
+        var tags = Document.GetProperty("tags").EnumerateArray().Select(t => t.GetProperty("name").GetString()).ToHashSet(StringComparer.Ordinal);
+
+        Assert.All(Operations(), o =>
+        {
+            Assert.Contains(Assert.Single(o.Operation.GetProperty("tags").EnumerateArray()).GetString(), tags);
+            Assert.False(string.IsNullOrWhiteSpace(o.Operation.GetProperty("description").GetString()), o.Route);
+        });
+    }
+
+    [Fact]
+    public void Document_EveryOperationButItsOwn_Declares4xx()
+    {
+        // The document's own route is redocly's one justified exception (redocly.lint-ignore.yaml): nothing a client
+        // sends it can be wrong. Every other operation says what its client got wrong.
+        Assert.All(Operations().Where(o => o.Operation.GetProperty("operationId").GetString() != "GetOpenApiDocument"), o =>
+            Assert.Contains(o.Operation.GetProperty("responses").EnumerateObject(), r => r.Name.StartsWith('4')));
+    }
+
+    [Fact]
+    public void Document_EveryEnum_Typed()
+    {
+        // Generators make an untyped enum an "any"; each enum here is of strings.
+        var untyped = new List<string>();
+        Visit(Document, "#", untyped);
+
+        Assert.Empty(untyped);
+
+        static void Visit(JsonElement element, string pointer, List<string> untyped)
+        {
+            if (element.ValueKind == JsonValueKind.Object)
+            {
+                if (element.TryGetProperty("enum", out _) && !(element.TryGetProperty("type", out var type) && type.GetString() == "string"))
+                {
+                    untyped.Add(pointer);
+                }
+
+                foreach (var property in element.EnumerateObject())
+                {
+                    Visit(property.Value, $"{pointer}/{property.Name}", untyped);
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Array)
+            {
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    Visit(item, $"{pointer}/{index++}", untyped);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Document_DirectUploadFilePart_BinaryFor30GeneratorsAndContentMediaTypeFor31()
+    {
+        var file = Document.GetProperty("paths").GetProperty("/api/integrations/uploads/direct").GetProperty("post").GetProperty("requestBody")
+            .GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema").GetProperty("properties").GetProperty("file");
+
+        Assert.Equal("string", file.GetProperty("type").GetString());
+        Assert.Equal("binary", file.GetProperty("format").GetString());
+        Assert.Equal("application/octet-stream", file.GetProperty("contentMediaType").GetString());
+    }
+
+    [Fact]
     public void Document_Every503_RequiresRetryAfter()
     {
         var unavailable = Operations().Select(o => o.Operation.GetProperty("responses").GetProperty("503")).ToList();
