@@ -122,8 +122,89 @@ public sealed partial class SupplyChainTests
         Assert.Contains($"error {code}", result.Combined, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LockedRestore_WorkerExtensionsAsGenerated_MatchesItsCommittedLockFile()
+    {
+        using var copy = WorkerExtensionsCopy.Create();
+
+        var result = copy.Restore();
+
+        Assert.True(result.ExitCode == 0, $"The Functions SDK's generated WorkerExtensions project does not restore in locked mode from src/Uploads.Functions/worker-extensions.packages.lock.json (update it: README.md, Supply chain):\n{result.Combined}");
+    }
+
+    [Fact]
+    public void LockedRestore_WorkerExtensionsLockFileHandEdited_Fails()
+    {
+        using var copy = WorkerExtensionsCopy.Create();
+        copy.EditLockFile("\"resolved\": \"5.3.10\"", "\"resolved\": \"5.3.9\"");
+
+        var result = copy.Restore();
+
+        Assert.True(result.ExitCode != 0, $"A hand-edited WorkerExtensions lock file restored in locked mode:\n{result.Combined}");
+        Assert.Contains("error NU1", result.Combined, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"^Project\(""\{[^}]+\}""\) = ""[^""]+"", ""(?<path>[^""]+\.csproj)""", RegexOptions.Multiline)]
     private static partial Regex SolutionProject();
+
+    /// <summary>
+    /// The WorkerExtensions project the Functions SDK generated in the last build of src/Uploads.Functions (CI builds
+    /// before it tests), restored the way the SDK restores it (no Directory.*.props), with the properties the Functions
+    /// project adds: its committed lock file, locked mode, from an empty package source (offline, from the NuGet cache).
+    /// </summary>
+    private sealed class WorkerExtensionsCopy : IDisposable
+    {
+        private readonly string _root = Directory.CreateTempSubdirectory("uploads-worker-extensions-").FullName;
+
+        private WorkerExtensionsCopy(string generated)
+        {
+            Directory.CreateDirectory(Path.Combine(_root, "empty-source"));
+            Directory.CreateDirectory(Path.Combine(_root, "WorkerExtensions"));
+            File.Copy(generated, Path.Combine(_root, "WorkerExtensions", "WorkerExtensions.csproj"));
+            File.Copy(Repo.Path("src", "Uploads.Functions", "worker-extensions.packages.lock.json"), LockFile);
+        }
+
+        private string LockFile => Path.Combine(_root, "worker-extensions.packages.lock.json");
+
+        public static WorkerExtensionsCopy Create()
+        {
+            var generated = Directory.EnumerateFiles(Repo.Path("src", "Uploads.Functions", "obj"), "WorkerExtensions.csproj", SearchOption.AllDirectories)
+                .OrderByDescending(File.GetLastWriteTimeUtc)
+                .FirstOrDefault();
+            Assert.True(generated is not null, "src/Uploads.Functions has no generated WorkerExtensions.csproj: build it first (dotnet build Functions.sln).");
+            return new WorkerExtensionsCopy(generated);
+        }
+
+        public void EditLockFile(string original, string edited)
+        {
+            var text = File.ReadAllText(LockFile);
+            Assert.Contains(original, text, StringComparison.Ordinal);
+            File.WriteAllText(LockFile, text.Replace(original, edited, StringComparison.Ordinal));
+        }
+
+        public ProcessResult Restore() => ProcessRunner.Run(
+            "dotnet",
+            [
+                "restore", Path.Combine(_root, "WorkerExtensions", "WorkerExtensions.csproj"),
+                $"-p:RestoreSources={Path.Combine(_root, "empty-source")}",
+                "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryBuildTargets=false", "-p:ImportDirectoryPackagesProps=false",
+                "-p:RestorePackagesWithLockFile=true", $"-p:NuGetLockFilePath={LockFile}", "-p:RestoreLockedMode=true",
+                "--disable-build-servers", "-nologo",
+            ],
+            new Dictionary<string, string?> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temporary folder is harmless.
+            }
+        }
+    }
 
     /// <summary>
     /// The browser sample's project and lock file, copied with the repository's Directory.*.props and global.json into a
