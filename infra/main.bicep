@@ -55,9 +55,9 @@ param deadLetterRetentionDays int = 14
 @description('Create an Event Grid custom topic that receives one event per verification verdict (Verification__EventGridTopicEndpoint).')
 param enableVerdictTopic bool = true
 
-// Flex Consumption accepts a maximum instance count from 1 to 1000 (Microsoft Learn, "Azure Functions Flex Consumption
-// plan hosting", https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan, section "Considerations" /
-// instance limits, as read on 2026-12-06: "the lowest maximum instance count is 1"; the floor of 40 was preview-era).
+// Flex Consumption accepts a maximum instance count from 1 to 1000: Microsoft Learn, "Azure Functions Flex Consumption
+// plan hosting" (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan), as read for issue 24 on
+// 2026-12-06, gives 1 as the lowest maximum and 1000 as the highest; the floor of 40 was the preview's.
 @minValue(1)
 @maxValue(1000)
 @description('Flex Consumption: the most instances the app scales out to (a cost ceiling), 1 to 1000.')

@@ -140,8 +140,8 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
     [Fact]
     public void FunctionApp_MaximumInstanceCount_FlexBounds1To1000()
     {
-        // Learn (Flex Consumption plan hosting, read 2026-12-06): the lowest maximum instance count is 1, the highest
-        // 1000; 40 was the preview's floor.
+        // Learn's Flex Consumption plan hosting page, as issue 24 read it on 2026-12-06: 1 to 1000 (40 was the
+        // preview's floor).
         var parameter = template.Root["parameters"]!["maximumInstanceCount"]!;
 
         Assert.Equal(1, (int)parameter["minValue"]!);
