@@ -88,6 +88,10 @@ resource vnet 'Microsoft.Network/virtualNetworks@2026-03-01' = {
           ]
           privateEndpointNetworkPolicies: 'Disabled'
           privateLinkServiceNetworkPolicies: 'Enabled'
+          // The app's traffic to public endpoints (the uploads account, Entra ID, Application Insights, the verdict
+          // topic) leaves through this subnet. Recent network api-versions create subnets without default outbound
+          // access ("private subnets"); keep it explicitly, as the template adds no NAT gateway (docs/deploy.md).
+          defaultOutboundAccess: true
         }
       }
       {

@@ -265,6 +265,8 @@ public sealed partial class CheckerFindingTests(CompiledTemplate template)
         var delegated = subnets.Where(s => s!["properties"]!["delegations"] is JsonArray { Count: > 0 }).ToList();
         var app = Assert.Single(delegated)!;
         Assert.Equal("Microsoft.App/environments", (string?)app["properties"]!["delegations"]![0]!["properties"]!["serviceName"]);
+        // The app reaches public endpoints (uploads account, Entra ID, Application Insights) through this subnet.
+        Assert.True((bool)app["properties"]!["defaultOutboundAccess"]!);
         // The app's subnet id comes from the network module's output (the only output main.bicep passes on that is
         // not a name: a resource id known only once the network exists).
         var subnet = (string?)template.Module("api").Properties["parameters"]!["virtualNetworkSubnetId"];
