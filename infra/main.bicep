@@ -55,10 +55,12 @@ param deadLetterRetentionDays int = 14
 @description('Create an Event Grid custom topic that receives one event per verification verdict (Verification__EventGridTopicEndpoint).')
 param enableVerdictTopic bool = true
 
-// Flex Consumption accepts 40 to 1000 (Learn: flex-consumption-plan, "Instance count limits").
-@minValue(40)
+// Flex Consumption accepts a maximum instance count from 1 to 1000: Microsoft Learn, "Azure Functions Flex Consumption
+// plan hosting" (https://learn.microsoft.com/azure/azure-functions/flex-consumption-plan), as read for issue 24 on
+// 2026-12-06, gives 1 as the lowest maximum and 1000 as the highest; the floor of 40 was the preview's.
+@minValue(1)
 @maxValue(1000)
-@description('Flex Consumption: the most instances the app scales out to (a cost ceiling), 40 to 1000.')
+@description('Flex Consumption: the most instances the app scales out to (a cost ceiling), 1 to 1000.')
 param maximumInstanceCount int = 40
 
 @allowed([
@@ -77,19 +79,51 @@ param dotnetVersion string = '10.0'
 @description('Log Analytics retention in days.')
 param logRetentionDays int = 30
 
+@description('Private-network mode: a virtual network, the Function App integrated into it, and private endpoints (with private DNS zones) for the host storage account (blob, queue, table) and Key Vault, whose public network access is then off. The uploads account stays public (clients PUT to it with their upload URLs). Off by default. azd: VNET_ENABLED.')
+param vnetEnabled bool = false
+
+@description('Key Vault purge protection: a deleted vault (and its API key hashes) cannot be purged before its retention ends, not even by an owner. On by default; set false only for throw-away environments (azd: KEY_VAULT_PURGE_PROTECTION=false), since once on it cannot be turned off.')
+param vaultPurgeProtection bool = true
+
+// Zone-redundant by default: the uploads account holds the customers' files. ZRS needs a region with availability
+// zones (docs/deploy.md, "Storage redundancy"); Standard_LRS is for development or regions without zones.
+@allowed([
+  'Standard_ZRS'
+  'Standard_GZRS'
+  'Standard_RAGZRS'
+  'Standard_GRS'
+  'Standard_RAGRS'
+  'Standard_LRS'
+])
+@description('Redundancy (SKU) of the uploads account, which holds the customers\' files. Default Standard_ZRS (zone-redundant; needs a region with availability zones). Standard_LRS for development. azd: UPLOADS_STORAGE_SKU.')
+param uploadsStorageSku string = 'Standard_ZRS'
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
 }
+// Every resource name is computed here, once, and passed to the module that creates the resource and to each
+// module that refers to it: no module reads another's name back from an output (what-if-short-circuiting).
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var identityName = '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+var logAnalyticsName = '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
+var hostStorageName = '${abbrs.storageStorageAccounts}fn${resourceToken}'
+var uploadsStorageName = '${abbrs.storageStorageAccounts}up${resourceToken}'
+var systemTopicName = '${abbrs.eventGridSystemTopics}uploads-${resourceToken}'
+var keyVaultName = '${abbrs.keyVaultVaults}${resourceToken}'
+var verdictTopicName = enableVerdictTopic ? '${abbrs.eventGridDomainsTopics}verdicts-${resourceToken}' : ''
+var vnetName = '${abbrs.networkVirtualNetworks}${resourceToken}'
+// The Blobs extension's poison queue on the uploads account (created there, the app's queue role is scoped to it).
+var poisonQueueName = 'webjobs-blobtrigger-poison'
 // The Flex deployment package container lives in the host storage account.
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 var deadLetterContainerName = 'eventgrid-deadletter'
 // The blob trigger's Event Grid webhook targets this function (Host.Functions.<name>).
 var blobTriggerFunctionName = 'VerifyUpload'
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
   tags: tags
@@ -99,7 +133,7 @@ module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
-    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    name: identityName
     location: location
     tags: tags
   }
@@ -109,8 +143,8 @@ module monitoring 'app/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
   params: {
-    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
-    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    logAnalyticsName: logAnalyticsName
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
     retentionInDays: logRetentionDays
@@ -121,10 +155,11 @@ module hostStorage 'app/host-storage.bicep' = {
   name: 'host-storage'
   scope: rg
   params: {
-    name: '${abbrs.storageStorageAccounts}fn${resourceToken}'
+    name: hostStorageName
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    vnetEnabled: vnetEnabled
   }
 }
 
@@ -132,10 +167,12 @@ module uploadsStorage 'app/uploads-storage.bicep' = {
   name: 'uploads-storage'
   scope: rg
   params: {
-    name: '${abbrs.storageStorageAccounts}up${resourceToken}'
-    systemTopicName: '${abbrs.eventGridSystemTopics}uploads-${resourceToken}'
+    name: uploadsStorageName
+    sku: uploadsStorageSku
+    systemTopicName: systemTopicName
     location: location
     tags: tags
+    poisonQueueName: poisonQueueName
     uploadsContainerName: uploadsContainerName
     quarantineContainerName: quarantineContainerName
     deadLetterContainerName: deadLetterContainerName
@@ -149,17 +186,24 @@ module vault 'app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
   params: {
-    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    name: keyVaultName
     location: location
     tags: tags
+    enablePurgeProtection: vaultPurgeProtection
+    logAnalyticsName: logAnalyticsName
+    vnetEnabled: vnetEnabled
   }
+  // The diagnostic setting sends the vault's audit logs to the workspace.
+  dependsOn: [
+    monitoring
+  ]
 }
 
 module verdictTopic 'app/verdict-topic.bicep' = if (enableVerdictTopic) {
   name: 'verdict-topic'
   scope: rg
   params: {
-    name: '${abbrs.eventGridDomainsTopics}verdicts-${resourceToken}'
+    name: verdictTopicName
     location: location
     tags: tags
   }
@@ -169,20 +213,48 @@ module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
-    appPrincipalId: identity.outputs.principalId
-    hostStorageName: hostStorage.outputs.name
-    uploadsStorageName: uploadsStorage.outputs.name
+    identityName: identityName
+    hostStorageName: hostStorageName
+    uploadsStorageName: uploadsStorageName
     uploadsContainerName: uploadsContainerName
     quarantineContainerName: quarantineContainerName
-    poisonQueueName: uploadsStorage.outputs.poisonQueueName
+    poisonQueueName: poisonQueueName
     deadLetterContainerName: deadLetterContainerName
-    systemTopicPrincipalId: uploadsStorage.outputs.systemTopicPrincipalId
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
-    keyVaultName: vault.outputs.name
-    verdictTopicName: enableVerdictTopic ? verdictTopic!.outputs.name : ''
+    systemTopicName: systemTopicName
+    applicationInsightsName: applicationInsightsName
+    keyVaultName: keyVaultName
+    verdictTopicName: verdictTopicName
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
   }
+  // Names are computed above, not read from these modules' outputs: the order is stated instead.
+  dependsOn: [
+    identity
+    monitoring
+    hostStorage
+    uploadsStorage
+    vault
+    verdictTopic
+  ]
+}
+
+// Private-network mode (vnetEnabled): the virtual network, the Function App's integration subnet, and private
+// endpoints with private DNS zones for the host storage account and Key Vault (docs/deploy.md, "Private network").
+module network 'app/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    vnetName: vnetName
+    privateEndpointPrefix: '${abbrs.networkPrivateEndpoints}${resourceToken}'
+    location: location
+    tags: tags
+    hostStorageName: hostStorageName
+    keyVaultName: keyVaultName
+  }
+  dependsOn: [
+    hostStorage
+    vault
+  ]
 }
 
 module api 'app/api.bicep' = {
@@ -201,22 +273,25 @@ module api 'app/api.bicep' = {
     hostStorageQueueEndpoint: hostStorage.outputs.queueEndpoint
     hostStorageTableEndpoint: hostStorage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    applicationInsightsName: applicationInsightsName
     uploadsBlobEndpoint: uploadsStorage.outputs.blobEndpoint
     uploadsQueueEndpoint: uploadsStorage.outputs.queueEndpoint
     uploadsContainerName: uploadsContainerName
     quarantineContainerName: quarantineContainerName
     deadLetterContainerName: deadLetterContainerName
     verdictTopicEndpoint: enableVerdictTopic ? verdictTopic!.outputs.endpoint : ''
-    keyVaultName: vault.outputs.name
+    keyVaultName: keyVaultName
     apiClientIds: filter(map(split(apiClientIds, ','), c => trim(c)), c => !empty(c))
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     dotnetVersion: dotnetVersion
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
   }
-  // The app must not start before its identity can read host storage and Key Vault references.
+  // The app must not start before its identity can read host storage and Key Vault references (and, in
+  // private-network mode, before the private endpoints and DNS zones it reaches them through exist).
   dependsOn: [
     rbac
+    monitoring
   ]
 }
 
@@ -225,17 +300,18 @@ module api 'app/api.bicep' = {
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
-output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_FUNCTION_APP_NAME string = functionAppName
 output AZURE_FUNCTION_APP_URL string = api.outputs.uri
 output AZURE_BLOB_TRIGGER_FUNCTION_NAME string = blobTriggerFunctionName
-output AZURE_UPLOADS_STORAGE_ACCOUNT_NAME string = uploadsStorage.outputs.name
+output AZURE_UPLOADS_STORAGE_ACCOUNT_NAME string = uploadsStorageName
 output AZURE_UPLOADS_STORAGE_ACCOUNT_ID string = uploadsStorage.outputs.id
 output AZURE_UPLOADS_CONTAINER_NAME string = uploadsContainerName
 output AZURE_QUARANTINE_CONTAINER_NAME string = quarantineContainerName
 output AZURE_DEADLETTER_CONTAINER_NAME string = deadLetterContainerName
-output AZURE_UPLOADS_SYSTEM_TOPIC_NAME string = uploadsStorage.outputs.systemTopicName
-output AZURE_VAULT_NAME string = vault.outputs.name
+output AZURE_UPLOADS_SYSTEM_TOPIC_NAME string = systemTopicName
+output AZURE_VAULT_NAME string = keyVaultName
 output AZURE_VAULT_URI string = vault.outputs.uri
 output AZURE_VERDICT_TOPIC_ENDPOINT string = enableVerdictTopic ? verdictTopic!.outputs.endpoint : ''
-output AZURE_APPLICATION_INSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
-output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = monitoring.outputs.logAnalyticsName
+output AZURE_APPLICATION_INSIGHTS_NAME string = applicationInsightsName
+output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = logAnalyticsName
+output AZURE_VNET_ENABLED bool = vnetEnabled

@@ -9,7 +9,9 @@
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
-$apiVersion = '2022-06-15'
+# The newest non-preview api-version of Microsoft.EventGrid/systemTopics/eventSubscriptions, the same as the
+# template's Event Grid resources (infra/app/uploads-storage.bicep; tests/Uploads.Infra.Tests pin them together).
+$apiVersion = '2025-02-15'
 $subscriptionName = 'verify-upload-blob-created'
 
 $names = @(

@@ -14,7 +14,9 @@
 # nothing and prints the request it would send, with a placeholder instead of the key (used by the tests).
 set -eu
 
-api_version='2022-06-15'
+# The newest non-preview api-version of Microsoft.EventGrid/systemTopics/eventSubscriptions, the same as the
+# template's Event Grid resources (infra/app/uploads-storage.bicep; tests/Uploads.Infra.Tests pin them together).
+api_version='2025-02-15'
 subscription_name='verify-upload-blob-created'
 
 fail() {

@@ -21,9 +21,19 @@ if ! command -v pwsh >/dev/null 2>&1 && [ ! -x .tools/pwsh ]; then
   dotnet tool install --tool-path .tools PowerShell --version 7.6.9
 fi
 
-# Warnings are errors (also set in Directory.Build.props). NU1603 is exempt: the package mirror lacks some exact
-# lower bounds of the Functions SDK's inner WorkerExtensions restore, and NuGet then takes the next patch.
-dotnet build Functions.sln -c "$configuration" -warnaserror -warnnotaserror:NU1603 -nologo -v quiet
+# Restore from the committed lock files (packages.lock.json beside each project). In CI (CI=true) in locked mode:
+# a lock file that no longer matches its project, or a package whose content hash differs, fails here (NU1004,
+# NU1403). Every package is audited (NuGetAuditMode all, Directory.Build.props). After changing a package, update the
+# lock files with `dotnet restore Functions.sln --force-evaluate` (README.md, "Supply chain").
+locked=()
+if [ "${CI:-}" = true ]; then
+  locked=(--locked-mode)
+fi
+dotnet restore Functions.sln "${locked[@]}" -nologo -v quiet
+
+# Warnings are errors (also set in Directory.Build.props), all of them: the one exemption (NU1603 of the Functions
+# SDK's generated WorkerExtensions project) is scoped to that project in src/Uploads.Functions/Uploads.Functions.csproj.
+dotnet build Functions.sln -c "$configuration" --no-restore -warnaserror -nologo -v quiet
 
 rm -rf "$results"
 status=0

@@ -72,11 +72,14 @@ param instanceMemoryMB int
 @description('.NET version of the isolated worker.')
 param dotnetVersion string
 
+@description('Private-network mode: resource id of the subnet (delegated to Microsoft.App/environments) the app\'s outbound traffic goes through; empty for none.')
+param virtualNetworkSubnetId string
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -90,7 +93,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-11-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, {
@@ -106,13 +109,20 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Inbound stays public in both network modes: clients call the API, and Event Grid delivers BlobCreated
+    // events to the blob trigger's webhook on this endpoint (docs/deploy.md, "Private network").
     publicNetworkAccess: 'Enabled'
+    // No ARR affinity cookie: any instance serves any request (the API keeps no session state).
+    clientAffinityEnabled: false
+    // Flex Consumption: virtual network integration of the app's outbound traffic (private-network mode).
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     // Key Vault references (ApiKeys__Clients__*) are resolved with the user-assigned identity.
     keyVaultReferenceIdentity: identityId
     siteConfig: {
+      // No ftpsState: Flex Consumption does not support it (Learn: "Flex Consumption plan deprecations"); FTP is
+      // off through the basic publishing credentials policies below instead.
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
@@ -183,14 +193,14 @@ var apiKeySettings = toObject(
   clientId => '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=apikey-${replace(clientId, '_', '-')})'
 )
 
-resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
   parent: site
   name: 'appsettings'
   properties: union(platformSettings, appCodeSettings, verdictTopicSettings, apiKeySettings)
 }
 
 // No FTP and no basic-auth (publishing profile) deployments: azd deploys with Entra ID.
-resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -198,7 +208,7 @@ resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-
   }
 }
 
-resource scmPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+resource scmPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {
@@ -206,5 +216,4 @@ resource scmPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-
   }
 }
 
-output name string = site.name
 output uri string = 'https://${site.properties.defaultHostName}'

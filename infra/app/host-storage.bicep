@@ -13,11 +13,16 @@ param tags object
 @description('Container that holds the deployment package (Flex Consumption functionAppConfig.deployment).')
 param deploymentContainerName string
 
-resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+@description('Private-network mode: public network access off; the host reaches blob, queue and table through private endpoints (network.bicep).')
+param vnetEnabled bool
+
+resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
   location: location
   tags: tags
   kind: 'StorageV2'
+  // Runtime state (keys, leases, trigger queues) and the deployment package, all rebuilt by a deploy: locally
+  // redundant is enough here (docs/deploy.md, "Checker findings"); the customers' files are in the uploads account.
   sku: {
     name: 'Standard_LRS'
   }
@@ -29,20 +34,20 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: vnetEnabled ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: vnetEnabled ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2026-09-01' = {
   parent: account
   name: 'default'
 }
 
-resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: blobService
   name: deploymentContainerName
   properties: {
@@ -50,7 +55,6 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table

@@ -15,7 +15,7 @@ param tags object
 @description('Log Analytics retention in days.')
 param retentionInDays int
 
-resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: logAnalyticsName
   location: location
   tags: tags
@@ -42,6 +42,3 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
     IngestionMode: 'LogAnalytics'
   }
 }
-
-output applicationInsightsName string = applicationInsights.name
-output logAnalyticsName string = logAnalytics.name

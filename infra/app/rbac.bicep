@@ -1,7 +1,7 @@
 // Every role assignment of the deployment, each at the narrowest scope that works.
 // docs/deploy.md explains each one; tests/Uploads.Infra.Tests pins the role ids and scopes.
-@description('Principal id of the app\'s user-assigned identity.')
-param appPrincipalId string
+@description('Name of the app\'s user-assigned identity (identity.bicep).')
+param identityName string
 
 @description('Name of the host storage account (AzureWebJobsStorage and deployment package).')
 param hostStorageName string
@@ -21,8 +21,8 @@ param poisonQueueName string
 @description('Container that receives undeliverable Event Grid events.')
 param deadLetterContainerName string
 
-@description('Principal id of the Event Grid system topic\'s identity (writes dead letters).')
-param systemTopicPrincipalId string
+@description('Name of the Event Grid system topic on the uploads account; its system-assigned identity writes dead letters.')
+param systemTopicName string
 
 @description('Name of the Application Insights component.')
 param applicationInsightsName string
@@ -52,11 +52,11 @@ var roles = {
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7'
 }
 
-resource hostStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+resource hostStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: hostStorageName
 }
 
-resource uploadsStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+resource uploadsStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: uploadsStorageName
 
   resource blobService 'blobServices' existing = {
@@ -84,11 +84,23 @@ resource uploadsStorage 'Microsoft.Storage/storageAccounts@2025-01-01' existing 
   }
 }
 
+// Role assignment names are built from resource ids, which are known before the deployment starts; the principal
+// ids themselves are known only once the identities exist, and are used in the assignments' properties only.
+resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: identityName
+}
+
+resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
+  name: systemTopicName
+}
+
+var appPrincipalId = appIdentity.properties.principalId
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
-resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
   name: keyVaultName
 }
 
@@ -128,7 +140,7 @@ resource blobIndexTagsRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' 
 // blob trigger writes no receipts: BlobListenerFactory, Storage extension);
 // Flex Consumption reads the deployment package from a container of this account.
 resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, appPrincipalId, roles.storageBlobDataOwner)
+  name: guid(hostStorage.id, appIdentity.id, roles.storageBlobDataOwner)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
@@ -140,7 +152,7 @@ resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 // The blob trigger routes each Event Grid notification through a host queue (azure-webjobs-blobtrigger-<hostid>),
 // whose name depends on the host id: account scope.
 resource hostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, appPrincipalId, roles.storageQueueDataContributor)
+  name: guid(hostStorage.id, appIdentity.id, roles.storageQueueDataContributor)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
@@ -151,7 +163,7 @@ resource hostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
 
 // The host persists diagnostic events in tables of AzureWebJobsStorage.
 resource hostTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, appPrincipalId, roles.storageTableDataContributor)
+  name: guid(hostStorage.id, appIdentity.id, roles.storageTableDataContributor)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
@@ -165,7 +177,7 @@ resource hostTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
 // Get User Delegation Key is an operation on the blob service (account level); a container-scoped role cannot grant it.
 // Delegator grants only that: no data access of its own.
 resource uploadsDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage.id, appPrincipalId, roles.storageBlobDelegator)
+  name: guid(uploadsStorage.id, appIdentity.id, roles.storageBlobDelegator)
   scope: uploadsStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDelegator)
@@ -178,7 +190,7 @@ resource uploadsDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 // The same role lets direct uploads write, verification read the bytes it sniffs and set metadata,
 // and the move to quarantine delete the source after the copy.
 resource uploadsContainerContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::blobService::uploads.id, appPrincipalId, roles.storageBlobDataContributor)
+  name: guid(uploadsStorage::blobService::uploads.id, appIdentity.id, roles.storageBlobDataContributor)
   scope: uploadsStorage::blobService::uploads
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
@@ -189,7 +201,7 @@ resource uploadsContainerContributor 'Microsoft.Authorization/roleAssignments@20
 
 // Destination of the copy of a rejected file, with its reason in metadata; read by the status endpoint.
 resource quarantineContainerContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::blobService::quarantine.id, appPrincipalId, roles.storageBlobDataContributor)
+  name: guid(uploadsStorage::blobService::quarantine.id, appIdentity.id, roles.storageBlobDataContributor)
   scope: uploadsStorage::blobService::quarantine
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
@@ -202,7 +214,7 @@ resource quarantineContainerContributor 'Microsoft.Authorization/roleAssignments
 // Not on quarantine: the copy there carries metadata only (no x-ms-tags, and Copy Blob copies no tags), and
 // the status endpoint reads a quarantined blob's metadata, never its tags.
 resource uploadsContainerTags 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::blobService::uploads.id, appPrincipalId, blobIndexTagsRole.id)
+  name: guid(uploadsStorage::blobService::uploads.id, appIdentity.id, blobIndexTagsRole.id)
   scope: uploadsStorage::blobService::uploads
   properties: {
     roleDefinitionId: blobIndexTagsRole.id
@@ -213,7 +225,7 @@ resource uploadsContainerTags 'Microsoft.Authorization/roleAssignments@2022-04-0
 
 // The blob trigger writes blobs that failed every retry to the poison queue of the trigger's own account.
 resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::queueService::poison.id, appPrincipalId, roles.storageQueueDataContributor)
+  name: guid(uploadsStorage::queueService::poison.id, appIdentity.id, roles.storageQueueDataContributor)
   scope: uploadsStorage::queueService::poison
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
@@ -224,18 +236,18 @@ resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04
 
 // Event Grid (the system topic's identity) writes undeliverable events here.
 resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::blobService::deadLetter.id, systemTopicPrincipalId, roles.storageBlobDataContributor)
+  name: guid(uploadsStorage::blobService::deadLetter.id, systemTopic.id, roles.storageBlobDataContributor)
   scope: uploadsStorage::blobService::deadLetter
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-    principalId: systemTopicPrincipalId
+    principalId: systemTopic.identity.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // The reconciliation pass reads dead-lettered BlobCreated events and deletes each file it has handled.
 resource deadLetterReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(uploadsStorage::blobService::deadLetter.id, appPrincipalId, roles.storageBlobDataContributor)
+  name: guid(uploadsStorage::blobService::deadLetter.id, appIdentity.id, roles.storageBlobDataContributor)
   scope: uploadsStorage::blobService::deadLetter
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
@@ -248,7 +260,7 @@ resource deadLetterReader 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 // Application Insights has local authentication off: telemetry is accepted only from Entra identities with this role.
 resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(applicationInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
+  name: guid(applicationInsights.id, appIdentity.id, roles.monitoringMetricsPublisher)
   scope: applicationInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
@@ -259,7 +271,7 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
 
 // Key Vault references in app settings (ApiKeys__Clients__*) are resolved with the app's identity.
 resource vaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsUser)
+  name: guid(vault.id, appIdentity.id, roles.keyVaultSecretsUser)
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
@@ -270,7 +282,7 @@ resource vaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 // The app publishes verdict events with its identity (the topic has local auth disabled).
 resource verdictSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(verdictTopicName)) {
-  name: guid(verdictTopic.id, appPrincipalId, roles.eventGridDataSender)
+  name: guid(verdictTopic.id, appIdentity.id, roles.eventGridDataSender)
   scope: verdictTopic
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)

@@ -3,6 +3,9 @@
 @description('Name of the storage account.')
 param name string
 
+@description('Redundancy of the account (SKU name), e.g. Standard_ZRS or Standard_LRS.')
+param sku string
+
 @description('Name of the Event Grid system topic on this account (source of Microsoft.Storage.BlobCreated).')
 param systemTopicName string
 
@@ -30,17 +33,17 @@ param deadLetterRetentionDays int
 @description('Browser origins allowed to PUT blobs through upload URLs. Empty: no CORS rule.')
 param corsAllowedOrigins array
 
-// The blob trigger writes blobs that failed all retries to this queue of the trigger's own account
-// (the poison queue of the Blobs extension). Created here so that the app's queue role can be scoped to it.
-var poisonQueueName = 'webjobs-blobtrigger-poison'
+@description('The blob trigger writes blobs that failed all retries to this queue of the trigger\'s own account (the poison queue of the Blobs extension). Created here so that the app\'s queue role can be scoped to it.')
+param poisonQueueName string
 
-resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
   location: location
   tags: tags
   kind: 'StorageV2'
+  // Holds the customers' files: zone-redundant by default (main.bicep, uploadsStorageSku).
   sku: {
-    name: 'Standard_LRS'
+    name: sku
   }
   properties: {
     accessTier: 'Hot'
@@ -60,7 +63,7 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2026-09-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -90,7 +93,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
   }
 }
 
-resource uploadsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+resource uploadsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: blobService
   name: uploadsContainerName
   properties: {
@@ -98,7 +101,7 @@ resource uploadsContainer 'Microsoft.Storage/storageAccounts/blobServices/contai
   }
 }
 
-resource quarantineContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+resource quarantineContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: blobService
   name: quarantineContainerName
   properties: {
@@ -106,7 +109,7 @@ resource quarantineContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = {
   parent: blobService
   name: deadLetterContainerName
   properties: {
@@ -114,17 +117,17 @@ resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-01' = {
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2026-09-01' = {
   parent: account
   name: 'default'
 }
 
-resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-09-01' = {
   parent: queueService
   name: poisonQueueName
 }
 
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-09-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -198,11 +201,6 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   }
 }
 
-output name string = account.name
 output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
-output poisonQueueName string = poisonQueue.name
-output uploadsContainerName string = uploadsContainer.name
-output systemTopicName string = systemTopic.name
-output systemTopicPrincipalId string = systemTopic.identity.principalId

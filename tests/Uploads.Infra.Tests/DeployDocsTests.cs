@@ -61,6 +61,41 @@ public sealed class DeployDocsTests
     }
 
     [Fact]
+    public void DeployDocs_CheckerFindings_EveryCitedTestExists()
+    {
+        // The "Checker findings" table names the test that pins each finding: each name is a test of this project.
+        var docs = Repo.ReadAllText("docs", "deploy.md");
+        var start = docs.IndexOf("## Checker findings", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/deploy.md lacks '## Checker findings'.");
+        var section = docs[start..docs.IndexOf("\n## ", start + 3, StringComparison.Ordinal)];
+        var tests = typeof(DeployDocsTests).Assembly.GetTypes()
+            .SelectMany(t => t.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance)
+                .Select(m => $"{t.Name}.{m.Name}"))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var cited = System.Text.RegularExpressions.Regex.Matches(section, @"`(?<name>[A-Z][A-Za-z]+Tests)(\.(?<method>[A-Za-z_0-9]+?))?(?<star>_\*)?`");
+        Assert.True(cited.Count >= 12, $"Only {cited.Count} tests cited in 'Checker findings'.");
+        foreach (System.Text.RegularExpressions.Match match in cited)
+        {
+            var type = match.Groups["name"].Value;
+            var method = match.Groups["method"].Value;
+            if (method.Length == 0 || match.Groups["star"].Success)
+            {
+                Assert.Contains(tests, t => t.StartsWith($"{type}.{method}", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.True(tests.Contains($"{type}.{method}"), $"docs/deploy.md cites {type}.{method}, which is not a test (or the list of a test).");
+            }
+        }
+
+        foreach (var finding in new[] { "Azure.KeyVault.Logs", "Azure.KeyVault.PurgeProtect", "Azure.Storage.UseReplication", "Azure.AppService.ARRAffinity", "apiVersions Should Be Recent", "what-if-short-circuiting", "`ftpsState`", "`maximumInstanceCount`" })
+        {
+            Assert.Contains(finding, section, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void DeployDocs_EveryRequiredSetting_Listed()
     {
         var docs = Repo.ReadAllText("docs", "deploy.md");

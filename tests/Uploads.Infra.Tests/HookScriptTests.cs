@@ -91,7 +91,7 @@ public sealed class HookScriptTests
         var (method, url, body) = ParseRequest(result.StandardOutput);
         Assert.Equal("PUT", method);
         Assert.Equal(
-            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-test/providers/Microsoft.EventGrid/systemTopics/egst-uploads-abc/eventSubscriptions/verify-upload-blob-created?api-version=2022-06-15",
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-test/providers/Microsoft.EventGrid/systemTopics/egst-uploads-abc/eventSubscriptions/verify-upload-blob-created?api-version=2025-02-15",
             url);
 
         var properties = body["properties"]!;

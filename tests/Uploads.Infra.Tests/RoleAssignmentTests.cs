@@ -24,7 +24,8 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
     private const string Account = "Microsoft.Storage/storageAccounts";
     private const string Container = "Microsoft.Storage/storageAccounts/blobServices/containers";
     private const string Queue = "Microsoft.Storage/storageAccounts/queueServices/queues";
-    private const string App = "{appPrincipalId}";
+    private const string App = "principal(Microsoft.ManagedIdentity/userAssignedIdentities({identityName}))";
+    private const string SystemTopic = "principal(Microsoft.EventGrid/systemTopics({systemTopicName}))";
 
     internal static readonly (string Role, string Scope, string Principal)[] Expected =
     [
@@ -36,7 +37,7 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
         (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{quarantineContainerName}})", App),
         (BlobIndexTagsCustomRole, $"{Container}({{uploadsStorageName}}/default/{{uploadsContainerName}})", App),
         (StorageQueueDataContributor, $"{Queue}({{uploadsStorageName}}/default/{{poisonQueueName}})", App),
-        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", "{systemTopicPrincipalId}"),
+        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", SystemTopic),
         (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{deadLetterContainerName}})", App),
         (MonitoringMetricsPublisher, "Microsoft.Insights/components({applicationInsightsName})", App),
         (KeyVaultSecretsUser, "Microsoft.KeyVault/vaults({keyVaultName})", App),
@@ -61,11 +62,26 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
     [Fact]
     public void RoleAssignments_All_NamedDeterministicallyFromScopePrincipalAndRole()
     {
+        // guid(scope, principal, role), where the principal is the identity's resource id (known before the deployment
+        // starts), never its principal id read back at run time (what-if-short-circuiting), or a parameter.
         foreach (var assignment in template.OfType("Microsoft.Authorization/roleAssignments"))
         {
-            var name = (string)assignment.Resource["name"]!;
-            Assert.StartsWith("[guid(", name, StringComparison.Ordinal);
-            Assert.Contains((string)assignment.Properties["principalId"]!.ToString().Trim('[', ']'), name, StringComparison.Ordinal);
+            var name = ArmExpression.Parse((string)assignment.Resource["name"]!);
+            var guid = Assert.IsType<ArmCall>(name);
+            Assert.Equal("guid", guid.Name);
+            Assert.Equal(3, guid.Arguments.Count);
+            Assert.Equal(ArmEvaluator.Render(assignment.Resource["scope"], assignment.Variables), ArmEvaluator.Render(guid.Arguments[0], assignment.Variables));
+            Assert.DoesNotContain("reference(", (string)assignment.Resource["name"]!, StringComparison.Ordinal);
+
+            var principal = ArmExpression.Parse((string)assignment.Properties["principalId"]!);
+            var expectedPrincipal = principal switch
+            {
+                ArmProperty { Target: ArmCall { Name: "reference" } reference } => reference.Arguments[0],
+                ArmProperty { Target: ArmProperty { Target: ArmCall { Name: "reference" } reference } } => reference.Arguments[0],
+                ArmCall { Name: "parameters" } parameter => parameter,
+                _ => throw new NotSupportedException($"Unexpected principalId: {principal}"),
+            };
+            Assert.Equal(ArmEvaluator.Render(expectedPrincipal, assignment.Variables), ArmEvaluator.Render(guid.Arguments[1], assignment.Variables));
         }
     }
 

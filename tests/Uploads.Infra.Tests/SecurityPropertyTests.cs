@@ -138,13 +138,16 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
     private static List<string> Strings(JsonNode? array) => array!.AsArray().Select(n => (string)n!).ToList();
 
     [Fact]
-    public void FunctionApp_MaximumInstanceCount_FlexBounds40To1000()
+    public void FunctionApp_MaximumInstanceCount_FlexBounds1To1000()
     {
+        // Learn's Flex Consumption plan hosting page, as issue 24 read it on 2026-12-06: 1 to 1000 (40 was the
+        // preview's floor).
         var parameter = template.Root["parameters"]!["maximumInstanceCount"]!;
 
-        Assert.Equal(40, (int)parameter["minValue"]!);
+        Assert.Equal(1, (int)parameter["minValue"]!);
         Assert.Equal(1000, (int)parameter["maxValue"]!);
-        Assert.InRange((int)parameter["defaultValue"]!, 40, 1000);
+        Assert.InRange((int)parameter["defaultValue"]!, 1, 1000);
+        Assert.Equal("[parameters('maximumInstanceCount')]", (string?)template.Module("api").Properties["parameters"]!["maximumInstanceCount"]!["value"]);
     }
 
     [Fact]
@@ -168,7 +171,7 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
     }
 
     [Fact]
-    public void FunctionApp_Site_HttpsOnlyTls12NoFtpsUserAssignedIdentity()
+    public void FunctionApp_Site_HttpsOnlyTls12NoFtpsStateNoAffinityUserAssignedIdentity()
     {
         var site = template.Single("Microsoft.Web/sites");
         var properties = site.Properties;
@@ -177,7 +180,11 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
         Assert.True((bool)properties["httpsOnly"]!);
         Assert.Equal("1.2", (string?)properties["siteConfig"]!["minTlsVersion"]);
         Assert.Equal("1.2", (string?)properties["siteConfig"]!["scmMinTlsVersion"]);
-        Assert.Equal("Disabled", (string?)properties["siteConfig"]!["ftpsState"]);
+        // ftpsState is among Flex Consumption's unsupported site properties: FTP is off through the publishing policies.
+        Assert.Null(properties["siteConfig"]!["ftpsState"]);
+        Assert.Null(properties["ftpsState"]);
+        // PSRule Azure.AppService.ARRAffinity: no ARR affinity cookie.
+        Assert.False((bool)properties["clientAffinityEnabled"]!);
         Assert.Equal("UserAssigned", (string?)site.Resource["identity"]!["type"]);
         Assert.Equal("[parameters('identityId')]", (string?)properties["keyVaultReferenceIdentity"]);
     }

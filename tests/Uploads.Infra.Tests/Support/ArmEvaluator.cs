@@ -29,6 +29,12 @@ internal static class ArmEvaluator
         ArmProperty { Target: ArmCall { Name: "variables" } root } property =>
             Render(variables[Literal(root.Arguments[0])]?[property.Name], variables),
         ArmProperty { Target: ArmCall { Name: "resourceGroup", Arguments.Count: 0 }, Name: "id" } => "resourceGroup().id",
+        // The principal id of an identity the template creates: reference(id, version).principalId (a user-assigned
+        // identity) or reference(id, version, 'full').identity.principalId (a system-assigned one).
+        ArmProperty { Target: ArmCall { Name: "reference" } reference, Name: "principalId" } =>
+            $"principal({Render(reference.Arguments[0], variables)})",
+        ArmProperty { Target: ArmProperty { Target: ArmCall { Name: "reference" } reference, Name: "identity" }, Name: "principalId" } =>
+            $"principal({Render(reference.Arguments[0], variables)})",
         ArmCall { Name: "subscriptionResourceId" } call when Literal(call.Arguments[0]) == "Microsoft.Authorization/roleDefinitions" =>
             Render(call.Arguments[1], variables),
         ArmCall { Name: "resourceId" } call =>
@@ -48,6 +54,7 @@ internal static class ArmEvaluator
         ArmNumber n => JsonValue.Create(n.Value),
         ArmCall { Name: "true", Arguments.Count: 0 } => JsonValue.Create(true),
         ArmCall { Name: "false", Arguments.Count: 0 } => JsonValue.Create(false),
+        ArmCall { Name: "null", Arguments.Count: 0 } => null,
         ArmCall { Name: "parameters", Arguments.Count: 1 } call => JsonValue.Create($"[parameters('{Literal(call.Arguments[0])}')]"),
         ArmCall { Name: "createArray" } call => new JsonArray([.. call.Arguments.Select(a => ToJson(a, variables))]),
         ArmCall { Name: "createObject" } call when call.Arguments.Count % 2 == 0 => new JsonObject(

@@ -80,7 +80,8 @@ public sealed class CompiledTemplate : IDisposable
             JsonObject symbolic => symbolic.Select(p => p.Value).OfType<JsonObject>(),
             _ => [],
         };
-        foreach (var resource in resources)
+        // References to existing resources (symbolic-name templates list them) are not resources the template creates.
+        foreach (var resource in resources.Where(r => r["existing"]?.GetValue<bool>() != true))
         {
             yield return new TemplateResource(resource, template);
             if (resource["properties"] is JsonObject { } properties && properties["template"] is JsonObject nested)
