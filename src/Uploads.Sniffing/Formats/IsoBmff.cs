@@ -30,7 +30,7 @@ internal static class IsoBmff
         var type = Classify(major);
         if (type is not null)
         {
-            return SniffContext.Detected(type);
+            return Walked(context, type);
         }
 
         string? fromCompatible = null;
@@ -40,13 +40,13 @@ internal static class IsoBmff
             var candidate = Classify(Brand(head.Slice(at, 4)));
             if (candidate == MediaTypes.QuickTime)
             {
-                return SniffContext.Detected(MediaTypes.QuickTime);
+                return Walked(context, MediaTypes.QuickTime);
             }
 
             fromCompatible ??= candidate;
         }
 
-        return SniffContext.Detected(fromCompatible ?? "application/mp4");
+        return Walked(context, fromCompatible ?? "application/mp4");
     }
 
     /// <summary>QuickTime movies without <c>ftyp</c>: top-level atoms only, including a <c>moov</c> or a first <c>moov</c>/<c>mdat</c>/<c>wide</c>/<c>pnot</c>.</summary>
@@ -90,7 +90,118 @@ internal static class IsoBmff
         }
 
         var ended = context.Total is { } total && position == total;
-        return sawMovie && (boxes >= 2 || ended || first is "moov") ? SniffContext.Detected(MediaTypes.QuickTime) : null;
+        return sawMovie && (boxes >= 2 || ended || first is "moov") ? Walked(context, MediaTypes.QuickTime) : null;
+    }
+
+    /// <summary>
+    /// An allowed movie (MP4, QuickTime) once its every top-level box has been walked by its size to the file's end:
+    /// the movie's own boxes of any size, padding (<c>free</c>, <c>skip</c>, <c>wide</c>) up to
+    /// <see cref="StructureWalk.MaxPaddingBytes"/>, and any other box (<c>uuid</c> included) up to
+    /// <see cref="StructureWalk.MaxOpaqueBytes"/>, none of them starting with another file's signature; a box past
+    /// the end, a size 0 ("to the end") box followed by more, or bytes after the last box are refused. Other types
+    /// (M4A, 3GP, HEIF, ...) are not allowed anyway and are answered as detected. One read per box header not held,
+    /// resumed where the last round stopped.
+    /// </summary>
+    private static SniffOutcome Walked(SniffContext context, string type)
+    {
+        if (type is not (MediaTypes.Mp4 or MediaTypes.QuickTime))
+        {
+            return SniffContext.Detected(type);
+        }
+
+        var walk = StructureWalk.State<BoxWalk>(context);
+        while (true)
+        {
+            context.Budget.Charge(WorkCost.Node);
+            var at = walk.Position;
+            if (context.Total is { } total && at == total)
+            {
+                return SniffContext.Detected(type);
+            }
+
+            if (!context.TryRead(at, 16, out var header, out var missing, ContentSniffer.WalkReadBytes))
+            {
+                // Fewer than 16 bytes left: the last box may still be a short one.
+                if (missing is not null)
+                {
+                    return missing;
+                }
+
+                if (!context.TryRead(at, 8, out header, out missing, ContentSniffer.WalkReadBytes))
+                {
+                    return missing ?? StructureWalk.Trailing(context, type, at, "the bytes after the movie's last box", "data after the end of the movie");
+                }
+            }
+
+            var box = header.Span;
+            if (!SniffContext.IsFourCc(box.Slice(4, 4)))
+            {
+                return StructureWalk.Trailing(context, type, at, "the bytes after the movie's last box", "data after the end of the movie");
+            }
+
+            var name = Brand(box.Slice(4, 4));
+            var size = (long)SniffContext.U32BE(box, 0);
+            var headerLength = 8;
+            if (size == 1)
+            {
+                if (box.Length < 16)
+                {
+                    return Damaged(type, name, at);
+                }
+
+                var large = SniffContext.U64BE(box, 8);
+                size = large > long.MaxValue / 2 ? -1 : (long)large;
+                headerLength = 16;
+            }
+            else if (size == 0)
+            {
+                // "To the end of the file": the last box by definition.
+                if (context.Total is not { } end)
+                {
+                    return Accepts(name) ? SniffContext.Detected(type) : Damaged(type, name, at);
+                }
+
+                size = end - at;
+            }
+
+            if (size < headerLength || (context.Total is { } length && size > length - at))
+            {
+                return Damaged(type, name, at);
+            }
+
+            var payload = size - headerLength;
+            if (!Accepts(name))
+            {
+                var padding = name is "free" or "skip" or "wide";
+                var bound = padding ? StructureWalk.MaxPaddingBytes : StructureWalk.MaxOpaqueBytes;
+                if (!StructureWalk.TryIdentify(context, at + headerLength + (name == "uuid" ? 16 : 0), payload - (name == "uuid" ? 16 : 0), out var found, out missing))
+                {
+                    return missing!;
+                }
+
+                if (found is not null || payload > bound)
+                {
+                    return SniffContext.Detected(type, Carried.Refusal(
+                        found ?? $"a {(padding ? "padding" : "private")} box of {payload} bytes (over the {bound / 1024} KiB that ordinary files write)",
+                        Carried.At($"the box '{name}'", at)));
+                }
+            }
+
+            walk.Position = at + size;
+        }
+    }
+
+    /// <summary>The boxes of a movie that are its own, whatever their size (their contents are the movie's).</summary>
+    private static bool Accepts(string box) => box is "ftyp" or "moov" or "mdat" or "moof" or "mfra" or "styp" or "sidx" or "ssix"
+        or "prft" or "emsg" or "pdin" or "meta" or "pnot" or "PICT";
+
+    private static SniffOutcome.Detected Damaged(string type, string box, long offset) =>
+        SniffContext.Detected(type, $"The file is truncated or damaged: its box '{box}' at offset {offset} has a size that does not fit the file. Upload the complete file (re-save or re-export it with an ordinary application).");
+
+    /// <summary>Where the top-level walk got to.</summary>
+    private sealed class BoxWalk
+    {
+        public long Position { get; set; }
     }
 
     private static bool ValidBoxHeader(ReadOnlySpan<byte> box, long? remaining)
