@@ -282,12 +282,12 @@ internal static class Ebml
             return null;
         }
 
-        if (!context.TryRead(dataAt, (int)Math.Min(4, dataSize), out var magic, out var need, ContentSniffer.WalkReadBytes))
+        if (!context.TryRead(dataAt, (int)Math.Min(8, dataSize), out var magic, out var need, ContentSniffer.WalkReadBytes))
         {
             return need ?? Damaged("AttachedFile", fileAt);
         }
 
-        if (IsFont(magic.Span))
+        if (IsFont(magic.Span) || IsCover(magic.Span, mime))
         {
             return null;
         }
@@ -302,8 +302,13 @@ internal static class Ebml
 
     /// <summary>A font by its first bytes: TrueType (00 01 00 00, 'true'), OpenType ('OTTO'), a collection ('ttcf'), WOFF or WOFF2.</summary>
     private static bool IsFont(ReadOnlySpan<byte> magic) =>
-        magic.Length == 4 && (magic.SequenceEqual((ReadOnlySpan<byte>)[0, 1, 0, 0]) || magic.SequenceEqual("OTTO"u8) || magic.SequenceEqual("true"u8)
-            || magic.SequenceEqual("ttcf"u8) || magic.SequenceEqual("wOFF"u8) || magic.SequenceEqual("wOF2"u8));
+        magic.StartsWith((ReadOnlySpan<byte>)[0, 1, 0, 0]) || magic.StartsWith("OTTO"u8) || magic.StartsWith("true"u8)
+        || magic.StartsWith("ttcf"u8) || magic.StartsWith("wOFF"u8) || magic.StartsWith("wOF2"u8);
+
+    /// <summary>Cover art (ffmpeg's <c>-attach cover.jpg</c>, the Matroska cover convention): a JPEG or PNG declared as what it is.</summary>
+    private static bool IsCover(ReadOnlySpan<byte> magic, string? mime) =>
+        (magic.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) && mime is "image/jpeg" or "image/jpg")
+        || (magic.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) && mime is "image/png");
 
     private static string Printable(string? value)
     {
