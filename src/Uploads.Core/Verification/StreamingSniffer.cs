@@ -196,7 +196,9 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
                 Result = detected;
                 break;
             case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.IsTail:
-                // Needs the end of the file: the rolling window will hold it.
+                // Needs the end of the file: the rolling window will hold it. What it relied on so far (an ID3 tag
+                // checked in the window) is kept, since the last evaluation starts over.
+                KeepSeen();
                 _waitForEnd = true;
                 break;
             case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.Offset >= RingStart && _capturedBytes + range.Length <= ContentSniffer.MaxReadBytes(range.End):

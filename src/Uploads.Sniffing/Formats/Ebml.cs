@@ -101,6 +101,11 @@ internal static class Ebml
             walk.End = size is { } known ? walk.Position + (long)known : null;
         }
 
+        if (walk.End is { } segmentEnd && context.Total is { } fileLength && segmentEnd > fileLength)
+        {
+            return Damaged("Segment", segmentAt);
+        }
+
         while (true)
         {
             context.Budget.Charge(WorkCost.Node);

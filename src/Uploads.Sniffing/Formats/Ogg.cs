@@ -431,7 +431,7 @@ internal static class Ogg
 
     private static ReadOnlySpan<byte> DaalaHeader => [0x80, (byte)'d', (byte)'a', (byte)'a', (byte)'l', (byte)'a'];
 
-    private static uint Crc(ReadOnlySpan<byte> page)
+    internal static uint Crc(ReadOnlySpan<byte> page)
     {
         uint crc = 0;
         for (var i = 0; i < page.Length; i++)
