@@ -187,6 +187,10 @@ internal static class Ebml
             }
 
             walk.Position = payload + (long)size;
+            if (StructureWalk.TooMany(++walk.Elements, walk.Position, "Matroska elements") is { } tooMany)
+            {
+                return SniffContext.Detected(Type, tooMany);
+            }
         }
     }
 
@@ -365,6 +369,8 @@ internal static class Ebml
         public long Position { get; set; }
 
         public long? End { get; set; }
+
+        public long Elements { get; set; }
     }
 
     /// <summary>An element id: a variable-length integer with its marker bits kept (1 to 4 bytes).</summary>

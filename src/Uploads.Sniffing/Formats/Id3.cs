@@ -54,8 +54,15 @@ internal static class Id3
             position += version == 3 ? 4 + SniffContext.U32BE(e, 0) : (e[0] << 21) | (e[1] << 14) | (e[2] << 7) | e[3];
         }
 
+        // A tag of many frames is walked across rounds: resume where the last round stopped.
+        var walk = StructureWalk.State<TagWalk>(context);
+        if (walk.Tag == at && walk.Position > position && whole is null)
+        {
+            position = walk.Position;
+        }
+
+        walk.Tag = at;
         var headerLength = version == 2 ? 6 : 10;
-        var frames = 0;
         while (position + headerLength <= end)
         {
             context.Budget.Charge(WorkCost.Node);
@@ -93,7 +100,6 @@ internal static class Id3
                 return Damaged(type, at + 10 + position, $"its frame '{id}' passes the end of the tag");
             }
 
-            frames++;
             var where = Carried.At($"the ID3 frame '{id}'", body + position);
             if (Frame(context, type, version, id, frameFlags, whole, body, payload, frameSize, where) is { } verdict)
             {
@@ -101,6 +107,7 @@ internal static class Id3
             }
 
             position = payload + frameSize;
+            walk.Position = whole is null ? position : 0;
         }
 
         return position < end ? Padding(context, type, whole, body, position, end) : null;
@@ -268,7 +275,16 @@ internal static class Id3
             return position + length <= whole.Length;
         }
 
-        return context.TryRead(body + position, length, out bytes, out missing, ContentSniffer.WalkReadBytes);
+        // A tag's frames lie close together: a read takes the next 64 KiB of them.
+        return context.TryRead(body + position, length, out bytes, out missing, ContentSniffer.ChunkBytes);
+    }
+
+    /// <summary>Where the frame walk of the tag at <see cref="Tag"/> got to (relative to the tag's body).</summary>
+    private sealed class TagWalk
+    {
+        public long Tag { get; set; } = -1;
+
+        public long Position { get; set; }
     }
 
     /// <summary>Undoes unsynchronisation: FF 00 becomes FF.</summary>

@@ -188,6 +188,10 @@ internal static class IsoBmff
             }
 
             walk.Position = at + size;
+            if (StructureWalk.TooMany(++walk.Boxes, walk.Position, "top-level boxes") is { } tooMany)
+            {
+                return SniffContext.Detected(type, tooMany);
+            }
         }
     }
 
@@ -202,6 +206,8 @@ internal static class IsoBmff
     private sealed class BoxWalk
     {
         public long Position { get; set; }
+
+        public long Boxes { get; set; }
     }
 
     private static bool ValidBoxHeader(ReadOnlySpan<byte> box, long? remaining)

@@ -19,6 +19,24 @@ internal static class StructureWalk
     /// <summary>The largest padding element (an MP4 <c>free</c>/<c>skip</c>/<c>wide</c> box, a Matroska <c>Void</c>): producers reserve a few KiB.</summary>
     public const int MaxPaddingBytes = 1024 * 1024;
 
+    /// <summary>Top-level elements allowed before the first <see cref="ElementsPerKiB"/>-per-KiB rule applies (a small file's few elements).</summary>
+    public const int FreeElements = 1024;
+
+    /// <summary>
+    /// Past <see cref="FreeElements"/>, a walk allows one top-level element per this many KiB of file before it: real
+    /// files hold a box or cluster per tens of KiB at least; a file of tiny elements is crafted to be slow to walk.
+    /// </summary>
+    public const int ElementsPerKiB = 1;
+
+    /// <summary>
+    /// The refusal for the <paramref name="count"/>th element at <paramref name="offset"/> when more elements than
+    /// <see cref="FreeElements"/> plus one per KiB before it have been walked, else null.
+    /// </summary>
+    public static string? TooMany(long count, long offset, string elements) =>
+        count > FreeElements + (offset / 1024 * ElementsPerKiB)
+            ? $"The file has more {elements} than any ordinary file: {count} in its first {offset} bytes (at most {FreeElements} and one per KiB), a structure crafted to be slow to check. Re-save or remux it with an ordinary application and upload that."
+            : null;
+
     /// <summary>The walk state of type <typeparamref name="T"/> this file's earlier rounds left, or a new one.</summary>
     public static T State<T>(SniffContext context)
         where T : class, new()
@@ -68,9 +86,9 @@ internal static class StructureWalk
     }
 
     /// <summary>
-    /// The refusal for bytes after a container's end at <paramref name="offset"/>: what they are by their first bytes,
-    /// or a ZIP archive when the file's tail makes it one, else <paramref name="otherwise"/>. False with
-    /// <paramref name="missing"/> while bytes must be read first.
+    /// The refusal for bytes after a container's end at <paramref name="offset"/> (<paramref name="where"/>): what they
+    /// are by their first bytes, or a ZIP archive when the file's tail makes it one, else <paramref name="otherwise"/>;
+    /// or the range to read first.
     /// </summary>
     public static SniffOutcome Trailing(SniffContext context, string mediaType, long offset, string where, string otherwise)
     {
