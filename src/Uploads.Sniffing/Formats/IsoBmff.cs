@@ -114,9 +114,10 @@ internal static class IsoBmff
         {
             context.Budget.Charge(WorkCost.Node);
             var at = walk.Position;
-            if (context.Total is { } total && at == total)
+            if (context.Total is { } total && at >= total)
             {
-                return SniffContext.Detected(type);
+                // Past the end: a box's size (seen while the length was unknown) did not fit the file.
+                return at == total ? SniffContext.Detected(type) : Damaged(type, walk.Last, walk.LastAt);
             }
 
             if (!context.TryRead(at, 16, out var header, out var missing, ContentSniffer.WalkReadBytes))
@@ -187,6 +188,8 @@ internal static class IsoBmff
                 }
             }
 
+            walk.Last = name;
+            walk.LastAt = at;
             walk.Position = at + size;
             if (StructureWalk.TooMany(++walk.Boxes, walk.Position, "top-level boxes") is { } tooMany)
             {
@@ -208,6 +211,10 @@ internal static class IsoBmff
         public long Position { get; set; }
 
         public long Boxes { get; set; }
+
+        public string Last { get; set; } = "";
+
+        public long LastAt { get; set; }
     }
 
     private static bool ValidBoxHeader(ReadOnlySpan<byte> box, long? remaining)
