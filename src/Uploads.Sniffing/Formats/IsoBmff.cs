@@ -171,6 +171,11 @@ internal static class IsoBmff
             }
 
             var payload = size - headerLength;
+            if (name == "moov" && Movie(context, type, at + headerLength, at + size) is { } movie)
+            {
+                return movie;
+            }
+
             if (!Accepts(name))
             {
                 var padding = name is "free" or "skip" or "wide";
@@ -196,6 +201,105 @@ internal static class IsoBmff
                 return SniffContext.Detected(type, tooMany);
             }
         }
+    }
+
+    /// <summary>
+    /// The movie box's metadata (<c>moov/udta/meta/ilst</c> and <c>moov/meta/ilst</c>, iTunes-style tags): cover art
+    /// (<c>covr</c>) must be a JPEG or PNG, and no other tag's data may start with another file's signature. The movie
+    /// box's other children (tracks) are skipped by their sizes; one read per child header not held. Null when fine.
+    /// </summary>
+    private static SniffOutcome? Movie(SniffContext context, string type, long start, long end) =>
+        Children(context, type, start, end, (name, from, to) => name switch
+        {
+            "udta" => Children(context, type, from, to, (inner, f, t) => inner == "meta" ? Meta(context, type, f, t) : null),
+            "meta" => Meta(context, type, from, to),
+            _ => null,
+        });
+
+    private static SniffOutcome? Meta(SniffContext context, string type, long start, long end)
+    {
+        // ISO 'meta' is a full box (version and flags first); QuickTime's is not: its first child follows at once.
+        if (!context.TryRead(start, (int)Math.Min(12, end - start), out var first, out var missing, ContentSniffer.WalkReadBytes))
+        {
+            return missing ?? Damaged(type, "meta", start);
+        }
+
+        var full = first.Length >= 12 && SniffContext.U32BE(first.Span, 0) == 0 && SniffContext.IsFourCc(first.Span.Slice(8, 4));
+        return Children(context, type, full ? start + 4 : start, end, (name, from, to) => name != "ilst" ? null
+            : Children(context, type, from, to, (item, f, t) => Children(context, type, f, t, (child, dataFrom, dataTo) => child != "data" ? null
+                : Tag(context, type, item, dataFrom, dataTo))));
+    }
+
+    /// <summary>One tag's value (a 'data' box: type indicator, locale, then the value).</summary>
+    private static SniffOutcome? Tag(SniffContext context, string type, string item, long start, long end)
+    {
+        if (!StructureWalk.TryIdentify(context, start + 8, end - start - 8, out var found, out var missing))
+        {
+            return missing;
+        }
+
+        var where = Carried.At($"the movie's tag '{item}'", start);
+        if (found is not null)
+        {
+            return SniffContext.Detected(type, Carried.Refusal(found, where));
+        }
+
+        if (item != "covr")
+        {
+            return null;
+        }
+
+        if (!context.TryRead(start + 8, (int)Math.Clamp(end - start - 8, 0, 8), out var magic, out missing, ContentSniffer.WalkReadBytes))
+        {
+            return missing ?? Damaged(type, "covr", start);
+        }
+
+        var picture = magic.Span;
+        return picture.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) || picture.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])
+            ? null
+            : SniffContext.Detected(type, Carried.Refusal("cover art that is not a JPEG or PNG picture", where));
+    }
+
+    /// <summary>Visits each child box of the box body from <paramref name="start"/> to <paramref name="end"/>: its type and body; the first verdict stops the walk.</summary>
+    private static SniffOutcome? Children(SniffContext context, string type, long start, long end, Func<string, long, long, SniffOutcome?> visit)
+    {
+        for (var at = start; at + 8 <= end;)
+        {
+            context.Budget.Charge(WorkCost.Node);
+            if (!context.TryRead(at, (int)Math.Min(16, end - at), out var header, out var missing, ContentSniffer.WalkReadBytes))
+            {
+                return missing ?? Damaged(type, "moov", start);
+            }
+
+            var h = header.Span;
+            var size = (long)SniffContext.U32BE(h, 0);
+            var headerLength = 8;
+            if (size == 1 && h.Length >= 16)
+            {
+                var large = SniffContext.U64BE(h, 8);
+                size = large > long.MaxValue / 4 ? -1 : (long)large;
+                headerLength = 16;
+            }
+            else if (size == 0)
+            {
+                size = end - at;
+            }
+
+            var name = Brand(h.Slice(4, 4));
+            if (size < headerLength || size > end - at)
+            {
+                return Damaged(type, name, at);
+            }
+
+            if (visit(name, at + headerLength, at + size) is { } verdict)
+            {
+                return verdict;
+            }
+
+            at += size;
+        }
+
+        return null;
     }
 
     /// <summary>The boxes of a movie that are its own, whatever their size (their contents are the movie's).</summary>
