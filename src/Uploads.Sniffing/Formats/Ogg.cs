@@ -105,7 +105,7 @@ internal static class Ogg
     }
 
     /// <summary>The most of the header packets (identification, comments, setup) read: cover art makes them large.</summary>
-    private const int MaxHeaderPacketBytes = 16 * 1024 * 1024;
+    private const int MaxHeaderPacketBytes = 8 * 1024 * 1024;
 
     /// <summary>The longest Ogg page: its 27-byte header, 255 lacing values and 255 segments of 255 bytes.</summary>
     private const int MaxPageBytes = 27 + 255 + (255 * 255);
@@ -168,6 +168,7 @@ internal static class Ogg
             }
 
             var body = page[(27 + table.Length)..];
+            context.Budget.ChargeBytes(body.Length, WorkCost.AllocatedByte);
             var offset = 0;
             foreach (var lacing in table)
             {
