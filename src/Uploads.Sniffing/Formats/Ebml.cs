@@ -315,9 +315,12 @@ internal static class Ebml
         || magic.StartsWith("ttcf"u8) || magic.StartsWith("wOFF"u8) || magic.StartsWith("wOF2"u8);
 
     /// <summary>Cover art (ffmpeg's <c>-attach cover.jpg</c>, the Matroska cover convention): a JPEG or PNG declared as what it is.</summary>
-    private static bool IsCover(ReadOnlySpan<byte> magic, string? mime) =>
-        (magic.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) && mime is "image/jpeg" or "image/jpg")
-        || (magic.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) && mime is "image/png");
+    private static bool IsCover(ReadOnlySpan<byte> magic, string? mime) => StructureWalk.PictureType(magic) switch
+    {
+        "image/jpeg" => mime is "image/jpeg" or "image/jpg",
+        "image/png" => mime is "image/png",
+        _ => false,
+    };
 
     private static string Printable(string? value)
     {

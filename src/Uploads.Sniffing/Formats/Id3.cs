@@ -198,11 +198,6 @@ internal static class Id3
             declared = Text(ref data, 0)?.Trim().ToLowerInvariant() ?? "";
         }
 
-        if (declared == "-->")
-        {
-            return SniffContext.Detected(type, Carried.Refusal("a link to a picture elsewhere instead of a picture", where));
-        }
-
         // Picture type, description, then the picture.
         if (!data.IsEmpty)
         {
@@ -214,14 +209,7 @@ internal static class Id3
             return SniffContext.Detected(type, Carried.Refusal("a damaged picture frame", where));
         }
 
-        var actual = data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
-            : data.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
-            : data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8) ? "image/gif"
-            : null;
-        var matches = actual is not null && (declared is "" or "image/" or "image" || declared == actual || (declared == "image/jpg" && actual == "image/jpeg"));
-        return matches ? null : SniffContext.Detected(type, Carried.Refusal(
-            Carried.Identify(data) ?? $"a picture that is not the {(declared.Length == 0 ? "image" : declared)} it declares (only JPEG, PNG and GIF pictures are accepted)",
-            where));
+        return StructureWalk.PictureProblem(data, declared) is { } problem ? SniffContext.Detected(type, Carried.Refusal(problem, where)) : null;
     }
 
     /// <summary>Skips a terminated string of <paramref name="encoding"/> (UTF-16 ones end with two zero bytes); its Latin-1 text, or null when unterminated.</summary>

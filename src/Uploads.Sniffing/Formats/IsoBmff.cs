@@ -254,8 +254,7 @@ internal static class IsoBmff
             return missing ?? Damaged(type, "covr", start);
         }
 
-        var picture = magic.Span;
-        return picture.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) || picture.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])
+        return StructureWalk.PictureType(magic.Span) is "image/jpeg" or "image/png"
             ? null
             : SniffContext.Detected(type, Carried.Refusal("cover art that is not a JPEG or PNG picture", where));
     }

@@ -333,22 +333,8 @@ internal static class Ogg
         return Image(block[at..], mime, where);
     }
 
-    private static SniffOutcome.Detected? Image(ReadOnlySpan<byte> data, string declared, string where)
-    {
-        if (declared == "-->")
-        {
-            return SniffContext.Detected(MediaTypes.Ogg, Carried.Refusal("a link to a picture elsewhere instead of a picture", where));
-        }
-
-        var actual = data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
-            : data.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
-            : data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8) ? "image/gif"
-            : null;
-        var matches = actual is not null && (declared is "" or "image/" || declared == actual || (declared == "image/jpg" && actual == "image/jpeg"));
-        return matches ? null : SniffContext.Detected(MediaTypes.Ogg, Carried.Refusal(
-            Carried.Identify(data) ?? $"a picture that is not the {(declared.Length == 0 ? "image" : declared)} it declares (only JPEG, PNG and GIF pictures are accepted)",
-            where));
-    }
+    private static SniffOutcome.Detected? Image(ReadOnlySpan<byte> data, string declared, string where) =>
+        StructureWalk.PictureProblem(data, declared) is { } problem ? SniffContext.Detected(MediaTypes.Ogg, Carried.Refusal(problem, where)) : null;
 
     /// <summary>The file's last page: whole, valid, ending the stream, and ending exactly at the file's end.</summary>
     private static SniffOutcome Tail(SniffContext context)

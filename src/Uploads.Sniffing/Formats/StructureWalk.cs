@@ -85,6 +85,30 @@ internal static class StructureWalk
         return true;
     }
 
+    /// <summary>What a picture's bytes are (a cover, an attached picture): <c>image/jpeg</c>, <c>image/png</c>, <c>image/gif</c>, or null.</summary>
+    public static string? PictureType(ReadOnlySpan<byte> data) =>
+        data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? "image/jpeg"
+        : data.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) ? "image/png"
+        : data.StartsWith("GIF87a"u8) || data.StartsWith("GIF89a"u8) ? "image/gif"
+        : null;
+
+    /// <summary>
+    /// What is wrong with a picture declared as <paramref name="declared"/> (a MIME type, lower case; empty when not
+    /// given) whose bytes start with <paramref name="data"/>, for <see cref="Carried.Refusal"/>; null when it is a JPEG,
+    /// PNG or GIF of that type. A link (<c>--&gt;</c>) is not a picture.
+    /// </summary>
+    public static string? PictureProblem(ReadOnlySpan<byte> data, string declared)
+    {
+        if (declared == "-->")
+        {
+            return "a link to a picture elsewhere instead of a picture";
+        }
+
+        var actual = PictureType(data);
+        var matches = actual is not null && (declared is "" or "image/" or "image" || declared == actual || (declared == "image/jpg" && actual == "image/jpeg"));
+        return matches ? null : Carried.Identify(data) ?? $"a picture that is not the {(declared.Length == 0 ? "image" : declared)} it declares (only JPEG, PNG and GIF pictures are accepted)";
+    }
+
     /// <summary>
     /// The refusal for bytes after a container's end at <paramref name="offset"/> (<paramref name="where"/>): what they
     /// are by their first bytes, or a ZIP archive when the file's tail makes it one, else <paramref name="otherwise"/>;
