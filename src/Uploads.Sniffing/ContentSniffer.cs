@@ -29,11 +29,28 @@ public static class ContentSniffer
     /// <summary>The largest ZIP central directory read; a larger one is refused.</summary>
     public const int MaxZipDirectoryBytes = 1024 * 1024;
 
-    /// <summary><see cref="SniffAsync"/> gives up after this many range reads (the head included).</summary>
+    /// <summary><see cref="SniffAsync"/> gives up after this many range reads (the head included), plus a structure walk's allowance (<see cref="MaxReads"/>).</summary>
     public const int MaxRounds = 32;
 
-    /// <summary><see cref="SniffAsync"/> reads at most this many bytes in all.</summary>
+    /// <summary><see cref="SniffAsync"/> reads at most this many bytes in all, plus a structure walk's allowance (<see cref="MaxReadBytes"/>).</summary>
     public const long MaxTotalReadBytes = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// A structure walk (the top-level boxes of an MP4, the elements of a Matroska segment) may make one more read per
+    /// this many bytes of the file: a 1 GiB file up to 16,384 more reads, a real one a read per cluster (docs/measurements.md).
+    /// </summary>
+    public const int WalkBytesPerRead = 64 * 1024;
+
+    /// <summary>What a structure walk asks for when an element's header is not held: the header and what follows it.</summary>
+    public const int WalkReadBytes = 4 * 1024;
+
+    /// <summary>The range reads a check of a file of <paramref name="totalLength"/> bytes may make: <see cref="MaxRounds"/> and a structure walk's allowance.</summary>
+    public static int MaxReads(long totalLength) =>
+        MaxRounds + (int)Math.Min(int.MaxValue / 2, Math.Max(0, totalLength) / WalkBytesPerRead);
+
+    /// <summary>The bytes a check of a file of <paramref name="totalLength"/> bytes may read: <see cref="MaxTotalReadBytes"/> and <see cref="WalkReadBytes"/> per walk read allowed.</summary>
+    public static long MaxReadBytes(long totalLength) =>
+        MaxTotalReadBytes + ((long)(MaxReads(totalLength) - MaxRounds) * WalkReadBytes);
 
     /// <summary>
     /// Pure and synchronous: decides from what <paramref name="input"/> holds, or says which range is needed next.
@@ -45,6 +62,8 @@ public static class ContentSniffer
         try
         {
             using var working = input.Budget.Enter();
+            // Each evaluation is a round (a range read or a pass of the stream): its fixed cost is charged.
+            input.Budget.Charge(WorkCost.Round);
             return EvaluateCore(input);
         }
         catch (WorkBudgetExceededException exceeded)
@@ -86,7 +105,7 @@ public static class ContentSniffer
 
     /// <summary>
     /// Convenience loop for random-access sources (storage range reads, files, byte arrays): fetches what
-    /// <see cref="Evaluate"/> asks for, with at most <see cref="MaxRounds"/> reads and <see cref="MaxTotalReadBytes"/> bytes.
+    /// <see cref="Evaluate"/> asks for, with at most <see cref="MaxReads"/> reads and <see cref="MaxReadBytes"/> bytes.
     /// A source that returns fewer bytes than asked (the file shrank) or a budget exhausted gives a refusal.
     /// Exceptions of <paramref name="readRange"/> propagate.
     /// </summary>
@@ -156,7 +175,9 @@ public static class ContentSniffer
     {
         var totalLength = input.TotalLength!.Value;
         long bytesRead = 0;
-        for (var round = 0; round <= MaxRounds; round++)
+        var maxReads = MaxReads(totalLength);
+        var maxBytes = MaxReadBytes(totalLength);
+        for (var round = 0; round <= maxReads; round++)
         {
             var outcome = Evaluate(input);
             if (outcome is SniffOutcome.Detected detected)
@@ -165,7 +186,7 @@ public static class ContentSniffer
             }
 
             var range = ((SniffOutcome.NeedBytes)outcome).Range;
-            if (round == MaxRounds || bytesRead + range.Length > MaxTotalReadBytes || range.Offset < 0 || range.End > totalLength)
+            if (round == maxReads || bytesRead + range.Length > maxBytes || range.Offset < 0 || range.End > totalLength)
             {
                 break;
             }

@@ -17,6 +17,9 @@ internal sealed class SniffContext
     /// <summary>The check's work budget: every loop over the file's bytes or structure charges it.</summary>
     public WorkBudget Budget => _input.Budget;
 
+    /// <summary>Where a structure walk of this file got to in an earlier evaluation (<see cref="SniffProgress"/>).</summary>
+    public SniffProgress Progress => _input.Progress;
+
     /// <summary>The active-content categories the caller allows.</summary>
     public ActiveContentKinds AllowedActiveContent => _input.AllowedActiveContent;
 

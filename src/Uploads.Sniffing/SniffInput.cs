@@ -31,6 +31,12 @@ public sealed class SniffInput
         }
     }
 
+    /// <summary>
+    /// Where a structure walk of this file got to in an earlier evaluation (<see cref="SniffProgress"/>); by default this
+    /// input's own. A caller that builds a new input per round for the same file hands each the same progress.
+    /// </summary>
+    public SniffProgress Progress { get; init; } = new();
+
     /// <summary>The active-content categories this deployment allows (<see cref="ActiveContentKinds"/>); none by default.</summary>
     public ActiveContentKinds AllowedActiveContent { get; init; }
 

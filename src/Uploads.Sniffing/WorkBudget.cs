@@ -168,6 +168,12 @@ public static class WorkCost
     /// (<c>&lt;g/&gt;</c>) and the densest well-formed SVG must still fit its budget.
     /// </summary>
     public const int MarkupNode = 16;
+
+    /// <summary>
+    /// One round of a check: an evaluation after a range read (or a pass of the stream), which re-reads the head's
+    /// signatures and resumes a structure walk (docs/sniffing.md, "Files inside files: audio and video").
+    /// </summary>
+    public const int Round = 4096;
 }
 
 /// <summary>

@@ -17,8 +17,11 @@ internal static class ScaledFiles
     /// <summary>The kinds, with the corpus file each starts from and how it is scaled.</summary>
     public static IReadOnlyList<ScaledKind> Kinds { get; } =
     [
-        new("mp4", "video-h264.mp4", "video/mp4", ".mp4", "the real file, then a top-level ISO-BMFF 'free' box of padding", WriteMp4Async),
+        new("mp4", "video-h264.mp4", "video/mp4", ".mp4", "the real file, then a second top-level ISO-BMFF 'mdat' box of random media data (unreferenced, as an edit leaves it)", WriteMp4Async),
+        new("mov", "video.mov", "video/quicktime", ".mov", "the real file, then a second top-level 'mdat' atom of random media data", WriteMp4Async),
+        new("mkv", "video.mkv", "video/x-matroska", ".mkv", "the real file (ffmpeg), its Segment size rewritten, then 2 MiB Clusters (a Timestamp and one SimpleBlock of random data each: about 3 Mbit/s in 5 s clusters, as ffmpeg and mkvmerge cut them)", WriteMkvAsync),
         new("mp3+ID3", "audio-id3-400k.mp3", "audio/mpeg", ".mp3", "the real file (400 KB ID3v2 tag, then MPEG frames), then its frames repeated", WriteMp3Async),
+        new("aac+ID3", "audio-id3.aac", "audio/aac", ".aac", "the real file (ID3v2 tag, then ADTS frames), then its frames repeated", WriteMp3Async),
         new("pdf", "document.pdf", "application/pdf", ".pdf", "the real file, then PDF comment lines and a final startxref/%%EOF pointing at the original xref", WritePdfAsync),
         new("docx (CT first)", "document-python-docx.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the real package re-zipped with a stored word/media/padding.bin before its last part ([Content_Types].xml in the head)", WriteDocxAsync),
         new("docx (CT last)", "document-libreoffice.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the LibreOffice package re-zipped with word/media/padding.bin just before [Content_Types].xml (LibreOffice writes it 14th of 15 parts), which so lands after the padding, next to the central directory", WriteDocxAsync),
@@ -27,7 +30,7 @@ internal static class ScaledFiles
 
     private static async Task WriteMp4Async(byte[] source, long target, Stream output, Random random)
     {
-        // A top-level 'free' box may stand anywhere in an ISO-BMFF file; 32-bit box size (enough below 4 GiB).
+        // A top-level 'mdat' box may stand anywhere in an ISO-BMFF file (its data need not be referenced); 32-bit box size (enough below 4 GiB).
         var padding = target - source.Length;
         if (padding < 8)
         {
@@ -38,9 +41,55 @@ internal static class ScaledFiles
         await output.WriteAsync(source).ConfigureAwait(false);
         var header = new byte[8];
         BinaryPrimitives.WriteUInt32BigEndian(header, checked((uint)padding));
-        "free"u8.CopyTo(header.AsSpan(4));
+        "mdat"u8.CopyTo(header.AsSpan(4));
         await output.WriteAsync(header).ConfigureAwait(false);
         await WriteRandomAsync(output, padding - 8, random).ConfigureAwait(false);
+    }
+
+    private static async Task WriteMkvAsync(byte[] source, long target, Stream output, Random random)
+    {
+        // The EBML header, then the Segment (id 18 53 80 67) whose size ffmpeg writes as an 8-byte variable-length integer.
+        var segment = source.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x18, 0x53, 0x80, 0x67]);
+        if (segment < 0 || source[segment + 4] != 0x01 || target - source.Length < 4096)
+        {
+            await output.WriteAsync(source).ConfigureAwait(false);
+            return;
+        }
+
+        var copy = (byte[])source.Clone();
+        var dataStart = segment + 12;
+        BinaryPrimitives.WriteUInt64BigEndian(copy.AsSpan(segment + 4), 0x0100_0000_0000_0000UL | checked((ulong)(target - dataStart)));
+        await output.WriteAsync(copy).ConfigureAwait(false);
+        var remaining = target - source.Length;
+        const int ClusterBytes = 2 * 1024 * 1024;
+        var block = new byte[ClusterBytes];
+        var timestamp = 1000u;
+        while (remaining > 0)
+        {
+            // The last cluster takes the rest (never a runt: a remainder under 64 KiB joins the one before).
+            var size = remaining - ClusterBytes < 64 * 1024 ? remaining : ClusterBytes;
+            var frame = (int)(size - 12 - 6 - 9 - 4);
+            var header = new byte[12 + 6 + 9 + 4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, 0x1F43B675);
+            BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(4), 0x0100_0000_0000_0000UL | checked((ulong)(size - 12)));
+            header[12] = 0xE7; // Timestamp, 4 bytes
+            header[13] = 0x84;
+            BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(14), timestamp);
+            header[18] = 0xA3; // SimpleBlock, 8-byte size
+            BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(19), 0x0100_0000_0000_0000UL | (uint)(frame + 4));
+            header[27] = 0x81; // track 1, relative timestamp 0, keyframe
+            header[30] = 0x80;
+            await output.WriteAsync(header).ConfigureAwait(false);
+            if (block.Length < frame)
+            {
+                block = new byte[frame];
+            }
+
+            random.NextBytes(block.AsSpan(0, frame));
+            await output.WriteAsync(block.AsMemory(0, frame)).ConfigureAwait(false);
+            remaining -= size;
+            timestamp += 5000;
+        }
     }
 
     private static async Task WriteMp3Async(byte[] source, long target, Stream output, Random random)
@@ -50,11 +99,11 @@ internal static class ScaledFiles
         var frames = source.AsMemory(tagSize);
         await output.WriteAsync(source).ConfigureAwait(false);
         var written = (long)source.Length;
-        while (written < target)
+        // Whole copies only (the file ends on a frame boundary, as an encoder's does): at most one copy short of the target.
+        while (written + frames.Length <= target)
         {
-            var take = (int)Math.Min(frames.Length, target - written);
-            await output.WriteAsync(frames[..take]).ConfigureAwait(false);
-            written += take;
+            await output.WriteAsync(frames).ConfigureAwait(false);
+            written += frames.Length;
         }
     }
 

@@ -10,8 +10,9 @@ namespace Uploads.Core.Verification;
 /// head, so a file that is plainly not what it claims is refused before most of it has been received).
 /// A range the sniffer needs that has gone by and left the window (rare: a ZIP whose type declaration sits in the
 /// middle of a file larger than the window) makes the file unverifiable, and it is refused. The same bounds as the
-/// random-access path apply: at most <see cref="ContentSniffer.MaxRounds"/> evaluations and
-/// <see cref="ContentSniffer.MaxTotalReadBytes"/> bytes captured.
+/// random-access path apply: at most <see cref="ContentSniffer.MaxReads"/> evaluations and
+/// <see cref="ContentSniffer.MaxReadBytes"/> bytes captured, for a file of the length seen so far; a structure walk
+/// (MP4 boxes, Matroska elements) resumes each round where it stopped (one <see cref="SniffProgress"/> for the file).
 /// Formats whose active content may lie anywhere (PDF) are then fed, as they stream, to the sniffer's
 /// <see cref="ActiveContentScanner"/> (the same scanner <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, WorkBudget, CancellationToken)"/>
 /// drives with range reads), and <see cref="Complete"/> gives its verdict.
@@ -33,6 +34,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     private readonly WorkBudget _budget = budget ?? WorkBudget.ForFile(null);
     private readonly byte[] _head = new byte[ContentSniffer.HeadBytes];
     private readonly List<(long Offset, byte[] Data)> _captured = [];
+    private readonly SniffProgress _progress = new();
     private byte[]? _ring;
     private long _position;
     private long _capturedBytes;
@@ -157,20 +159,20 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
 
     private SniffInput HeadOnly()
     {
-        var input = new SniffInput(null) { Budget = _budget };
+        var input = new SniffInput(null) { Budget = _budget, Progress = _progress };
         input.Add(0, _head.AsMemory(0, (int)Math.Min(_position, _head.Length)));
         return input;
     }
 
     private void Evaluate(long? totalLength)
     {
-        if (++_rounds > ContentSniffer.MaxRounds)
+        if (++_rounds > ContentSniffer.MaxReads(_position))
         {
             Result = new SniffOutcome.Detected("application/octet-stream", Unverifiable);
             return;
         }
 
-        var input = new SniffInput(totalLength) { Budget = _budget };
+        var input = new SniffInput(totalLength) { Budget = _budget, Progress = _progress };
         input.Add(0, _head.AsMemory(0, (int)Math.Min(_position, _head.Length)));
         foreach (var (offset, bytes) in _captured)
         {
@@ -194,10 +196,12 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
                 Result = detected;
                 break;
             case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.IsTail:
-                // Needs the end of the file: the rolling window will hold it.
+                // Needs the end of the file: the rolling window will hold it. What it relied on so far (an ID3 tag
+                // checked in the window) is kept, since the last evaluation starts over.
+                KeepSeen();
                 _waitForEnd = true;
                 break;
-            case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.Offset >= RingStart && _capturedBytes + range.Length <= ContentSniffer.MaxTotalReadBytes:
+            case SniffOutcome.NeedBytes { Range: var range } when totalLength is null && range.Offset >= RingStart && _capturedBytes + range.Length <= ContentSniffer.MaxReadBytes(range.End):
                 // Ahead of the stream, or partly seen and still in the window: collect it as the stream passes.
                 KeepSeen();
                 _pending = range;
@@ -226,7 +230,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     private void KeepSeen()
     {
         var from = Math.Max(Math.Max(_keptUpTo, RingStart), _head.Length);
-        if (_ring is null || from >= _position || _capturedBytes + (_position - from) > ContentSniffer.MaxTotalReadBytes)
+        if (_ring is null || from >= _position || _capturedBytes + (_position - from) > ContentSniffer.MaxReadBytes(_position))
         {
             return;
         }

@@ -30,7 +30,7 @@ internal static class IsoBmff
         var type = Classify(major);
         if (type is not null)
         {
-            return SniffContext.Detected(type);
+            return Walked(context, type);
         }
 
         string? fromCompatible = null;
@@ -40,13 +40,13 @@ internal static class IsoBmff
             var candidate = Classify(Brand(head.Slice(at, 4)));
             if (candidate == MediaTypes.QuickTime)
             {
-                return SniffContext.Detected(MediaTypes.QuickTime);
+                return Walked(context, MediaTypes.QuickTime);
             }
 
             fromCompatible ??= candidate;
         }
 
-        return SniffContext.Detected(fromCompatible ?? "application/mp4");
+        return Walked(context, fromCompatible ?? "application/mp4");
     }
 
     /// <summary>QuickTime movies without <c>ftyp</c>: top-level atoms only, including a <c>moov</c> or a first <c>moov</c>/<c>mdat</c>/<c>wide</c>/<c>pnot</c>.</summary>
@@ -90,7 +90,234 @@ internal static class IsoBmff
         }
 
         var ended = context.Total is { } total && position == total;
-        return sawMovie && (boxes >= 2 || ended || first is "moov") ? SniffContext.Detected(MediaTypes.QuickTime) : null;
+        return sawMovie && (boxes >= 2 || ended || first is "moov") ? Walked(context, MediaTypes.QuickTime) : null;
+    }
+
+    /// <summary>
+    /// An allowed movie (MP4, QuickTime) once its every top-level box has been walked by its size to the file's end:
+    /// the movie's own boxes of any size, padding (<c>free</c>, <c>skip</c>, <c>wide</c>) up to
+    /// <see cref="StructureWalk.MaxPaddingBytes"/>, and any other box (<c>uuid</c> included) up to
+    /// <see cref="StructureWalk.MaxOpaqueBytes"/>, none of them starting with another file's signature; a box past
+    /// the end, a size 0 ("to the end") box followed by more, or bytes after the last box are refused. Other types
+    /// (M4A, 3GP, HEIF, ...) are not allowed anyway and are answered as detected. One read per box header not held,
+    /// resumed where the last round stopped.
+    /// </summary>
+    private static SniffOutcome Walked(SniffContext context, string type)
+    {
+        if (type is not (MediaTypes.Mp4 or MediaTypes.QuickTime))
+        {
+            return SniffContext.Detected(type);
+        }
+
+        var walk = StructureWalk.State<BoxWalk>(context);
+        while (true)
+        {
+            context.Budget.Charge(WorkCost.Node);
+            var at = walk.Position;
+            if (context.Total is { } total && at >= total)
+            {
+                // Past the end: a box's size (seen while the length was unknown) did not fit the file.
+                return at == total ? SniffContext.Detected(type) : Damaged(type, walk.Last, walk.LastAt);
+            }
+
+            if (!context.TryRead(at, 16, out var header, out var missing, ContentSniffer.WalkReadBytes))
+            {
+                // Fewer than 16 bytes left: the last box may still be a short one.
+                if (missing is not null)
+                {
+                    return missing;
+                }
+
+                if (!context.TryRead(at, 8, out header, out missing, ContentSniffer.WalkReadBytes))
+                {
+                    return missing ?? StructureWalk.Trailing(context, type, at, "the bytes after the movie's last box", "data after the end of the movie");
+                }
+            }
+
+            var box = header.Span;
+            if (!SniffContext.IsFourCc(box.Slice(4, 4)))
+            {
+                return StructureWalk.Trailing(context, type, at, "the bytes after the movie's last box", "data after the end of the movie");
+            }
+
+            var name = Brand(box.Slice(4, 4));
+            var size = (long)SniffContext.U32BE(box, 0);
+            var headerLength = 8;
+            if (size == 1)
+            {
+                if (box.Length < 16)
+                {
+                    return Damaged(type, name, at);
+                }
+
+                var large = SniffContext.U64BE(box, 8);
+                size = large > long.MaxValue / 2 ? -1 : (long)large;
+                headerLength = 16;
+            }
+            else if (size == 0)
+            {
+                // "To the end of the file": the last box by definition.
+                if (context.Total is not { } end)
+                {
+                    return Accepts(name) ? SniffContext.Detected(type) : Damaged(type, name, at);
+                }
+
+                size = end - at;
+            }
+
+            if (size < headerLength || (context.Total is { } length && size > length - at))
+            {
+                return Damaged(type, name, at);
+            }
+
+            var payload = size - headerLength;
+            if (name == "moov" && Movie(context, type, at + headerLength, at + size) is { } movie)
+            {
+                return movie;
+            }
+
+            if (!Accepts(name))
+            {
+                var padding = name is "free" or "skip" or "wide";
+                var bound = padding ? StructureWalk.MaxPaddingBytes : StructureWalk.MaxOpaqueBytes;
+                if (!StructureWalk.TryIdentify(context, at + headerLength + (name == "uuid" ? 16 : 0), payload - (name == "uuid" ? 16 : 0), out var found, out missing))
+                {
+                    return missing!;
+                }
+
+                if (found is not null || payload > bound)
+                {
+                    return SniffContext.Detected(type, Carried.Refusal(
+                        found ?? $"a {(padding ? "padding" : "private")} box of {payload} bytes (over the {bound / 1024} KiB that ordinary files write)",
+                        Carried.At($"the box '{name}'", at)));
+                }
+            }
+
+            walk.Last = name;
+            walk.LastAt = at;
+            walk.Position = at + size;
+            if (StructureWalk.TooMany(++walk.Boxes, walk.Position, "top-level boxes") is { } tooMany)
+            {
+                return SniffContext.Detected(type, tooMany);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The movie box's metadata (<c>moov/udta/meta/ilst</c> and <c>moov/meta/ilst</c>, iTunes-style tags): cover art
+    /// (<c>covr</c>) must be a JPEG or PNG, and no other tag's data may start with another file's signature. The movie
+    /// box's other children (tracks) are skipped by their sizes; one read per child header not held. Null when fine.
+    /// </summary>
+    private static SniffOutcome? Movie(SniffContext context, string type, long start, long end) =>
+        Children(context, type, start, end, (name, from, to) => name switch
+        {
+            "udta" => Children(context, type, from, to, (inner, f, t) => inner == "meta" ? Meta(context, type, f, t) : null),
+            "meta" => Meta(context, type, from, to),
+            _ => null,
+        });
+
+    private static SniffOutcome? Meta(SniffContext context, string type, long start, long end)
+    {
+        // ISO 'meta' is a full box (version and flags first); QuickTime's is not: its first child follows at once.
+        if (!context.TryRead(start, (int)Math.Min(12, end - start), out var first, out var missing, ContentSniffer.WalkReadBytes))
+        {
+            return missing ?? Damaged(type, "meta", start);
+        }
+
+        var full = first.Length >= 12 && SniffContext.U32BE(first.Span, 0) == 0 && SniffContext.IsFourCc(first.Span.Slice(8, 4));
+        return Children(context, type, full ? start + 4 : start, end, (name, from, to) => name != "ilst" ? null
+            : Children(context, type, from, to, (item, f, t) => Children(context, type, f, t, (child, dataFrom, dataTo) => child != "data" ? null
+                : Tag(context, type, item, dataFrom, dataTo))));
+    }
+
+    /// <summary>One tag's value (a 'data' box: type indicator, locale, then the value).</summary>
+    private static SniffOutcome? Tag(SniffContext context, string type, string item, long start, long end)
+    {
+        if (!StructureWalk.TryIdentify(context, start + 8, end - start - 8, out var found, out var missing))
+        {
+            return missing;
+        }
+
+        var where = Carried.At($"the movie's tag '{item}'", start);
+        if (found is not null)
+        {
+            return SniffContext.Detected(type, Carried.Refusal(found, where));
+        }
+
+        if (item != "covr")
+        {
+            return null;
+        }
+
+        if (!context.TryRead(start + 8, (int)Math.Clamp(end - start - 8, 0, 8), out var magic, out missing, ContentSniffer.WalkReadBytes))
+        {
+            return missing ?? Damaged(type, "covr", start);
+        }
+
+        return StructureWalk.PictureType(magic.Span) is "image/jpeg" or "image/png"
+            ? null
+            : SniffContext.Detected(type, Carried.Refusal("cover art that is not a JPEG or PNG picture", where));
+    }
+
+    /// <summary>Visits each child box of the box body from <paramref name="start"/> to <paramref name="end"/>: its type and body; the first verdict stops the walk.</summary>
+    private static SniffOutcome? Children(SniffContext context, string type, long start, long end, Func<string, long, long, SniffOutcome?> visit)
+    {
+        for (var at = start; at + 8 <= end;)
+        {
+            context.Budget.Charge(WorkCost.Node);
+            if (!context.TryRead(at, (int)Math.Min(16, end - at), out var header, out var missing, ContentSniffer.WalkReadBytes))
+            {
+                return missing ?? Damaged(type, "moov", start);
+            }
+
+            var h = header.Span;
+            var size = (long)SniffContext.U32BE(h, 0);
+            var headerLength = 8;
+            if (size == 1 && h.Length >= 16)
+            {
+                var large = SniffContext.U64BE(h, 8);
+                size = large > long.MaxValue / 4 ? -1 : (long)large;
+                headerLength = 16;
+            }
+            else if (size == 0)
+            {
+                size = end - at;
+            }
+
+            var name = Brand(h.Slice(4, 4));
+            if (size < headerLength || size > end - at)
+            {
+                return Damaged(type, name, at);
+            }
+
+            if (visit(name, at + headerLength, at + size) is { } verdict)
+            {
+                return verdict;
+            }
+
+            at += size;
+        }
+
+        return null;
+    }
+
+    /// <summary>The boxes of a movie that are its own, whatever their size (their contents are the movie's).</summary>
+    private static bool Accepts(string box) => box is "ftyp" or "moov" or "mdat" or "moof" or "mfra" or "styp" or "sidx" or "ssix"
+        or "prft" or "emsg" or "pdin" or "meta" or "pnot" or "PICT";
+
+    private static SniffOutcome.Detected Damaged(string type, string box, long offset) =>
+        SniffContext.Detected(type, $"The file is truncated or damaged: its box '{box}' at offset {offset} has a size that does not fit the file. Upload the complete file (re-save or re-export it with an ordinary application).");
+
+    /// <summary>Where the top-level walk got to.</summary>
+    private sealed class BoxWalk
+    {
+        public long Position { get; set; }
+
+        public long Boxes { get; set; }
+
+        public string Last { get; set; } = "";
+
+        public long LastAt { get; set; }
     }
 
     private static bool ValidBoxHeader(ReadOnlySpan<byte> box, long? remaining)

@@ -70,7 +70,7 @@ public sealed class FormatsCostTests
         return (bytes, MediaTypes.Jpeg, sof - 2);
     }
 
-    /// <summary>Sixteen beginning-of-stream pages of the largest size (255 segments of 255 bytes), each CRC-checked.</summary>
+    /// <summary>Sixteen beginning-of-stream pages of the largest size (255 segments of 255 bytes), each CRC-checked; the last ends its stream.</summary>
     private static (byte[], string, long) OggLargestPages()
     {
         using var file = new MemoryStream();
@@ -80,7 +80,8 @@ public sealed class FormatsCostTests
             "OpusHead"u8.CopyTo(body);
             var bytes = new byte[27 + 255 + body.Length];
             "OggS"u8.CopyTo(bytes);
-            bytes[5] = 0x02;
+            // Beginning of stream; the last page also ends one (nothing may follow it: docs/sniffing.md, "Files inside files: audio and video").
+            bytes[5] = (byte)(page == 15 ? 0x06 : 0x02);
             BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(14), (uint)page + 1);
             bytes[26] = 255;
             bytes.AsSpan(27, 255).Fill(255);
