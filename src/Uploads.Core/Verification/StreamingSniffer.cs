@@ -52,6 +52,9 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// </summary>
     public SniffOutcome.Detected? Result { get; private set; }
 
+    /// <summary>The most pixels an image, frame or canvas may declare (<see cref="ImagePixels"/>).</summary>
+    public long MaxImagePixels { get; init; } = ImagePixels.DefaultMax;
+
     /// <summary>Bytes seen so far.</summary>
     public long Position => _position;
 
@@ -131,7 +134,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// </summary>
     private void StartScan(long start, ReadOnlySpan<byte> data)
     {
-        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent, _budget) is not { } scanner)
+        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent, _budget, MaxImagePixels) is not { } scanner)
         {
             return;
         }

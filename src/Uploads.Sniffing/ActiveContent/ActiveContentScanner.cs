@@ -1,3 +1,4 @@
+using Uploads.Sniffing.ActiveContent.Images;
 using Uploads.Sniffing.ActiveContent.Pdf;
 
 namespace Uploads.Sniffing;
@@ -6,7 +7,8 @@ namespace Uploads.Sniffing;
 public sealed record ActiveContentFinding(ActiveContentKinds Kind, string Reason);
 
 /// <summary>
-/// The second stage for formats whose active content may sit anywhere in the file (PDF): once
+/// The second stage for formats whose active content or carried files may sit anywhere in the file (PDF; the
+/// structure walks of PNG, JPEG, GIF and WebP, <see cref="ImageStructureScanner"/>): once
 /// <see cref="ContentSniffer.Evaluate"/> has decided the type, the whole file is fed through, front to back, in one
 /// pass and bounded memory (never held whole). Both loops drive it: <see cref="ContentSniffer.SniffAsync"/> with
 /// sequential range reads of <see cref="ChunkBytes"/>, and a streaming caller with the bytes as they arrive.
@@ -39,11 +41,22 @@ public abstract class ActiveContentScanner
     /// <summary>Bytes written so far.</summary>
     public long Position { get; private set; }
 
-    /// <summary>The scanner <paramref name="detected"/> needs, or null (not a scanned format, or already refused).</summary>
-    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed, WorkBudget budget)
+    /// <summary>
+    /// The scanner <paramref name="detected"/> needs, or null (not a scanned format, or already refused). Images are
+    /// held to <paramref name="maxImagePixels"/> (<see cref="ImagePixels"/>).
+    /// </summary>
+    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed, WorkBudget budget, long maxImagePixels = ImagePixels.DefaultMax)
     {
         ArgumentNullException.ThrowIfNull(detected);
-        return detected is { MediaType: MediaTypes.Pdf, Refusal: null } ? new PdfScanner(allowed, budget) : null;
+        return detected is not { Refusal: null } ? null : detected.MediaType switch
+        {
+            MediaTypes.Pdf => new PdfScanner(allowed, budget),
+            MediaTypes.Png => new PngScanner(maxImagePixels, budget),
+            MediaTypes.Jpeg => new JpegScanner(maxImagePixels, budget),
+            MediaTypes.Gif => new GifScanner(maxImagePixels, budget),
+            MediaTypes.WebP => new WebPScanner(maxImagePixels, budget),
+            _ => null,
+        };
     }
 
     /// <summary>Feeds the next bytes of the file, in order from offset 0. Never throws on content.</summary>
