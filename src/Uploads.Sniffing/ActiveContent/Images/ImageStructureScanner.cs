@@ -21,17 +21,14 @@ namespace Uploads.Sniffing.ActiveContent.Images;
 /// </summary>
 internal abstract class ImageStructureScanner : ActiveContentScanner
 {
-    /// <summary>The most an element the format does not define (an unknown chunk, APPn segment or extension) may hold.</summary>
-    public const int MaxUnknownBytes = 16 * 1024;
+    /// <summary>The most an element the format does not define may hold (<see cref="Carried.MaxUnknownBytes"/>).</summary>
+    public const int MaxUnknownBytes = Carried.MaxUnknownBytes;
 
-    /// <summary>How many of a payload's first bytes are identified (<see cref="Carried.Identify"/>): enough for a PE header.</summary>
-    public const int PeekBytes = 1024;
+    /// <summary>How many of a payload's first bytes are identified (<see cref="Carried.PeekBytes"/>).</summary>
+    public const int PeekBytes = Carried.PeekBytes;
 
-    /// <summary>
-    /// Zero bytes tolerated after the format's end: padding some writers add (sector or block alignment); anything
-    /// else after the end, or more zeros, refuses the file.
-    /// </summary>
-    public const int PaddingTolerance = 4096;
+    /// <summary>Zero bytes tolerated after the format's end (<see cref="Carried.PaddingTolerance"/>).</summary>
+    public const int PaddingTolerance = Carried.PaddingTolerance;
 
     /// <summary>The largest header gathered at once (a JPEG segment: its 16-bit length, for the MPF index).</summary>
     protected const int MaxGatherBytes = 65536;
@@ -108,7 +105,7 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
     {
         if (_refusal is null && (EndedAt is null || _skip > 0 || _need > 0))
         {
-            Refuse(string.Create(CultureInfo.InvariantCulture, $"The {_format} ends at offset {Position} before its structure does ({Unfinished()}): the file is incomplete or damaged. Upload the complete file, re-saved with ordinary software."));
+            Refuse(Incomplete(_format, Position, Unfinished()));
         }
 
         if (_refusal is null)
@@ -166,8 +163,15 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
     protected void CheckPixels(long width, long height, string where) => Refuse(ImagePixels.Exceeds(width, height, MaxPixels, where));
 
     /// <summary>A damaged structure: the refusal says where.</summary>
-    protected void Damaged(long at, string what) =>
-        Refuse(string.Create(CultureInfo.InvariantCulture, $"The {_format}'s structure is damaged at offset {at}: {what}. Re-save it with ordinary software and upload that."));
+    protected void Damaged(long at, string what) => Refuse(DamagedAt(_format, at, what));
+
+    /// <summary>The refusal of a file that ends at <paramref name="end"/> inside its structure (<paramref name="inside"/>): the one wording, RIFF walks included.</summary>
+    internal static string Incomplete(string format, long end, string inside) =>
+        string.Create(CultureInfo.InvariantCulture, $"The {format} ends at offset {end} before its structure does ({inside}): the file is incomplete or damaged. Upload the complete file, re-saved with ordinary software.");
+
+    /// <summary>The refusal of a structure damaged at <paramref name="at"/>: the one wording, RIFF walks included.</summary>
+    internal static string DamagedAt(string format, long at, string what) =>
+        string.Create(CultureInfo.InvariantCulture, $"The {format}'s structure is damaged at offset {at}: {what}. Re-save it with ordinary software and upload that.");
 
     /// <summary>
     /// An element the format does not define, of <paramref name="length"/> bytes, named <paramref name="element"/>
@@ -181,9 +185,7 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
             return true;
         }
 
-        Refuse(Carried.Refusal(
-            string.Create(CultureInfo.InvariantCulture, $"{length:N0} bytes of data no {_format} reader uses (more than the {MaxUnknownBytes:N0} an unrecognised element may hold)"),
-            Carried.At(element, at)));
+        Refuse(Carried.Refusal(Carried.UnknownData(_format, length), Carried.At(element, at)));
         return false;
     }
 
