@@ -294,7 +294,12 @@ internal static class Riff
             return new SniffOutcome.NeedBytes(new ByteRange(-Carried.PaddingTolerance - 1, Carried.PaddingTolerance + 1));
         }
 
-        if (total <= end)
+        if (total < end)
+        {
+            return Refused(format, ImageStructureScanner.Incomplete(format, total, string.Create(CultureInfo.InvariantCulture, $"its chunks go on to offset {end}")), mediaType);
+        }
+
+        if (total == end)
         {
             return SniffContext.Detected(mediaType);
         }

@@ -59,8 +59,12 @@ internal sealed class PngScanner : ImageStructureScanner
         }
     }
 
-    protected override string Unfinished() =>
-        _state == State.Signature ? "inside the signature" : string.Create(CultureInfo.InvariantCulture, $"inside the chunk '{_type}' at offset {_chunkAt}");
+    protected override string Unfinished() => _state switch
+    {
+        State.Signature => "inside the signature",
+        State.Header when _type != "IEND" => string.Create(CultureInfo.InvariantCulture, $"after the chunk '{_type}' at offset {_chunkAt}, without the chunk IEND that ends a PNG"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"inside the chunk '{_type}' at offset {_chunkAt}"),
+    };
 
     private void Header(ReadOnlySpan<byte> bytes, long at)
     {
