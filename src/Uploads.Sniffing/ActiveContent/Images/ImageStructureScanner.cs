@@ -15,7 +15,7 @@ namespace Uploads.Sniffing.ActiveContent.Images;
 /// A subclass is a state machine over two primitives: <see cref="Need"/> (gather the next few bytes of a header, at
 /// most <see cref="MaxGatherBytes"/>, and get them in <see cref="Step"/>) and <see cref="Skip"/> (pass over a payload
 /// unread), plus an optional byte-scanning mode (<see cref="Scan"/>: JPEG entropy-coded data). Memory is bounded
-/// (one gather buffer and the tail window); every element charges <see cref="WorkCost.Token"/> and every byte
+/// (one gather buffer and the tail window); every step charges a few units and every byte
 /// <see cref="WorkCost.ScanByte"/>.
 /// </para>
 /// </summary>
@@ -29,6 +29,12 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
 
     /// <summary>Zero bytes tolerated after the format's end (<see cref="Carried.PaddingTolerance"/>).</summary>
     public const int PaddingTolerance = Carried.PaddingTolerance;
+
+    /// <summary>
+    /// What one step (a header gathered and decided: a few comparisons, no allocation) is charged besides its bytes:
+    /// the densest shapes (4-byte JPEG segments, 2-byte GIF sub-blocks) stay within half their file's budget.
+    /// </summary>
+    private const int StepUnits = 4;
 
     /// <summary>The largest header gathered at once (a JPEG segment: its 16-bit length, for the MPF index).</summary>
     protected const int MaxGatherBytes = 65536;
@@ -82,7 +88,7 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
                     var length = _need;
                     _need = 0;
                     _have = 0;
-                    Budget.Charge(WorkCost.Token);
+                    Budget.Charge(StepUnits);
                     Step(_gather.AsSpan(0, length), offset + used - length);
                 }
             }
