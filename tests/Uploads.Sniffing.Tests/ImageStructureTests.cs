@@ -272,6 +272,32 @@ public sealed class ImageStructureTests
     }
 
     [Fact]
+    public async Task Gif_ExecutableAsPlainText_Refused()
+    {
+        byte[] extension = [0x21, 0x01, 12, 0, 0, 0, 0, 8, 0, 8, 0, 8, 8, 0, 1, 255, .. TinyExe[..255], 3, (byte)'a', (byte)'b', (byte)'c', 0];
+
+        var verdict = await DecideAsync(Gif(10, 10, [.. extension, .. Frame(10, 10)]));
+
+        Assert.Contains("a Windows executable in the GIF plain text extension", verdict.Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Gif_PlainTextOfAnyLength_Accepted()
+    {
+        var text = new List<byte> { 0x21, 0x01, 12, 0, 0, 0, 0, 8, 0, 8, 0, 8, 8, 0, 1 };
+        for (var i = 0; i < 100; i++)
+        {
+            text.Add(255);
+            text.AddRange(Enumerable.Repeat((byte)'a', 255));
+        }
+
+        text.Add(0);
+        var verdict = await DecideAsync(Gif(10, 10, [.. text, .. Frame(10, 10)]));
+
+        Assert.Null(verdict.Refusal);
+    }
+
+    [Fact]
     public async Task Gif_SecondFrameOverTheLimit_Refused()
     {
         var verdict = await DecideAsync(Gif(10, 10, [.. Frame(10, 10), .. Frame(40, 30)]), maxPixels: 1000);

@@ -12,7 +12,8 @@ namespace Uploads.Core.Verification;
 /// middle of a file larger than the window) makes the file unverifiable, and it is refused. The same bounds as the
 /// random-access path apply: at most <see cref="ContentSniffer.MaxRounds"/> evaluations and
 /// <see cref="ContentSniffer.MaxTotalReadBytes"/> bytes captured.
-/// Formats whose active content may lie anywhere (PDF) are then fed, as they stream, to the sniffer's
+/// Formats whose active content or carried files may lie anywhere (PDF; PNG, JPEG, GIF and WebP, walked to their end and
+/// held to <see cref="MaxImagePixels"/>) are then fed, as they stream, to the sniffer's
 /// <see cref="ActiveContentScanner"/> (the same scanner <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, WorkBudget, CancellationToken)"/>
 /// drives with range reads), and <see cref="Complete"/> gives its verdict.
 /// All of it, every evaluation and the scan, charges one <see cref="WorkBudget"/> (by default that of the largest file).

@@ -15,6 +15,9 @@ internal static class Riff
     /// <summary>The most top-level chunks (in all RIFF chunks of an AVI) a walk visits; each may cost a range read.</summary>
     private const int MaxWalkChunks = 256;
 
+    /// <summary>How much a walk reads at a chunk header it does not hold: the small chunks that follow (LIST, id3, cue) come with it.</summary>
+    private const int WalkPrefetch = 4096;
+
     /// <summary>An ID3 tag in a WAVE ('id3 ' chunk) larger than this is refused: cover art fits, a payload does not.</summary>
     private const int MaxId3Bytes = 1024 * 1024;
 
@@ -176,7 +179,7 @@ internal static class Riff
                     return Refused(format, ImageStructureScanner.DamagedAt(format, position, string.Create(CultureInfo.InvariantCulture, $"more than {MaxWalkChunks} top-level chunks")));
                 }
 
-                if (!context.TryRead(position, 8, out var header, out var missing, 64))
+                if (!context.TryRead(position, 8, out var header, out var missing, WalkPrefetch))
                 {
                     return missing ?? Refused(format, ImageStructureScanner.Incomplete(format, context.Total ?? 0, string.Create(CultureInfo.InvariantCulture, $"its RIFF size says it goes on to offset {riffEnd}")));
                 }
@@ -209,7 +212,7 @@ internal static class Riff
                 break;
             }
 
-            if (!context.TryRead(riffEnd, 12, out var next, out var more, 64))
+            if (!context.TryRead(riffEnd, 12, out var next, out var more, WalkPrefetch))
             {
                 if (more is not null)
                 {

@@ -22,6 +22,7 @@ internal sealed class GifScanner : ImageStructureScanner
     private long _blockAt;
     private long _chainBytes;
     private bool _firstSubBlock;
+    private bool _chainText;
     private string _element = string.Empty;
     private int _frames;
 
@@ -44,6 +45,7 @@ internal sealed class GifScanner : ImageStructureScanner
     {
         Plain,
         Application,
+        PlainText,
         Bounded,
     }
 
@@ -132,8 +134,11 @@ internal sealed class GifScanner : ImageStructureScanner
     {
         switch (label)
         {
-            case 0xF9 or 0x01:
+            case 0xF9:
                 StartChain(Chain.Plain, string.Empty);
+                break;
+            case 0x01:
+                StartChain(Chain.PlainText, "the GIF plain text extension");
                 break;
             case 0xFF:
                 StartChain(Chain.Application, "a GIF application extension");
@@ -153,6 +158,7 @@ internal sealed class GifScanner : ImageStructureScanner
         _element = element;
         _chainBytes = 0;
         _firstSubBlock = true;
+        _chainText = false;
         _state = State.SubBlockSize;
         Need(1);
     }
@@ -172,7 +178,7 @@ internal sealed class GifScanner : ImageStructureScanner
             return;
         }
 
-        if (_chain != Chain.Plain && _firstSubBlock)
+        if ((_chain != Chain.Plain || _chainText) && _firstSubBlock)
         {
             _state = State.SubBlock;
             Need(size);
@@ -188,6 +194,27 @@ internal sealed class GifScanner : ImageStructureScanner
 
     private void SubBlock(ReadOnlySpan<byte> bytes)
     {
+        if (_chain == Chain.PlainText)
+        {
+            // The first sub-block is the text grid (12 bytes); the text that follows must not be another file. Any length.
+            _chain = Chain.Plain;
+            _state = State.SubBlockSize;
+            _firstSubBlock = true;
+            _chainText = true;
+            Need(1);
+            return;
+        }
+
+        if (_chainText)
+        {
+            _chainText = false;
+            _chain = Chain.Plain;
+            CheckCarried(bytes, _element, _blockAt);
+            _state = State.SubBlockSize;
+            Need(1);
+            return;
+        }
+
         if (_chain == Chain.Application)
         {
             // The first sub-block names the application (8 bytes) and its code (3).
