@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using Uploads.Adversarial;
 using Uploads.Sniffing.Formats;
+using Uploads.Testing;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -427,6 +429,29 @@ public sealed class ImageStructureTests
         var verdict = await DecideAsync(wav[..^20]);
 
         Assert.Contains("ends at offset", verdict.Refusal, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The producers' images, WAVs and AVIs and the carriers, mutated (<see cref="CostFuzzer.Mutate"/>) and fed to the
+    /// second stage in random chunk sizes: never an exception ("could not be analysed"), and the same verdict in any chunking.
+    /// </summary>
+    [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    public void Write_MutatedImages_NeverFailsAndChunkingDoesNotMatter(int seed)
+    {
+        var random = new Random(seed);
+        var seeds = FixtureSet.Entries(FixtureSet.Producers).Concat(FixtureSet.Entries(FixtureSet.Carriers))
+            .Where(e => e.File.StartsWith("images-", StringComparison.Ordinal)).Select(e => e.Read()).ToArray();
+        for (var i = 0; i < 1500; i++)
+        {
+            var mutant = CostFuzzer.Mutate(seeds[random.Next(seeds.Length)], seeds, random);
+            var whole = Streamed(mutant, Math.Max(1, mutant.Length), ImagePixels.DefaultMax);
+            var pieces = Streamed(mutant, 1 + random.Next(300), ImagePixels.DefaultMax);
+
+            Assert.NotEqual("The file could not be analysed.", whole.Refusal);
+            Assert.Equal(whole, pieces);
+        }
     }
 
     /// <summary>Decides by range reads and by the second stage fed 1 and 7 bytes at a time; all three must agree.</summary>

@@ -46,6 +46,9 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
     private int _have;
     private long _skip;
     private long _trailingZeros;
+    private long _trailingDataAt = -1;
+    private readonly byte[] _trailingPeek = new byte[Carried.PeekBytes];
+    private int _trailingPeekLength;
     private string? _refusal;
 
     protected ImageStructureScanner(string format, long maxPixels, WorkBudget budget)
@@ -109,6 +112,11 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
 
     internal sealed override SniffOutcome.Detected CompleteCore()
     {
+        if (_refusal is null && _trailingDataAt >= 0)
+        {
+            RefuseTrailingData();
+        }
+
         if (_refusal is null && (EndedAt is null || _skip > 0 || _need > 0))
         {
             Refuse(Incomplete(_format, Position, Unfinished()));
@@ -207,20 +215,42 @@ internal abstract class ImageStructureScanner : ActiveContentScanner
 
     private int Trailing(ReadOnlySpan<byte> data, long at)
     {
-        var zeros = data.IndexOfAnyExcept((byte)0);
-        var count = zeros < 0 ? data.Length : zeros;
-        _trailingZeros += count;
-        if (zeros >= 0)
+        var consumed = data.Length;
+        if (_trailingDataAt < 0)
         {
-            var found = Carried.Identify(data[zeros..Math.Min(data.Length, zeros + PeekBytes)]) ?? "data";
-            Refuse(Carried.Refusal(found, string.Create(CultureInfo.InvariantCulture, $"after the end of the {_format}, at offset {at + zeros}")));
-        }
-        else if (_trailingZeros > PaddingTolerance)
-        {
-            Refuse(Carried.Refusal(string.Create(CultureInfo.InvariantCulture, $"more than {PaddingTolerance:N0} bytes of padding"), string.Create(CultureInfo.InvariantCulture, $"after the end of the {_format}, at offset {EndedAt}")));
+            var nonZero = data.IndexOfAnyExcept((byte)0);
+            _trailingZeros += nonZero < 0 ? data.Length : nonZero;
+            if (_trailingZeros > PaddingTolerance)
+            {
+                Refuse(Carried.Refusal(string.Create(CultureInfo.InvariantCulture, $"more than {PaddingTolerance:N0} bytes of padding"), string.Create(CultureInfo.InvariantCulture, $"after the end of the {_format}, at offset {EndedAt}")));
+                return consumed;
+            }
+
+            if (nonZero < 0)
+            {
+                return consumed;
+            }
+
+            _trailingDataAt = at + nonZero;
+            data = data[nonZero..];
         }
 
-        return data.Length;
+        // What the data after the end is, from its first bytes (gathered across writes: the verdict must not depend on how the file was cut).
+        var take = Math.Min(data.Length, _trailingPeek.Length - _trailingPeekLength);
+        data[..take].CopyTo(_trailingPeek.AsSpan(_trailingPeekLength));
+        _trailingPeekLength += take;
+        if (_trailingPeekLength == _trailingPeek.Length)
+        {
+            RefuseTrailingData();
+        }
+
+        return consumed;
+    }
+
+    private void RefuseTrailingData()
+    {
+        var found = Carried.Identify(_trailingPeek.AsSpan(0, _trailingPeekLength)) ?? "data";
+        Refuse(Carried.Refusal(found, string.Create(CultureInfo.InvariantCulture, $"after the end of the {_format}, at offset {_trailingDataAt}")));
     }
 
     private void KeepTail(long offset, ReadOnlySpan<byte> data)
