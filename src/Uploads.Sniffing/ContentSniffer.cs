@@ -130,7 +130,8 @@ public static class ContentSniffer
         budget ??= WorkBudget.ForFile(totalLength, cancellationToken: cancellationToken);
         var input = new SniffInput(totalLength) { AllowedActiveContent = allowedActiveContent, Budget = budget };
         var detected = await DetectAsync(readRange, input, cancellationToken).ConfigureAwait(false);
-        if (ActiveContentScanner.For(detected, allowedActiveContent, budget, maxImagePixels) is not { } scanner)
+        if (ActiveContentScanner.For(detected, allowedActiveContent, budget, maxImagePixels) is not { } scanner
+            || (scanner is ActiveContent.Images.ImageStructureScanner && totalLength > ActiveContentScanner.MaxImageWalkBytes))
         {
             return detected;
         }

@@ -23,6 +23,13 @@ public abstract class ActiveContentScanner
     /// <summary>The most a scanner reads; a larger file is refused as unverifiable (no allowed type is larger).</summary>
     public const long MaxScanBytes = 128L * 1024 * 1024;
 
+    /// <summary>
+    /// The largest image walked (<see cref="ImageStructureScanner"/>) by <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, long, WorkBudget, CancellationToken)"/>:
+    /// the image category's size limit (<c>UploadPolicy.MaxBytes(ContentCategory.Image)</c>, held equal by a test). A
+    /// larger image is not read whole: the size limit refuses it, with its own reason, after the head.
+    /// </summary>
+    public const long MaxImageWalkBytes = 50L * 1024 * 1024;
+
     private bool _failed;
     private string? _exceeded;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Sniffing;
 
 namespace Uploads.Core.Tests.Verification;
@@ -12,6 +13,13 @@ namespace Uploads.Core.Tests.Verification;
 public sealed class StreamingImageStructureTests
 {
     private static readonly byte[] TinyExe = MakeExe();
+
+    [Fact]
+    public void MaxImageWalkBytes_IsTheImageSizeLimit()
+    {
+        // An image over the walk bound is left unread to the size limit: safe only while no allowed image is larger.
+        Assert.Equal(ActiveContentScanner.MaxImageWalkBytes, UploadPolicy.MaxBytes(ContentCategory.Image));
+    }
 
     [Fact]
     public async Task Complete_LargePng_AcceptedOnBothPaths()
