@@ -123,10 +123,24 @@ public static class ContentSniffer
     /// <see cref="WorkBudget"/>: <paramref name="budget"/>, or by default the budget of a file of
     /// <paramref name="totalLength"/> bytes bound to <paramref name="cancellationToken"/>. A spent budget refuses the file.
     /// </summary>
+    public static ValueTask<SniffOutcome.Detected> SniffAsync(
+        Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
+        long totalLength,
+        ActiveContentKinds allowedActiveContent,
+        WorkBudget? budget = null,
+        CancellationToken cancellationToken = default) =>
+        SniffAsync(readRange, totalLength, allowedActiveContent, ImagePixels.DefaultMax, budget, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, WorkBudget, CancellationToken)"/>,
+    /// holding images to <paramref name="maxImagePixels"/> (<see cref="ImagePixels"/>): an image (PNG, JPEG, GIF, WebP) is
+    /// read whole too, its structure walked to its end (docs/sniffing.md, "Files inside files: images and RIFF").
+    /// </summary>
     public static async ValueTask<SniffOutcome.Detected> SniffAsync(
         Func<ByteRange, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> readRange,
         long totalLength,
         ActiveContentKinds allowedActiveContent,
+        long maxImagePixels,
         WorkBudget? budget = null,
         CancellationToken cancellationToken = default)
     {
@@ -135,7 +149,8 @@ public static class ContentSniffer
         budget ??= WorkBudget.ForFile(totalLength, cancellationToken: cancellationToken);
         var input = new SniffInput(totalLength) { AllowedActiveContent = allowedActiveContent, Budget = budget };
         var detected = await DetectAsync(readRange, input, cancellationToken).ConfigureAwait(false);
-        if (ActiveContentScanner.For(detected, allowedActiveContent, budget) is not { } scanner)
+        if (ActiveContentScanner.For(detected, allowedActiveContent, budget, maxImagePixels) is not { } scanner
+            || (scanner is ActiveContent.Images.ImageStructureScanner && totalLength > ActiveContentScanner.MaxImageWalkBytes))
         {
             return detected;
         }

@@ -6,5 +6,5 @@ namespace Uploads.Adversarial;
 /// </summary>
 public static class AdversarialCatalog
 {
-    public static IReadOnlyList<AdversarialShape> All { get; } = [.. CfbShapes.All, .. MediaShapes.All, .. PdfEncryptionShapes.All, .. PdfShapes.All, .. SvgShapes.All, .. ZipShapes.All];
+    public static IReadOnlyList<AdversarialShape> All { get; } = [.. CfbShapes.All, .. ImageShapes.All, .. MediaShapes.All, .. PdfEncryptionShapes.All, .. PdfShapes.All, .. SvgShapes.All, .. ZipShapes.All];
 }

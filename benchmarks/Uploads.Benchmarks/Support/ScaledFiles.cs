@@ -26,7 +26,153 @@ internal static class ScaledFiles
         new("docx (CT first)", "document-python-docx.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the real package re-zipped with a stored word/media/padding.bin before its last part ([Content_Types].xml in the head)", WriteDocxAsync),
         new("docx (CT last)", "document-libreoffice.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", "the LibreOffice package re-zipped with word/media/padding.bin just before [Content_Types].xml (LibreOffice writes it 14th of 15 parts), which so lands after the padding, next to the central directory", WriteDocxAsync),
         new("txt", "text-utf8.txt", "text/plain", ".txt", "the real UTF-8 text (2-, 3- and 4-byte characters) repeated, ASCII at the end to the exact size", WriteTextAsync),
+        new("png", "image.png", "image/png", ".png", "the real file with tEXt chunks of printable text (4 MiB each) before IEND", WritePngAsync),
+        new("jpeg", "image.jpg", "image/jpeg", ".jpg", "the real file with COM segments of printable text (64 KiB each) after SOI", WriteJpegAsync),
+        new("gif", "image.gif", "image/gif", ".gif", "the real file with a plain-text extension of 255-byte sub-blocks of printable text before the trailer", WriteGifAsync),
+        new("webp", "image-alpha.webp", "image/webp", ".webp", "the real VP8X file with an XMP chunk of printable text at the end, RIFF size fixed", WriteWebPAsync),
+        new("wav", "audio-pcm16.wav", "audio/wav", ".wav", "the real file's data chunk extended with random samples, RIFF and data sizes fixed", WriteWavAsync),
+        new("avi", "video.avi", "video/x-msvideo", ".avi", "the real file with a top-level JUNK chunk at the end of its RIFF chunk, RIFF size fixed", WriteAviAsync),
     ];
+
+    private static async Task WritePngAsync(byte[] source, long target, Stream output, Random random)
+    {
+        // Before the 12-byte IEND chunk: tEXt chunks ("pad" keyword, printable text), each with its CRC.
+        await output.WriteAsync(source.AsMemory(0, source.Length - 12)).ConfigureAwait(false);
+        var padding = target - source.Length;
+        var chunk = new byte[Math.Min(ChunkBytes, Math.Max(padding, 16))];
+        while (padding >= 16)
+        {
+            var length = (int)Math.Min(chunk.Length, padding);
+            var data = length - 12;
+            BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data);
+            "tEXtpad\0"u8.CopyTo(chunk.AsSpan(4));
+            FillPrintable(chunk.AsSpan(12, data - 4), random);
+            BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data), Crc32(chunk.AsSpan(4, 4 + data)));
+            await output.WriteAsync(chunk.AsMemory(0, length)).ConfigureAwait(false);
+            padding -= length;
+        }
+
+        await output.WriteAsync(source.AsMemory(source.Length - 12)).ConfigureAwait(false);
+    }
+
+    private static async Task WriteJpegAsync(byte[] source, long target, Stream output, Random random)
+    {
+        await output.WriteAsync(source.AsMemory(0, 2)).ConfigureAwait(false);
+        var padding = target - source.Length;
+        var segment = new byte[65535 + 2];
+        while (padding >= 4)
+        {
+            var length = (int)Math.Min(segment.Length, padding);
+            segment[0] = 0xFF;
+            segment[1] = 0xFE;
+            BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(length - 2));
+            FillPrintable(segment.AsSpan(4, length - 4), random);
+            await output.WriteAsync(segment.AsMemory(0, length)).ConfigureAwait(false);
+            padding -= length;
+        }
+
+        await output.WriteAsync(source.AsMemory(2)).ConfigureAwait(false);
+    }
+
+    private static async Task WriteGifAsync(byte[] source, long target, Stream output, Random random)
+    {
+        // Before the trailer: 21 01, a 12-byte text grid header, then 256-byte sub-blocks, then the terminator.
+        await output.WriteAsync(source.AsMemory(0, source.Length - 1)).ConfigureAwait(false);
+        byte[] header = [0x21, 0x01, 12, 0, 0, 0, 0, 8, 0, 8, 0, 8, 8, 0, 1];
+        await output.WriteAsync(header).ConfigureAwait(false);
+        var blocks = (target - source.Length - header.Length - 1) / 256;
+        var buffer = new byte[256 * 1024];
+        while (blocks > 0)
+        {
+            var count = (int)Math.Min(blocks, buffer.Length / 256);
+            for (var i = 0; i < count; i++)
+            {
+                buffer[i * 256] = 255;
+                FillPrintable(buffer.AsSpan((i * 256) + 1, 255), random);
+            }
+
+            await output.WriteAsync(buffer.AsMemory(0, count * 256)).ConfigureAwait(false);
+            blocks -= count;
+        }
+
+        await output.WriteAsync(new byte[] { 0, 0x3B }).ConfigureAwait(false);
+    }
+
+    private static async Task WriteWebPAsync(byte[] source, long target, Stream output, Random random)
+    {
+        var data = (target - source.Length - 8) & ~1L;
+        var header = source[..12];
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), checked((uint)(source.Length - 8 + 8 + data)));
+        await output.WriteAsync(header).ConfigureAwait(false);
+        await output.WriteAsync(source.AsMemory(12)).ConfigureAwait(false);
+        var chunk = new byte[8];
+        "XMP "u8.CopyTo(chunk);
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)data);
+        await output.WriteAsync(chunk).ConfigureAwait(false);
+        await WritePrintableAsync(output, data, random).ConfigureAwait(false);
+    }
+
+    private static async Task WriteWavAsync(byte[] source, long target, Stream output, Random random)
+    {
+        // The corpus WAV is fmt then data, data last: its size grows to the target.
+        var extra = (target - source.Length) & ~1L;
+        var header = source[..44];
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), checked((uint)(source.Length - 8 + extra)));
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(40), checked((uint)(source.Length - 44 + extra)));
+        await output.WriteAsync(header).ConfigureAwait(false);
+        await output.WriteAsync(source.AsMemory(44)).ConfigureAwait(false);
+        await WriteRandomAsync(output, extra, random).ConfigureAwait(false);
+    }
+
+    private static async Task WriteAviAsync(byte[] source, long target, Stream output, Random random)
+    {
+        var data = (target - source.Length - 8) & ~1L;
+        var header = source[..12];
+        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), checked((uint)(source.Length - 8 + 8 + data)));
+        await output.WriteAsync(header).ConfigureAwait(false);
+        await output.WriteAsync(source.AsMemory(12)).ConfigureAwait(false);
+        var chunk = new byte[8];
+        "JUNK"u8.CopyTo(chunk);
+        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)data);
+        await output.WriteAsync(chunk).ConfigureAwait(false);
+        await WriteRandomAsync(output, data, random).ConfigureAwait(false);
+    }
+
+    private static void FillPrintable(Span<byte> span, Random random)
+    {
+        const string Printable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ";
+        for (var i = 0; i < span.Length; i++)
+        {
+            span[i] = (byte)Printable[random.Next(Printable.Length)];
+        }
+    }
+
+    private static async Task WritePrintableAsync(Stream output, long count, Random random)
+    {
+        var buffer = new byte[(int)Math.Min(ChunkBytes, Math.Max(count, 1))];
+        while (count > 0)
+        {
+            var length = (int)Math.Min(buffer.Length, count);
+            FillPrintable(buffer.AsSpan(0, length), random);
+            await output.WriteAsync(buffer.AsMemory(0, length)).ConfigureAwait(false);
+            count -= length;
+        }
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+            }
+        }
+
+        return ~crc;
+    }
 
     private static async Task WriteMp4Async(byte[] source, long target, Stream output, Random random)
     {

@@ -61,6 +61,14 @@ public sealed class UploadOptions
     /// </summary>
     public string AllowedActiveContent { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The most pixels an image (PNG, JPEG, GIF, WebP), each frame of an animation, a GIF's logical screen or a WebP
+    /// canvas may declare; more is refused as a decompression bomb on both upload paths. The default,
+    /// <see cref="ImagePixels.DefaultMax"/>, is Pillow's threshold (docs/sniffing.md, "Files inside files: images and RIFF").
+    /// </summary>
+    [Range(typeof(long), "1", "1000000000000", ErrorMessage = "Uploads:MaxImagePixels must be between 1 and 1,000,000,000,000.")]
+    public long MaxImagePixels { get; set; } = ImagePixels.DefaultMax;
+
     /// <summary><see cref="AllowedActiveContent"/> parsed (unknown names are refused at start-up, never here).</summary>
     public ActiveContentKinds AllowedActiveContentKinds => TryParseActiveContent(AllowedActiveContent, out var kinds, out _) ? kinds : ActiveContentKinds.None;
 

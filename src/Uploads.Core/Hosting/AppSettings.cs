@@ -19,6 +19,7 @@ public static class AppSettings
         "Uploads__DelegationKeyLifetime",
         "Uploads__CreateContainers",
         "Uploads__AllowedActiveContent",
+        "Uploads__MaxImagePixels",
         "Verification__EventGridTopicEndpoint",
         "Verification__ReconcileSchedule",
         "Verification__ReconcileGracePeriod",

@@ -226,7 +226,7 @@ public sealed partial class DirectUploadService(
             section.ContentType,
             blobPath,
             new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes),
-            new StreamingSniffer(_options.AllowedActiveContentKinds, WorkBudget.ForFile(_options.DirectUploadMaxBytes, cancellationToken: cancellationToken)));
+            new StreamingSniffer(_options.AllowedActiveContentKinds, WorkBudget.ForFile(_options.DirectUploadMaxBytes, cancellationToken: cancellationToken)) { MaxImagePixels = _options.MaxImagePixels });
         try
         {
             var refusal = await CopyCheckedAsync(section.Body, file, cancellationToken).ConfigureAwait(false);

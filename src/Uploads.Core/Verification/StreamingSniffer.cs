@@ -13,7 +13,8 @@ namespace Uploads.Core.Verification;
 /// random-access path apply: at most <see cref="ContentSniffer.MaxReads"/> evaluations and
 /// <see cref="ContentSniffer.MaxReadBytes"/> bytes captured, for a file of the length seen so far; a structure walk
 /// (MP4 boxes, Matroska elements) resumes each round where it stopped (one <see cref="SniffProgress"/> for the file).
-/// Formats whose active content may lie anywhere (PDF) are then fed, as they stream, to the sniffer's
+/// Formats whose active content or carried files may lie anywhere (PDF; PNG, JPEG, GIF and WebP, walked to their end and
+/// held to <see cref="MaxImagePixels"/>) are then fed, as they stream, to the sniffer's
 /// <see cref="ActiveContentScanner"/> (the same scanner <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, WorkBudget, CancellationToken)"/>
 /// drives with range reads), and <see cref="Complete"/> gives its verdict.
 /// All of it, every evaluation and the scan, charges one <see cref="WorkBudget"/> (by default that of the largest file).
@@ -53,6 +54,9 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// active-content finding yet: <see cref="Complete"/> gives the final verdict.
     /// </summary>
     public SniffOutcome.Detected? Result { get; private set; }
+
+    /// <summary>The most pixels an image, frame or canvas may declare (<see cref="ImagePixels"/>).</summary>
+    public long MaxImagePixels { get; init; } = ImagePixels.DefaultMax;
 
     /// <summary>Bytes seen so far.</summary>
     public long Position => _position;
@@ -133,7 +137,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// </summary>
     private void StartScan(long start, ReadOnlySpan<byte> data)
     {
-        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent, _budget) is not { } scanner)
+        if (Result is null || _scanner is not null || ActiveContentScanner.For(Result, allowedActiveContent, _budget, MaxImagePixels) is not { } scanner)
         {
             return;
         }

@@ -250,6 +250,7 @@ public sealed partial class UploadVerifier : IDisposable
             },
             properties.ContentLength,
             _options.Value.AllowedActiveContentKinds,
+            _options.Value.MaxImagePixels,
             WorkBudget.ForFile(properties.ContentLength, cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var fileName = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];

@@ -1,3 +1,4 @@
+using Uploads.Sniffing.ActiveContent.Images;
 using Uploads.Sniffing.ActiveContent.Pdf;
 
 namespace Uploads.Sniffing;
@@ -6,7 +7,8 @@ namespace Uploads.Sniffing;
 public sealed record ActiveContentFinding(ActiveContentKinds Kind, string Reason);
 
 /// <summary>
-/// The second stage for formats whose active content may sit anywhere in the file (PDF): once
+/// The second stage for formats whose active content or carried files may sit anywhere in the file (PDF; the
+/// structure walks of PNG, JPEG, GIF and WebP, <see cref="ImageStructureScanner"/>): once
 /// <see cref="ContentSniffer.Evaluate"/> has decided the type, the whole file is fed through, front to back, in one
 /// pass and bounded memory (never held whole). Both loops drive it: <see cref="ContentSniffer.SniffAsync"/> with
 /// sequential range reads of <see cref="ChunkBytes"/>, and a streaming caller with the bytes as they arrive.
@@ -20,6 +22,13 @@ public abstract class ActiveContentScanner
 
     /// <summary>The most a scanner reads; a larger file is refused as unverifiable (no allowed type is larger).</summary>
     public const long MaxScanBytes = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest image walked (<see cref="ImageStructureScanner"/>) by <see cref="ContentSniffer.SniffAsync(Func{ByteRange, CancellationToken, ValueTask{ReadOnlyMemory{byte}}}, long, ActiveContentKinds, long, WorkBudget, CancellationToken)"/>:
+    /// the image category's size limit (<c>UploadPolicy.MaxBytes(ContentCategory.Image)</c>, held equal by a test). A
+    /// larger image is not read whole: the size limit refuses it, with its own reason, after the head.
+    /// </summary>
+    public const long MaxImageWalkBytes = 50L * 1024 * 1024;
 
     private bool _failed;
     private string? _exceeded;
@@ -39,11 +48,22 @@ public abstract class ActiveContentScanner
     /// <summary>Bytes written so far.</summary>
     public long Position { get; private set; }
 
-    /// <summary>The scanner <paramref name="detected"/> needs, or null (not a scanned format, or already refused).</summary>
-    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed, WorkBudget budget)
+    /// <summary>
+    /// The scanner <paramref name="detected"/> needs, or null (not a scanned format, or already refused). Images are
+    /// held to <paramref name="maxImagePixels"/> (<see cref="ImagePixels"/>).
+    /// </summary>
+    public static ActiveContentScanner? For(SniffOutcome.Detected detected, ActiveContentKinds allowed, WorkBudget budget, long maxImagePixels = ImagePixels.DefaultMax)
     {
         ArgumentNullException.ThrowIfNull(detected);
-        return detected is { MediaType: MediaTypes.Pdf, Refusal: null } ? new PdfScanner(allowed, budget) : null;
+        return detected is not { Refusal: null } ? null : detected.MediaType switch
+        {
+            MediaTypes.Pdf => new PdfScanner(allowed, budget),
+            MediaTypes.Png => new PngScanner(maxImagePixels, budget),
+            MediaTypes.Jpeg => new JpegScanner(maxImagePixels, budget),
+            MediaTypes.Gif => new GifScanner(maxImagePixels, budget),
+            MediaTypes.WebP => new WebPScanner(maxImagePixels, budget),
+            _ => null,
+        };
     }
 
     /// <summary>Feeds the next bytes of the file, in order from offset 0. Never throws on content.</summary>

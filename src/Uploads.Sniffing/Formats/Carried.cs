@@ -10,6 +10,18 @@ internal static class Carried
     /// <summary>How far from the end a ZIP reader looks for the end-of-central-directory record (the record and the longest comment).</summary>
     public const int ZipEndSearchBytes = 22 + 65535;
 
+    /// <summary>
+    /// The most an element its format does not define (an unknown PNG, WebP or RIFF chunk, JPEG APPn segment, GIF
+    /// extension) may hold: a few private metadata bytes, not a payload (docs/sniffing.md, "Files inside files: images and RIFF").
+    /// </summary>
+    public const int MaxUnknownBytes = 16 * 1024;
+
+    /// <summary>How many of a carried payload's first bytes are given to <see cref="Identify"/>: enough for a PE header.</summary>
+    public const int PeekBytes = 1024;
+
+    /// <summary>Zero bytes tolerated after a format's end (alignment padding some writers add); anything else there is carried data.</summary>
+    public const int PaddingTolerance = 4096;
+
     private static ReadOnlySpan<byte> Ole2Signature => [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
     /// <summary>
@@ -60,6 +72,10 @@ internal static class Carried
     /// </summary>
     public static string Refusal(string found, string where) =>
         $"The file carries {found} {where}. Upload the file without it (re-save or re-export it with an ordinary application).";
+
+    /// <summary>What an oversized unknown element is, for <see cref="Refusal"/>: "40,000 bytes of data no PNG reader uses (…)".</summary>
+    public static string UnknownData(string format, long length) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{length:N0} bytes of data no {format} reader uses (more than the {MaxUnknownBytes:N0} an unrecognised element may hold)");
 
     /// <summary>The phrase for where something was found: "in the PNG chunk 'prVt' at offset 1234".</summary>
     public static string At(string element, long offset) => $"in {element} at offset {offset}";
