@@ -407,7 +407,7 @@ public sealed class ImageStructureTests
 
         var verdict = await DecideAsync(Wav(RiffChunk("id3 ", tag)));
 
-        Assert.Contains("an embedded file (an ID3 GEOB frame) in the WAV chunk 'id3 '", verdict.Refusal, StringComparison.Ordinal);
+        Assert.Contains("an embedded file in the ID3 frame 'GEOB'", verdict.Refusal, StringComparison.Ordinal);
     }
 
     [Fact]

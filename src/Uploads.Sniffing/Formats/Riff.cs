@@ -140,7 +140,7 @@ internal static class Riff
     /// Walks the top-level chunks of a WAVE (from the <c>fmt </c> chunk at <paramref name="from"/>) or an AVI (its first
     /// RIFF chunk, then any 'AVIX' extension chunks) by their sizes, skipping <c>data</c> and <c>movi</c> unread: chunks
     /// this walk does not know hold at most <see cref="Carried.MaxUnknownBytes"/> and not another file, an ID3 tag
-    /// (<c>id3 </c>) at most <see cref="MaxId3Bytes"/> and no file object (GEOB), no chunk goes past its RIFF chunk, and
+    /// (<c>id3 </c>) at most <see cref="MaxId3Bytes"/> and walked by <see cref="Id3"/>'s frame rules, no chunk goes past its RIFF chunk, and
     /// nothing follows the last RIFF chunk but <see cref="Carried.PaddingTolerance"/> zero bytes.
     /// </summary>
     private static SniffOutcome Walk(SniffContext context, bool avi, long from)
@@ -255,37 +255,10 @@ internal static class Riff
             return Refused(format, Carried.Refusal(found, Carried.At(element, position)));
         }
 
-        return id3 && Id3FileObject(payload.Span) is { } at
-            ? Refused(format, Carried.Refusal("an embedded file (an ID3 GEOB frame)", Carried.At(element, position + 8 + at)))
+        // An ID3 tag in a chunk gets the same frame rules as one at the head of an MP3 (Id3: no GEOB, pictures that are images).
+        return id3 && payload.Length >= 10 && payload.Span.StartsWith("ID3"u8)
+            ? Id3.Check(context, format == "AVI" ? MediaTypes.Avi : MediaTypes.Wav, position + 8, payload.Span[..10])
             : null;
-    }
-
-    /// <summary>The offset of a GEOB (general encapsulated object: a file) frame in an ID3v2.3/2.4 tag, or null.</summary>
-    private static long? Id3FileObject(ReadOnlySpan<byte> tag)
-    {
-        if (tag.Length < 10 || !tag.StartsWith("ID3"u8) || tag[3] is not (3 or 4))
-        {
-            return null;
-        }
-
-        for (var at = 10; at + 10 <= tag.Length && tag[at] != 0;)
-        {
-            if (tag.Slice(at, 4).SequenceEqual("GEOB"u8))
-            {
-                return at;
-            }
-
-            var raw = SniffContext.U32BE(tag, at + 4);
-            var size = tag[3] == 4 ? ((raw & 0x7F000000) >> 3) | ((raw & 0x7F0000) >> 2) | ((raw & 0x7F00) >> 1) | (raw & 0x7F) : raw;
-            if (size > (uint)(tag.Length - at - 10))
-            {
-                break;
-            }
-
-            at += 10 + (int)size;
-        }
-
-        return null;
     }
 
     /// <summary>After the last RIFF chunk: nothing, a pad byte, or at most <see cref="Carried.PaddingTolerance"/> zero bytes.</summary>
