@@ -11,6 +11,9 @@ internal sealed record CliSettings(Uri? ApiBase, string? ApiKey, bool Json);
 /// <summary>The commands: each maps the library's outcomes to output lines and an exit code.</summary>
 internal static class Commands
 {
+    /// <summary>The command's name as installed (the tool's <c>ToolCommandName</c>): help, usage and hints say it.</summary>
+    public const string Name = "uploads";
+
     public static CliSettings Settings(string? api, bool json) => new(
         Uri.TryCreate(api ?? Environment.GetEnvironmentVariable("UPLOADS_API_BASE"), UriKind.Absolute, out var apiBase) ? apiBase : null,
         Environment.GetEnvironmentVariable("UPLOADS_API_KEY"),

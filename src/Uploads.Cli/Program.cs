@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Uploads.Cli;
 using Uploads.Client;
 
@@ -28,7 +29,11 @@ var urlFile = new Argument<string>("FILE") { Description = "The file an upload U
 var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile };
 url.SetAction((parse, ct) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, ct));
 
-var root = new RootCommand("Upload files to the secure upload API.") { put, status, url };
+// A plain command named as the tool is installed (RootCommand would take the assembly's name, Uploads.Cli), with
+// RootCommand's help and version options.
+var root = new Command(Commands.Name, "Upload files to the secure upload API.") { put, status, url };
+root.Options.Add(new HelpOption());
+root.Options.Add(new VersionOption());
 root.Options.Add(api);
 root.Options.Add(json);
 var result = root.Parse(args);

@@ -156,4 +156,14 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         Assert.Equal(4, statusExit);
         Assert.Contains("not_found", statusErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Help_UsageNamesTheInstalledCommand()
+    {
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("uploads put <FILE>...", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Uploads.Cli", stdout, StringComparison.Ordinal);
+    }
 }
