@@ -13,7 +13,7 @@ internal sealed record FileOutcome(string File, string? BlobPath, string Status,
     public int? BlocksResumed { get; init; }
 }
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(UtcSecondsJsonConverter)])]
 [JsonSerializable(typeof(FileOutcome))]
 [JsonSerializable(typeof(Uploads.Client.PresignedUrl))]
 [JsonSerializable(typeof(Uploads.Client.UploadStatus))]

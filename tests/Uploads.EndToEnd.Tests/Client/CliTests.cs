@@ -166,4 +166,20 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         Assert.Contains("uploads put <FILE>...", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("Uploads.Cli", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UrlAndStatus_Instants_PrintedAsTheApiWritesThemUtcZ()
+    {
+        var file = _files.CreateText("instants.txt", 100);
+
+        var (urlExit, urlOut, urlErr) = await RunAsync(host.ApiKey, "url", file);
+        var (putExit, putOut, putErr) = await RunAsync(host.ApiKey, "put", file, "--direct", "--wait", "--json");
+        var blobPath = JsonDocument.Parse(putOut).RootElement.GetProperty("blobPath").GetString()!;
+        var (statusExit, statusOut, statusErr) = await RunAsync(host.ApiKey, "status", blobPath);
+
+        Assert.True(urlExit == 0 && putExit == 0 && statusExit == 0, urlErr + putErr + statusErr);
+        // The API's one format (src/Uploads.Core/Contracts/UtcSeconds.cs): UTC to the second with Z, never +00:00.
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(urlOut).RootElement.GetProperty("expiresAt").GetString());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(statusOut).RootElement.GetProperty("checkedAt").GetString());
+    }
 }
