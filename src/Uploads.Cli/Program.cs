@@ -11,12 +11,14 @@ var parallel = new Option<int>("--parallel") { Description = "Blocks in flight p
 var direct = new Option<bool>("--direct") { Description = "Through the API's direct endpoint (at most 10 MB)." };
 var presigned = new Option<bool>("--presigned") { Description = "As blocks to a presigned URL (resumable)." };
 var wait = new Option<bool>("--wait") { Description = "Wait for each verdict." };
-var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told).") { files, parallel, direct, presigned, wait };
+var contentType = new Option<string?>("--content-type") { Description = "The type to declare (default: the one the extension names), e.g. text/plain.", HelpName = "TYPE" };
+var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told).") { files, parallel, direct, presigned, contentType, wait };
 put.SetAction((parse, ct) => Commands.PutAsync(
     Commands.Settings(parse.GetValue(api), parse.GetValue(json)),
     parse.GetValue(files)!,
     parse.GetValue(parallel),
     parse.GetValue(direct) ? UploadMode.Direct : parse.GetValue(presigned) ? UploadMode.Presigned : UploadMode.Auto,
+    parse.GetValue(contentType),
     parse.GetValue(wait),
     ct));
 
@@ -26,8 +28,9 @@ var status = new Command("status", "Show the verdict for a blob path.") { blobPa
 status.SetAction((parse, ct) => Commands.StatusAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(blobPath)!, parse.GetValue(statusWait), ct));
 
 var urlFile = new Argument<string>("FILE") { Description = "The file an upload URL is for (checked first)." };
-var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile };
-url.SetAction((parse, ct) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, ct));
+var urlContentType = new Option<string?>("--content-type") { Description = contentType.Description, HelpName = "TYPE" };
+var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile, urlContentType };
+url.SetAction((parse, ct) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, parse.GetValue(urlContentType), ct));
 
 // A plain command named as the tool is installed (RootCommand would take the assembly's name, Uploads.Cli), with
 // RootCommand's help and version options.

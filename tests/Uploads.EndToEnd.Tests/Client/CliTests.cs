@@ -182,4 +182,46 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(urlOut).RootElement.GetProperty("expiresAt").GetString());
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(statusOut).RootElement.GetProperty("checkedAt").GetString());
     }
+
+    [Fact]
+    public async Task Put_Directory_SaysItIsADirectoryUsageExit2()
+    {
+        var directory = Path.GetDirectoryName(_files.CreateText("inside.txt", 100))!;
+
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", directory, "--json");
+
+        Assert.Equal(2, exitCode);
+        var line = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("failed", line.GetProperty("status").GetString());
+        Assert.Contains("is a directory; upload its files one by one", line.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_ContentTypeOption_DeclaredTypeIsTheOneChecked()
+    {
+        var mismatched = _files.CreateText("declared.txt", 100);
+        var markdown = _files.CreateText("declared.md", 100);
+
+        var (refusedExit, refusedOut, _) = await RunAsync(host.ApiKey, "put", mismatched, "--content-type", "application/pdf", "--json");
+        var (acceptedExit, acceptedOut, acceptedErr) = await RunAsync(host.ApiKey, "put", markdown, "--content-type", "text/markdown", "--direct", "--wait", "--json");
+
+        Assert.Equal(4, refusedExit);
+        Assert.Contains("the content type is application/pdf", JsonDocument.Parse(refusedOut).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(acceptedExit == 0, acceptedErr + acceptedOut);
+        Assert.Equal("verified", JsonDocument.Parse(acceptedOut).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Put_Failure_ReasonPrintedOnceAcrossBothStreams()
+    {
+        var file = _files.CreateText("once.zip", 100);
+
+        var (exitCode, stdout, stderr) = await RunAsync(host.ApiKey, "put", file);
+
+        Assert.Equal(4, exitCode);
+        var reason = stdout.Split('\t')[^1].Trim();
+        Assert.Contains("zip", reason, StringComparison.Ordinal);
+        Assert.Contains($"{file}: failed", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(reason, stderr, StringComparison.Ordinal);
+    }
 }
