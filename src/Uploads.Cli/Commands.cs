@@ -102,9 +102,10 @@ internal static class Commands
         }
 
         string? blobPath = null;
+        var stored = new StoredBytes(display.For(file));
         try
         {
-            var result = await client.UploadAsync(file, mode, display.For(file), contentType, cancellationToken);
+            var result = await client.UploadAsync(file, mode, stored, contentType, cancellationToken);
             blobPath = result.BlobPath;
             var (sent, resumed) = result.Mode == UploadMode.Presigned ? (result.BlocksSent, result.BlocksResumed) : ((int?)null, (int?)null);
             if (!wait && result.Mode == UploadMode.Presigned)
@@ -123,6 +124,27 @@ internal static class Commands
         {
             display.Done(file, "failed");
             return new FileOutcome(file, blobPath, "failed", null, ex.Message, code);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: say what storage holds and how to go on; the journal (FILE.upload.json) names the staged blocks.
+            display.Done(file, "interrupted");
+            var what = blobPath is not null
+                ? $"uploaded; run `{Name} status {blobPath} --wait` for its verdict"
+                : $"{Uploads.Policy.ByteSize.Describe(stored.Last?.BytesSent ?? 0)} of {Uploads.Policy.ByteSize.Describe(stored.Last?.TotalBytes ?? 0)} stored; run `{Name} put {file}` again to resume (a presigned upload sends only the blocks storage lacks, a direct one starts over)";
+            return new FileOutcome(file, blobPath, "interrupted", null, "interrupted: " + what, ExitCodes.Interrupted);
+        }
+    }
+
+    /// <summary>Passes progress on and keeps the last report: what storage acknowledged when a run is interrupted.</summary>
+    private sealed class StoredBytes(IProgress<UploadProgress> inner) : IProgress<UploadProgress>
+    {
+        public UploadProgress? Last { get; private set; }
+
+        public void Report(UploadProgress value)
+        {
+            Last = value;
+            inner.Report(value);
         }
     }
 

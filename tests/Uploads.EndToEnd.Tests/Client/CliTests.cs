@@ -12,7 +12,9 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, params string[] arguments)
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, params string[] arguments) => RunAsync(apiKey, null, arguments);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, Func<Process, Task>? whileRunning, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(BuildOutput.Of("Uploads.Cli", "Uploads.Cli.dll"));
@@ -33,6 +35,11 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (whileRunning is not null)
+        {
+            await whileRunning(process);
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
@@ -223,5 +230,34 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         Assert.Contains("zip", reason, StringComparison.Ordinal);
         Assert.Contains($"{file}: failed", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain(reason, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_CtrlC_Exit130SaysWhatWasStoredAndHowToResume()
+    {
+        var file = _files.CreateText("interrupted.txt", 1000);
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // accepts the CLI's request and never answers: the CLI is mid-upload when the signal comes
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+
+        var (exitCode, stdout, stderr) = await RunAsync(
+            host.ApiKey,
+            async process =>
+            {
+                using var connection = await silent.AcceptTcpClientAsync();
+                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                await kill.WaitForExitAsync();
+                await process.WaitForExitAsync();
+            },
+            "put",
+            file,
+            "--api",
+            $"http://127.0.0.1:{port}",
+            "--json");
+
+        Assert.True(exitCode == 130 && stdout.Length > 0, $"exit {exitCode}: {stderr}{stdout}");
+        var line = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("interrupted", line.GetProperty("status").GetString());
+        Assert.Contains($"stored; run `uploads put {file}` again to resume", line.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 }
