@@ -11,12 +11,15 @@ internal sealed record CliSettings(Uri? ApiBase, string? ApiKey, bool Json);
 /// <summary>The commands: each maps the library's outcomes to output lines and an exit code.</summary>
 internal static class Commands
 {
+    /// <summary>The command's name as installed (the tool's <c>ToolCommandName</c>): help, usage and hints say it.</summary>
+    public const string Name = "uploads";
+
     public static CliSettings Settings(string? api, bool json) => new(
         Uri.TryCreate(api ?? Environment.GetEnvironmentVariable("UPLOADS_API_BASE"), UriKind.Absolute, out var apiBase) ? apiBase : null,
         Environment.GetEnvironmentVariable("UPLOADS_API_KEY"),
         json);
 
-    public static async Task<int> PutAsync(CliSettings settings, string[] files, int parallel, UploadMode mode, bool wait, CancellationToken cancellationToken)
+    public static async Task<int> PutAsync(CliSettings settings, string[] files, int parallel, UploadMode mode, string? contentType, bool wait, CancellationToken cancellationToken)
     {
         if (CreateClient(settings, parallel) is not { } client)
         {
@@ -26,7 +29,7 @@ internal static class Commands
         using (client)
         {
             using var display = ProgressDisplay.Create(settings.Json, files);
-            var outcomes = await Task.WhenAll(files.Select(file => PutOneAsync(client, file, mode, wait, display, cancellationToken)));
+            var outcomes = await Task.WhenAll(files.Select(file => PutOneAsync(client, file, mode, contentType, wait, display, cancellationToken)));
             display.Complete();
             foreach (var outcome in outcomes)
             {
@@ -60,10 +63,17 @@ internal static class Commands
         }
     }
 
-    public static async Task<int> UrlAsync(CliSettings settings, string file, CancellationToken cancellationToken)
+    public static async Task<int> UrlAsync(CliSettings settings, string file, string? contentType, CancellationToken cancellationToken)
     {
         if (CreateClient(settings, 1) is not { } client)
         {
+            return ExitCodes.Usage;
+        }
+
+        if (DirectoryRefusal(file) is { } refusal)
+        {
+            await Console.Error.WriteLineAsync(refusal);
+            client.Dispose();
             return ExitCodes.Usage;
         }
 
@@ -71,7 +81,7 @@ internal static class Commands
         {
             try
             {
-                var presigned = await client.RequestUrlAsync(Preflight.Check(file), cancellationToken);
+                var presigned = await client.RequestUrlAsync(Preflight.Check(file, contentType), cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(presigned, CliJsonContext.Default.PresignedUrl));
                 return ExitCodes.Success;
             }
@@ -83,12 +93,19 @@ internal static class Commands
         }
     }
 
-    private static async Task<FileOutcome> PutOneAsync(UploadsClient client, string file, UploadMode mode, bool wait, ProgressDisplay display, CancellationToken cancellationToken)
+    private static async Task<FileOutcome> PutOneAsync(UploadsClient client, string file, UploadMode mode, string? contentType, bool wait, ProgressDisplay display, CancellationToken cancellationToken)
     {
+        if (DirectoryRefusal(file) is { } refusal)
+        {
+            display.Done(file, "failed");
+            return new FileOutcome(file, null, "failed", null, refusal, ExitCodes.Usage);
+        }
+
         string? blobPath = null;
+        var stored = new StoredBytes(display.For(file));
         try
         {
-            var result = await client.UploadAsync(file, mode, display.For(file), cancellationToken: cancellationToken);
+            var result = await client.UploadAsync(file, mode, stored, contentType, cancellationToken);
             blobPath = result.BlobPath;
             var (sent, resumed) = result.Mode == UploadMode.Presigned ? (result.BlocksSent, result.BlocksResumed) : ((int?)null, (int?)null);
             if (!wait && result.Mode == UploadMode.Presigned)
@@ -98,17 +115,42 @@ internal static class Commands
             }
 
             var status = await client.WaitForVerdictAsync(blobPath, cancellationToken);
-            display.Done(file, status.Status + (status.Reason is null ? string.Empty : ": " + status.Reason));
+            display.Done(file, status.Status);
             return (status.Status == "rejected"
                 ? new FileOutcome(file, blobPath, "rejected", status.Reason, null, ExitCodes.Rejected)
                 : new FileOutcome(file, blobPath, status.Status)) with { BlocksSent = sent, BlocksResumed = resumed };
         }
         catch (Exception ex) when (Classify(ex) is { } code)
         {
-            display.Done(file, "failed: " + ex.Message);
+            display.Done(file, "failed");
             return new FileOutcome(file, blobPath, "failed", null, ex.Message, code);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: say what storage holds and how to go on; the journal (FILE.upload.json) names the staged blocks.
+            display.Done(file, "interrupted");
+            var what = blobPath is not null
+                ? $"uploaded; run `{Name} status {blobPath} --wait` for its verdict"
+                : $"{Uploads.Policy.ByteSize.Describe(stored.Last?.BytesSent ?? 0)} of {Uploads.Policy.ByteSize.Describe(stored.Last?.TotalBytes ?? 0)} stored; run `{Name} put {file}` again to resume (a presigned upload sends only the blocks storage lacks, a direct one starts over)";
+            return new FileOutcome(file, blobPath, "interrupted", null, "interrupted: " + what, ExitCodes.Interrupted);
+        }
     }
+
+    /// <summary>Passes progress on and keeps the last report: what storage acknowledged when a run is interrupted.</summary>
+    private sealed class StoredBytes(IProgress<UploadProgress> inner) : IProgress<UploadProgress>
+    {
+        public UploadProgress? Last { get; private set; }
+
+        public void Report(UploadProgress value)
+        {
+            Last = value;
+            inner.Report(value);
+        }
+    }
+
+    /// <summary>A directory named where a file is expected (a usage error, not "File not found"), or null.</summary>
+    private static string? DirectoryRefusal(string path) =>
+        Directory.Exists(path) ? $"{path} is a directory; upload its files one by one ({Name} put {Path.Combine(path, "*")})." : null;
 
     /// <summary>The exit code of a failure, or null for one the CLI does not expect (it then propagates).</summary>
     private static int? Classify(Exception exception) => exception switch

@@ -25,4 +25,7 @@ internal static class ExitCodes
 
     /// <summary>The API or storage could not be reached, or kept failing after retries (network, 5xx, 429).</summary>
     public const int NetworkFailure = 6;
+
+    /// <summary>Interrupted (Ctrl+C, SIGINT's 128 + 2): the summary says what was stored and how to resume.</summary>
+    public const int Interrupted = 130;
 }

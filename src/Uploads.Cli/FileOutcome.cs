@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Uploads.Cli;
 
 /// <summary>One line of <c>--json</c> output: a file and what became of it.</summary>
-/// <param name="Status"><c>verified</c>, <c>rejected</c>, <c>pending</c>, or <c>failed</c> (see <paramref name="Error"/>).</param>
+/// <param name="Status"><c>verified</c>, <c>rejected</c>, <c>pending</c>, <c>failed</c> or <c>interrupted</c> (see <paramref name="Error"/>).</param>
 /// <param name="BlocksSent">Presigned uploads: the blocks this run staged.</param>
 /// <param name="BlocksResumed">Presigned uploads: the blocks a resumed run found staged already and did not send.</param>
 internal sealed record FileOutcome(string File, string? BlobPath, string Status, string? Reason = null, string? Error = null, [property: JsonIgnore] int ExitCode = ExitCodes.Success)
@@ -13,7 +13,7 @@ internal sealed record FileOutcome(string File, string? BlobPath, string Status,
     public int? BlocksResumed { get; init; }
 }
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(UtcSecondsJsonConverter)])]
 [JsonSerializable(typeof(FileOutcome))]
 [JsonSerializable(typeof(Uploads.Client.PresignedUrl))]
 [JsonSerializable(typeof(Uploads.Client.UploadStatus))]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Uploads.Cli;
 using Uploads.Client;
 
@@ -10,25 +11,41 @@ var parallel = new Option<int>("--parallel") { Description = "Blocks in flight p
 var direct = new Option<bool>("--direct") { Description = "Through the API's direct endpoint (at most 10 MB)." };
 var presigned = new Option<bool>("--presigned") { Description = "As blocks to a presigned URL (resumable)." };
 var wait = new Option<bool>("--wait") { Description = "Wait for each verdict." };
-var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told).") { files, parallel, direct, presigned, wait };
-put.SetAction((parse, ct) => Commands.PutAsync(
+var contentType = new Option<string?>("--content-type") { Description = "The type to declare (default: the one the extension names), e.g. text/plain.", HelpName = "TYPE" };
+var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told).") { files, parallel, direct, presigned, contentType, wait };
+// Ctrl+C cancels this token and the commands end themselves (put prints what was stored and exits 130), rather than
+// System.CommandLine ending the process with 130 before anything is printed.
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    interrupted.Cancel();
+};
+
+put.SetAction((parse, _) => Commands.PutAsync(
     Commands.Settings(parse.GetValue(api), parse.GetValue(json)),
     parse.GetValue(files)!,
     parse.GetValue(parallel),
     parse.GetValue(direct) ? UploadMode.Direct : parse.GetValue(presigned) ? UploadMode.Presigned : UploadMode.Auto,
+    parse.GetValue(contentType),
     parse.GetValue(wait),
-    ct));
+    interrupted.Token));
 
 var blobPath = new Argument<string>("BLOBPATH") { Description = "A blobPath you received." };
 var statusWait = new Option<bool>("--wait") { Description = "Wait until it is verified or rejected." };
 var status = new Command("status", "Show the verdict for a blob path.") { blobPath, statusWait };
-status.SetAction((parse, ct) => Commands.StatusAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(blobPath)!, parse.GetValue(statusWait), ct));
+status.SetAction((parse, _) => Commands.StatusAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(blobPath)!, parse.GetValue(statusWait), interrupted.Token));
 
 var urlFile = new Argument<string>("FILE") { Description = "The file an upload URL is for (checked first)." };
-var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile };
-url.SetAction((parse, ct) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, ct));
+var urlContentType = new Option<string?>("--content-type") { Description = contentType.Description, HelpName = "TYPE" };
+var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile, urlContentType };
+url.SetAction((parse, _) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, parse.GetValue(urlContentType), interrupted.Token));
 
-var root = new RootCommand("Upload files to the secure upload API.") { put, status, url };
+// A plain command named as the tool is installed (RootCommand would take the assembly's name, Uploads.Cli), with
+// RootCommand's help and version options.
+var root = new Command(Commands.Name, "Upload files to the secure upload API.") { put, status, url };
+root.Options.Add(new HelpOption());
+root.Options.Add(new VersionOption());
 root.Options.Add(api);
 root.Options.Add(json);
 var result = root.Parse(args);
@@ -48,6 +65,6 @@ if (parallelValue(result) < 1 || (result.GetValue(direct) && result.GetValue(pre
     return ExitCodes.Usage;
 }
 
-return await result.InvokeAsync();
+return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 int parallelValue(ParseResult parse) => parse.CommandResult.Command == put ? parse.GetValue(parallel) : 1;

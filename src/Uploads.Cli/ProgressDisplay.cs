@@ -17,6 +17,10 @@ internal abstract class ProgressDisplay : IDisposable
 
     public abstract IProgress<UploadProgress> For(string file);
 
+    /// <summary>
+    /// Ends a file's progress with its status word only: the reason of a rejection or failure is printed once, by the
+    /// summary line on standard output (both streams show in a terminal, so a reason here would be printed twice).
+    /// </summary>
     public abstract void Done(string file, string message);
 
     public virtual void Complete()

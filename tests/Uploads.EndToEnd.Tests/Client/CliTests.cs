@@ -12,7 +12,9 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, params string[] arguments)
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, params string[] arguments) => RunAsync(apiKey, null, arguments);
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, Func<Process, Task>? whileRunning, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(BuildOutput.Of("Uploads.Cli", "Uploads.Cli.dll"));
@@ -33,6 +35,11 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (whileRunning is not null)
+        {
+            await whileRunning(process);
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
@@ -155,5 +162,102 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         Assert.StartsWith("https://", answer.GetProperty("uploadUrl").GetString(), StringComparison.Ordinal);
         Assert.Equal(4, statusExit);
         Assert.Contains("not_found", statusErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_UsageNamesTheInstalledCommand()
+    {
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", "--help");
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("uploads put <FILE>...", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Uploads.Cli", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UrlAndStatus_Instants_PrintedAsTheApiWritesThemUtcZ()
+    {
+        var file = _files.CreateText("instants.txt", 100);
+
+        var (urlExit, urlOut, urlErr) = await RunAsync(host.ApiKey, "url", file);
+        var (putExit, putOut, putErr) = await RunAsync(host.ApiKey, "put", file, "--direct", "--wait", "--json");
+        var blobPath = JsonDocument.Parse(putOut).RootElement.GetProperty("blobPath").GetString()!;
+        var (statusExit, statusOut, statusErr) = await RunAsync(host.ApiKey, "status", blobPath);
+
+        Assert.True(urlExit == 0 && putExit == 0 && statusExit == 0, urlErr + putErr + statusErr);
+        // The API's one format (src/Uploads.Core/Contracts/UtcSeconds.cs): UTC to the second with Z, never +00:00.
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(urlOut).RootElement.GetProperty("expiresAt").GetString());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(statusOut).RootElement.GetProperty("checkedAt").GetString());
+    }
+
+    [Fact]
+    public async Task Put_Directory_SaysItIsADirectoryUsageExit2()
+    {
+        var directory = Path.GetDirectoryName(_files.CreateText("inside.txt", 100))!;
+
+        var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", directory, "--json");
+
+        Assert.Equal(2, exitCode);
+        var line = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("failed", line.GetProperty("status").GetString());
+        Assert.Contains("is a directory; upload its files one by one", line.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_ContentTypeOption_DeclaredTypeIsTheOneChecked()
+    {
+        var mismatched = _files.CreateText("declared.txt", 100);
+        var markdown = _files.CreateText("declared.md", 100);
+
+        var (refusedExit, refusedOut, _) = await RunAsync(host.ApiKey, "put", mismatched, "--content-type", "application/pdf", "--json");
+        var (acceptedExit, acceptedOut, acceptedErr) = await RunAsync(host.ApiKey, "put", markdown, "--content-type", "text/markdown", "--direct", "--wait", "--json");
+
+        Assert.Equal(4, refusedExit);
+        Assert.Contains("the content type is application/pdf", JsonDocument.Parse(refusedOut).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(acceptedExit == 0, acceptedErr + acceptedOut);
+        Assert.Equal("verified", JsonDocument.Parse(acceptedOut).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Put_Failure_ReasonPrintedOnceAcrossBothStreams()
+    {
+        var file = _files.CreateText("once.zip", 100);
+
+        var (exitCode, stdout, stderr) = await RunAsync(host.ApiKey, "put", file);
+
+        Assert.Equal(4, exitCode);
+        var reason = stdout.Split('\t')[^1].Trim();
+        Assert.Contains("zip", reason, StringComparison.Ordinal);
+        Assert.Contains($"{file}: failed", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(reason, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Put_CtrlC_Exit130SaysWhatWasStoredAndHowToResume()
+    {
+        var file = _files.CreateText("interrupted.txt", 1000);
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start(); // accepts the CLI's request and never answers: the CLI is mid-upload when the signal comes
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+
+        var (exitCode, stdout, stderr) = await RunAsync(
+            host.ApiKey,
+            async process =>
+            {
+                using var connection = await silent.AcceptTcpClientAsync();
+                using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+                await kill.WaitForExitAsync();
+                await process.WaitForExitAsync();
+            },
+            "put",
+            file,
+            "--api",
+            $"http://127.0.0.1:{port}",
+            "--json");
+
+        Assert.True(exitCode == 130 && stdout.Length > 0, $"exit {exitCode}: {stderr}{stdout}");
+        var line = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal("interrupted", line.GetProperty("status").GetString());
+        Assert.Contains($"stored; run `uploads put {file}` again to resume", line.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 }
