@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
+using Uploads.Core.Naming;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
 
@@ -37,7 +38,7 @@ public sealed partial class VerdictStore(
         {
             ContentType = detectedType,
             ContentHash = contentHash,
-            ContentDisposition = "attachment; filename*=UTF-8''" + Uri.EscapeDataString(blobPath[(blobPath.LastIndexOf('/') + 1)..]),
+            ContentDisposition = "attachment; filename*=UTF-8''" + Uri.EscapeDataString(BlobPath.FileName(blobPath)),
         };
     }
 
