@@ -2,7 +2,8 @@ namespace Uploads.Core.Hosting;
 
 /// <summary>
 /// Every application setting the code reads, in app-settings form (<c>Section__Key</c>).
-/// The infrastructure tests hold the Bicep template to this list, so that the two cannot drift apart.
+/// The infrastructure tests hold the Bicep template to this list, so that the two cannot drift apart; a test in
+/// Uploads.Core.Tests holds it to the bound options types and to README's settings table.
 /// </summary>
 public static class AppSettings
 {
@@ -12,6 +13,7 @@ public static class AppSettings
         "Uploads__ContainerName",
         "Uploads__QuarantineContainerName",
         "Uploads__UrlLifetime",
+        "Uploads__RenewalWindow",
         "Uploads__ClockSkew",
         "Uploads__DirectUploadMaxBytes",
         "Uploads__DirectUploadBlockBytes",
@@ -20,6 +22,9 @@ public static class AppSettings
         "Uploads__CreateContainers",
         "Uploads__AllowedActiveContent",
         "Uploads__MaxImagePixels",
+        "Uploads__StorageNetworkTimeout",
+        "Uploads__StorageMaxRetries",
+        "Uploads__StorageRetryDelay",
         "Verification__EventGridTopicEndpoint",
         "Verification__ReconcileSchedule",
         "Verification__ReconcileGracePeriod",

@@ -38,6 +38,16 @@ public static class BlobPath
     }
 
     /// <summary>
+    /// The file name a path ends with: its last segment (for a path this service issued, the name it was issued for).
+    /// Any blob name gives one, so that a blob put in the container by other means is still named by its last segment.
+    /// </summary>
+    public static string FileName(string blobPath)
+    {
+        ArgumentNullException.ThrowIfNull(blobPath);
+        return blobPath[(blobPath.LastIndexOf('/') + 1)..];
+    }
+
+    /// <summary>
     /// Parses a path this service issued and tells whether it belongs to <paramref name="clientId"/>.
     /// Anything else (other clients' paths, hand-made or malformed paths) is refused.
     /// </summary>

@@ -44,7 +44,7 @@ public sealed partial class UploadReconciler(
             foreach (var item in page.Values)
             {
                 pass.Scanned++;
-                if (item.Properties.ETag is { } etag && item.Tags is { } tags && VerdictTags.IsVerifiedFor(tags, etag))
+                if (VerdictStore.IsVerified(item))
                 {
                     pass.AlreadyVerified++;
                 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
+using Uploads.Core.Naming;
 using Uploads.Policy;
 using Uploads.Sniffing;
 
@@ -253,7 +254,7 @@ public sealed partial class UploadVerifier : IDisposable
             _options.Value.MaxImagePixels,
             WorkBudget.ForFile(properties.ContentLength, cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
-        var fileName = blob.Name[(blob.Name.LastIndexOf('/') + 1)..];
+        var fileName = BlobPath.FileName(blob.Name);
         return VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);
     }
 

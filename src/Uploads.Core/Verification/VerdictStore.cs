@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
+using Uploads.Core.Naming;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
 
@@ -37,7 +38,7 @@ public sealed partial class VerdictStore(
         {
             ContentType = detectedType,
             ContentHash = contentHash,
-            ContentDisposition = "attachment; filename*=UTF-8''" + Uri.EscapeDataString(blobPath[(blobPath.LastIndexOf('/') + 1)..]),
+            ContentDisposition = "attachment; filename*=UTF-8''" + Uri.EscapeDataString(BlobPath.FileName(blobPath)),
         };
     }
 
@@ -158,7 +159,7 @@ public sealed partial class VerdictStore(
         if (properties.TagCount > 0 && !HasExplicitTier(properties))
         {
             var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
-            if (VerdictTags.IsVerifiedFor(tags, properties.ETag))
+            if (IsVerified(properties, tags))
             {
                 return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags)), properties);
             }
@@ -181,8 +182,34 @@ public sealed partial class VerdictStore(
     public static bool HasExplicitTier(BlobProperties properties)
     {
         ArgumentNullException.ThrowIfNull(properties);
-        return properties.BlobType == BlobType.Block && properties.AccessTierInferred is false && properties.AccessTier != AccessTier.Hot;
+        return HasExplicitTier(properties.BlobType, properties.AccessTierInferred, properties.AccessTier is { } tier ? new AccessTier(tier) : (AccessTier?)null);
     }
+
+    /// <summary>
+    /// The one rule of "verified", for the status (<see cref="ReadAsync"/>) and the reconciliation pass alike: the
+    /// verdict tags name exactly the current content (<see cref="VerdictTags.IsVerifiedFor"/>) and the blob is still in
+    /// the account's default tier (a tier set afterwards, Cool, Cold or Archive, sends it back to be checked).
+    /// </summary>
+    public static bool IsVerified(BlobProperties properties, IDictionary<string, string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        ArgumentNullException.ThrowIfNull(tags);
+        return !HasExplicitTier(properties) && VerdictTags.IsVerifiedFor(tags, properties.ETag);
+    }
+
+    /// <summary><see cref="IsVerified(BlobProperties, IDictionary{string, string})"/> for a blob as List Blobs returns it (with its tags).</summary>
+    public static bool IsVerified(BlobItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var properties = item.Properties;
+        return properties.ETag is { } etag && item.Tags is { } tags
+            && !HasExplicitTier(properties.BlobType, properties.AccessTierInferred, properties.AccessTier)
+            && VerdictTags.IsVerifiedFor(tags, etag);
+    }
+
+    // No tier at all (an account without tiers, such as premium block blob storage) is no tier set through the URL.
+    private static bool HasExplicitTier(BlobType? blobType, bool? accessTierInferred, AccessTier? accessTier) =>
+        blobType == BlobType.Block && accessTierInferred is false && accessTier is { } tier && tier != AccessTier.Hot;
 
     /// <summary>The status of a path whose blob is no longer in the uploads container.</summary>
     public async Task<UploadStatus?> QuarantinedStatusAsync(string blobPath, CancellationToken cancellationToken)

@@ -72,4 +72,23 @@ public sealed class BlobPathTests
     {
         Assert.False(BlobPath.IsOwnedBy(path, "acme", out _));
     }
+
+    [Fact]
+    public void FileName_CreatedPath_GivesTheNameItWasIssuedFor()
+    {
+        var path = BlobPath.Create("acme", "holiday photo.jpg", DateTimeOffset.UnixEpoch.AddDays(20000));
+
+        Assert.Equal("holiday photo.jpg", BlobPath.FileName(path));
+        Assert.True(BlobPath.IsWellFormed(path, out _, out var parsed));
+        Assert.Equal(parsed, BlobPath.FileName(path));
+    }
+
+    [Theory]
+    [InlineData("a/b/c/report.pdf", "report.pdf")]
+    [InlineData("report.pdf", "report.pdf")]
+    [InlineData("acme/", "")]
+    public void FileName_AnyBlobName_GivesItsLastSegment(string blobName, string expected)
+    {
+        Assert.Equal(expected, BlobPath.FileName(blobName));
+    }
 }
