@@ -3,6 +3,7 @@ using System.IO.Compression;
 using Uploads.Adversarial;
 using Uploads.Sniffing.Formats;
 using Uploads.Testing;
+using static Uploads.Adversarial.ContainerBytes;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -27,7 +28,7 @@ public sealed class ImageStructureTests
     [Fact]
     public async Task Png_ChunkLengthOverflow_Refused()
     {
-        var png = Png(10, 10, Chunk("tEXt", []));
+        var png = Png(10, 10, PngChunk("tEXt", []));
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(33), 0x80000000);
 
         var verdict = await DecideAsync(png);
@@ -38,7 +39,7 @@ public sealed class ImageStructureTests
     [Fact]
     public async Task Png_ChunkAfterIend_Refused()
     {
-        var verdict = await DecideAsync([.. Png(10, 10), .. Chunk("tEXt", "a\0b"u8.ToArray())]);
+        var verdict = await DecideAsync([.. Png(10, 10), .. PngChunk("tEXt", "a\0b"u8.ToArray())]);
 
         Assert.Contains("data after the end of the PNG", verdict.Refusal, StringComparison.Ordinal);
     }
@@ -73,7 +74,7 @@ public sealed class ImageStructureTests
     [Fact]
     public async Task Png_PrivateChunkAtTheBound_Accepted()
     {
-        var verdict = await DecideAsync(Png(10, 10, Chunk("prVt", new byte[Carried.MaxUnknownBytes])));
+        var verdict = await DecideAsync(Png(10, 10, PngChunk("prVt", new byte[Carried.MaxUnknownBytes])));
 
         Assert.Null(verdict.Refusal);
     }
@@ -81,7 +82,7 @@ public sealed class ImageStructureTests
     [Fact]
     public async Task Png_PrivateChunkOverTheBound_Refused()
     {
-        var verdict = await DecideAsync(Png(10, 10, Chunk("prVt", new byte[Carried.MaxUnknownBytes + 1])));
+        var verdict = await DecideAsync(Png(10, 10, PngChunk("prVt", new byte[Carried.MaxUnknownBytes + 1])));
 
         Assert.Contains("16,385 bytes of data no PNG reader uses", verdict.Refusal, StringComparison.Ordinal);
         Assert.Contains("in the PNG chunk 'prVt' at offset 33", verdict.Refusal, StringComparison.Ordinal);
@@ -90,7 +91,7 @@ public sealed class ImageStructureTests
     [Fact]
     public async Task Png_PrivateChunkHoldingAnExecutable_Refused()
     {
-        var verdict = await DecideAsync(Png(10, 10, Chunk("prVt", TinyExe)));
+        var verdict = await DecideAsync(Png(10, 10, PngChunk("prVt", TinyExe)));
 
         Assert.Contains("a Windows executable in the PNG chunk 'prVt' at offset 33", verdict.Refusal, StringComparison.Ordinal);
     }
@@ -98,7 +99,7 @@ public sealed class ImageStructureTests
     [Fact]
     public async Task Png_ManyZeroLengthChunks_Accepted()
     {
-        var chunks = Enumerable.Repeat(Chunk("tEXt", []), 10_000).SelectMany(c => c).ToArray();
+        var chunks = Enumerable.Repeat(PngChunk("tEXt", []), 10_000).SelectMany(c => c).ToArray();
 
         var verdict = await DecideAsync(Png(10, 10, chunks));
 
@@ -116,7 +117,7 @@ public sealed class ImageStructureTests
         record[12] = 46;
         record[20] = 4 + 12; // the comment: this chunk's CRC and the IEND chunk
         var png = Png(10, 10);
-        var verdict = await DecideAsync([.. png[..^12], .. Chunk("tEXt", [.. "k\0"u8, .. record]), .. png[^12..]]);
+        var verdict = await DecideAsync([.. png[..^12], .. PngChunk("tEXt", [.. "k\0"u8, .. record]), .. png[^12..]]);
 
         Assert.Contains("a ZIP end-of-central-directory record", verdict.Refusal, StringComparison.Ordinal);
     }
@@ -142,7 +143,7 @@ public sealed class ImageStructureTests
         BinaryPrimitives.WriteUInt32BigEndian(fcTL.AsSpan(4), 40);
         BinaryPrimitives.WriteUInt32BigEndian(fcTL.AsSpan(8), 30);
 
-        var verdict = await DecideAsync(Png(10, 10, Chunk("fcTL", fcTL)), maxPixels: 1000);
+        var verdict = await DecideAsync(Png(10, 10, PngChunk("fcTL", fcTL)), maxPixels: 1000);
 
         Assert.Contains("40×30 pixels (1,200) for animation frame 1 (the APNG chunk fcTL at offset 33)", verdict.Refusal, StringComparison.Ordinal);
     }
@@ -508,16 +509,7 @@ public sealed class ImageStructureTests
             zlib.Write(new byte[(width + 1) * Math.Min(height, 4)]);
         }
 
-        return [0x89, .. "PNG\r\n\x1a\n"u8, .. Chunk("IHDR", ihdr), .. chunks ?? [], .. Chunk("IDAT", compressed.ToArray()), .. Chunk("IEND", [])];
-    }
-
-    private static byte[] Chunk(string type, byte[] data)
-    {
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-        data.CopyTo(chunk, 8);
-        return chunk; // CRC left zero: the walk does not compute CRCs.
+        return [0x89, .. "PNG\r\n\x1a\n"u8, .. PngChunk("IHDR", ihdr), .. chunks ?? [], .. PngChunk("IDAT", compressed.ToArray()), .. PngChunk("IEND", [])];
     }
 
     private static byte[] Jpeg(int width, int height, byte[]? segments = null, byte[]? entropy = null)
@@ -576,27 +568,9 @@ public sealed class ImageStructureTests
         return wav;
     }
 
-    private static byte[] RiffChunk(string id, byte[] data)
-    {
-        var chunk = new byte[8 + data.Length + (data.Length & 1)];
-        System.Text.Encoding.ASCII.GetBytes(id).CopyTo(chunk, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)data.Length);
-        data.CopyTo(chunk, 8);
-        return chunk;
-    }
-
     private static byte[] Length16(int value) => [(byte)(value >> 8), (byte)value];
 
     private static byte[] U16(int value) => [(byte)value, (byte)(value >> 8)];
 
     private static byte[] U24(int value) => [(byte)value, (byte)(value >> 8), (byte)(value >> 16)];
-
-    private static byte[] MakeExe()
-    {
-        var exe = new byte[1024];
-        "MZ"u8.CopyTo(exe);
-        BinaryPrimitives.WriteUInt32LittleEndian(exe.AsSpan(0x3C), 0x40);
-        "PE\0\0"u8.CopyTo(exe.AsSpan(0x40));
-        return exe;
-    }
 }

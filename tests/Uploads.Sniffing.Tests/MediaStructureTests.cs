@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Uploads.Sniffing.Formats;
+using static Uploads.Adversarial.ContainerBytes;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -222,39 +223,6 @@ public sealed class MediaStructureTests
             Assert.NotNull(detected.Refusal);
             Assert.Contains(reason, detected.Refusal, StringComparison.Ordinal);
         }
-    }
-
-    private static byte[] MakeExe()
-    {
-        var exe = new byte[1024];
-        "MZ"u8.CopyTo(exe);
-        BinaryPrimitives.WriteUInt32LittleEndian(exe.AsSpan(0x3C), 0x80);
-        "PE\0\0"u8.CopyTo(exe.AsSpan(0x80));
-        return exe;
-    }
-
-    private static byte[] Box(string type, byte[] payload)
-    {
-        var box = new byte[8 + payload.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(box, (uint)box.Length);
-        Encoding.ASCII.GetBytes(type).CopyTo(box, 4);
-        payload.CopyTo(box, 8);
-        return box;
-    }
-
-    /// <summary>An EBML element with an 8-byte size.</summary>
-    private static byte[] Element(uint id, byte[] payload)
-    {
-        var idBytes = id switch { <= 0xFF => 1, <= 0xFFFF => 2, <= 0xFFFFFF => 3, _ => 4 };
-        var element = new byte[idBytes + 8 + payload.Length];
-        for (var i = 0; i < idBytes; i++)
-        {
-            element[i] = (byte)(id >> (8 * (idBytes - 1 - i)));
-        }
-
-        BinaryPrimitives.WriteUInt64BigEndian(element.AsSpan(idBytes), 0x0100_0000_0000_0000UL | (uint)payload.Length);
-        payload.CopyTo(element, idBytes + 8);
-        return element;
     }
 
     /// <summary>The corpus's ffmpeg Matroska file with <paramref name="element"/> appended to its Segment (size rewritten).</summary>

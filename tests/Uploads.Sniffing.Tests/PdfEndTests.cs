@@ -1,6 +1,7 @@
 using System.Text;
 using Uploads.Sniffing.ActiveContent.Pdf;
 using Uploads.Testing;
+using static Uploads.Adversarial.ContainerBytes;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -13,7 +14,7 @@ public sealed class PdfEndTests
 {
     private static readonly byte[] Base = FixtureSet.Get(FixtureSet.Producers, "documents-gs-from-ps.pdf").Read();
 
-    private static readonly byte[] Executable = ExecutableHeader();
+    private static readonly byte[] Executable = MakeExe(256);
 
     [Theory]
     [InlineData(1)]
@@ -94,15 +95,5 @@ public sealed class PdfEndTests
         }
 
         return end.Complete();
-    }
-
-    /// <summary>An MZ header whose e_lfanew points at a PE signature, padded to 256 bytes.</summary>
-    private static byte[] ExecutableHeader()
-    {
-        var bytes = new byte[256];
-        "MZ"u8.CopyTo(bytes);
-        bytes[0x3C] = 0x80;
-        "PE\0\0"u8.CopyTo(bytes.AsSpan(0x80));
-        return bytes;
     }
 }

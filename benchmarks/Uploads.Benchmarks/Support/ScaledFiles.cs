@@ -98,19 +98,8 @@ internal static class ScaledFiles
         await output.WriteAsync(new byte[] { 0, 0x3B }).ConfigureAwait(false);
     }
 
-    private static async Task WriteWebPAsync(byte[] source, long target, Stream output, Random random)
-    {
-        var data = (target - source.Length - 8) & ~1L;
-        var header = source[..12];
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(4), checked((uint)(source.Length - 8 + 8 + data)));
-        await output.WriteAsync(header).ConfigureAwait(false);
-        await output.WriteAsync(source.AsMemory(12)).ConfigureAwait(false);
-        var chunk = new byte[8];
-        "XMP "u8.CopyTo(chunk);
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)data);
-        await output.WriteAsync(chunk).ConfigureAwait(false);
-        await WritePrintableAsync(output, data, random).ConfigureAwait(false);
-    }
+    private static Task WriteWebPAsync(byte[] source, long target, Stream output, Random random) =>
+        WriteRiffGrownByAsync(source, target, output, "XMP "u8.ToArray(), (stream, length) => WritePrintableAsync(stream, length, random));
 
     private static async Task WriteWavAsync(byte[] source, long target, Stream output, Random random)
     {
@@ -124,7 +113,11 @@ internal static class ScaledFiles
         await WriteRandomAsync(output, extra, random).ConfigureAwait(false);
     }
 
-    private static async Task WriteAviAsync(byte[] source, long target, Stream output, Random random)
+    private static Task WriteAviAsync(byte[] source, long target, Stream output, Random random) =>
+        WriteRiffGrownByAsync(source, target, output, "JUNK"u8.ToArray(), (stream, length) => WriteRandomAsync(stream, length, random));
+
+    /// <summary>The corpus RIFF file with one more top-level chunk <paramref name="chunkId"/> of <paramref name="fill"/> bytes, the RIFF size grown to the target.</summary>
+    private static async Task WriteRiffGrownByAsync(byte[] source, long target, Stream output, byte[] chunkId, Func<Stream, long, Task> fill)
     {
         var data = (target - source.Length - 8) & ~1L;
         var header = source[..12];
@@ -132,10 +125,10 @@ internal static class ScaledFiles
         await output.WriteAsync(header).ConfigureAwait(false);
         await output.WriteAsync(source.AsMemory(12)).ConfigureAwait(false);
         var chunk = new byte[8];
-        "JUNK"u8.CopyTo(chunk);
+        chunkId.CopyTo(chunk, 0);
         BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)data);
         await output.WriteAsync(chunk).ConfigureAwait(false);
-        await WriteRandomAsync(output, data, random).ConfigureAwait(false);
+        await fill(output, data).ConfigureAwait(false);
     }
 
     private static void FillPrintable(Span<byte> span, Random random)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Uploads.Core.Verification;
 using Uploads.Policy;
 using Uploads.Sniffing;
+using static Uploads.Adversarial.ContainerBytes;
 
 namespace Uploads.Core.Tests.Verification;
 
@@ -103,16 +104,7 @@ public sealed class StreamingImageStructureTests
         ihdr[8] = 8;
         var idat = new byte[dataBytes];
         new Random(1).NextBytes(idat);
-        return [0x89, .. "PNG\r\n\x1a\n"u8, .. Chunk("IHDR", ihdr), .. Chunk("IDAT", idat), .. Chunk("IEND", [])];
-    }
-
-    private static byte[] Chunk(string type, byte[] data)
-    {
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-        data.CopyTo(chunk, 8);
-        return chunk;
+        return [0x89, .. "PNG\r\n\x1a\n"u8, .. PngChunk("IHDR", ihdr), .. PngChunk("IDAT", idat), .. PngChunk("IEND", [])];
     }
 
     private static byte[] Wav(int dataBytes, byte[] after)
@@ -121,23 +113,5 @@ public sealed class StreamingImageStructureTests
         byte[] wav = [.. "RIFF"u8, 0, 0, 0, 0, .. "WAVE"u8, .. RiffChunk("fmt ", fmt), .. RiffChunk("data", new byte[dataBytes]), .. after];
         BinaryPrimitives.WriteUInt32LittleEndian(wav.AsSpan(4), (uint)(wav.Length - 8));
         return wav;
-    }
-
-    private static byte[] RiffChunk(string id, byte[] data)
-    {
-        var chunk = new byte[8 + data.Length + (data.Length & 1)];
-        System.Text.Encoding.ASCII.GetBytes(id).CopyTo(chunk, 0);
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)data.Length);
-        data.CopyTo(chunk, 8);
-        return chunk;
-    }
-
-    private static byte[] MakeExe()
-    {
-        var exe = new byte[1024];
-        "MZ"u8.CopyTo(exe);
-        BinaryPrimitives.WriteUInt32LittleEndian(exe.AsSpan(0x3C), 0x40);
-        "PE\0\0"u8.CopyTo(exe.AsSpan(0x40));
-        return exe;
     }
 }
