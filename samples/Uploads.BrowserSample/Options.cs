@@ -33,3 +33,40 @@ public sealed class LocalStorageCorsOptions
     /// <summary>The rule file (infra/app/storage-cors.json, copied beside the sample).</summary>
     public string RuleFile { get; set; } = Path.Combine(AppContext.BaseDirectory, "storage-cors.json");
 }
+
+/// <summary>
+/// The sample's anonymous sessions and the owner table (<see cref="SampleUsers"/>): the key that signs session ids and
+/// how long, and how many, upload owners are remembered.
+/// </summary>
+public sealed class SampleSessionOptions
+{
+    public const string Section = "Sessions";
+
+    public const string KeyError = "Sessions:Key must be base64 of at least 32 bytes (e.g. openssl rand -base64 32), or unset for a random key per start.";
+
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the HMAC-SHA256 key that signs session ids. Unset: a random key made at
+    /// start, so a restart ends every session (it forgets the owners too). Set it when several instances serve the page.
+    /// </summary>
+    public string? Key { get; set; }
+
+    /// <summary>How long after an upload URL was issued its owner is remembered (and a session cookie lasts): the API's renewal window.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00", ErrorMessage = "Sessions:OwnerLifetime must be between 1 second and 30 days.")]
+    public TimeSpan OwnerLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most owner records kept; past it the oldest record is forgotten first (its upload can no longer be resumed or polled here).</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Sessions:MaxOwners must be between 1 and 10,000,000.")]
+    public int MaxOwners { get; set; } = 100_000;
+
+    /// <summary>The signing key: <see cref="Key"/> decoded, or null when <see cref="Key"/> is not base64 of at least 32 bytes.</summary>
+    public byte[]? DecodedKey()
+    {
+        if (Key is null)
+        {
+            return null;
+        }
+
+        var buffer = new byte[Key.Length];
+        return Convert.TryFromBase64String(Key, buffer, out var written) && written >= 32 ? buffer[..written] : null;
+    }
+}

@@ -20,11 +20,17 @@ builder.Services.AddHttpClient<UploadsApi>((services, http) =>
     http.BaseAddress = options.BaseAddress;
     http.DefaultRequestHeaders.Add("X-API-Key", options.Key);
 });
+builder.Services.AddOptions<SampleSessionOptions>().BindConfiguration(SampleSessionOptions.Section).ValidateDataAnnotations()
+    .Validate(o => o.Key is null || o.DecodedKey() is not null, SampleSessionOptions.KeyError).ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<SessionIds>();
+builder.Services.AddSingleton<UploadOwners>();
 builder.Services.AddSingleton<SampleUsers>();
 builder.Services.AddHostedService<LocalStorageCors>();
 
 var app = builder.Build();
-app.Use(SampleUsers.Middleware);
+var users = app.Services.GetRequiredService<SampleUsers>();
+app.Use(users.Middleware);
 app.UseDefaultFiles();
 app.UseStaticFiles();
 Routes.Map(app);

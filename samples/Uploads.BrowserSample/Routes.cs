@@ -1,21 +1,20 @@
 namespace Uploads.BrowserSample;
 
-/// <summary>The backend's two routes, all the page needs: an upload URL (new or renewed) and a verdict.</summary>
+/// <summary>The backend's routes, all the page needs: what may be uploaded, an upload URL (new or renewed) and a verdict.</summary>
 public static class Routes
 {
     public static void Map(WebApplication app)
     {
         app.MapPost("/backend/upload-url", async (UrlRequest request, HttpContext context, UploadsApi api, SampleUsers users, CancellationToken cancellationToken) =>
         {
-            var user = SampleUsers.Current(context);
             if (request.BlobPath is { } blobPath)
             {
-                if (request.Filename is not null || request.ContentType is not null || request.SizeBytes is not null)
+                if (request.Filename is not null || request.ContentType is not null || request.SizeBytes is not null || request.Sha256 is not null)
                 {
                     return NotYours("Send either blobPath (to renew an upload's URL) or filename, contentType and sizeBytes (for a new upload), not both.", StatusCodes.Status400BadRequest);
                 }
 
-                if (!users.Owns(user, blobPath))
+                if (!users.Owns(context, blobPath))
                 {
                     return NotYours($"{blobPath} is not an upload of this session.");
                 }
@@ -26,14 +25,18 @@ public static class Routes
             var answer = await api.RequestUrlAsync(request, cancellationToken);
             if (answer.BlobPath is { } issued)
             {
-                users.Remember(user, issued);
+                users.Remember(context, issued);
             }
 
             return Pass(answer);
         });
 
+        // The allowed types and limits as the API publishes them (no copy kept here): the page lists them.
+        app.MapGet("/backend/upload-policy", async (UploadsApi api, CancellationToken cancellationToken) =>
+            Pass(await api.GetPolicyAsync(cancellationToken)));
+
         app.MapGet("/backend/upload-status", async (string blobPath, HttpContext context, UploadsApi api, SampleUsers users, CancellationToken cancellationToken) =>
-            users.Owns(SampleUsers.Current(context), blobPath)
+            users.Owns(context, blobPath)
                 ? Pass(await api.GetStatusAsync(blobPath, cancellationToken))
                 : NotYours($"{blobPath} is not an upload of this session."));
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Uploads.BrowserSample;
 
@@ -10,6 +11,10 @@ public sealed class UploadsApi(HttpClient http)
     /// <summary><c>POST /api/integrations/uploads/url</c>: a new upload URL, or with a blobPath a renewed one.</summary>
     public Task<ApiAnswer> RequestUrlAsync(UrlRequest request, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/integrations/uploads/url") { Content = JsonContent.Create(request) }, cancellationToken);
+
+    /// <summary><c>GET /api/integrations/uploads/policy</c>: the allowed types, their extensions and size limits.</summary>
+    public Task<ApiAnswer> GetPolicyAsync(CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/integrations/uploads/policy"), cancellationToken);
 
     /// <summary><c>GET /api/integrations/uploads/status</c>.</summary>
     public Task<ApiAnswer> GetStatusAsync(string blobPath, CancellationToken cancellationToken) =>
@@ -39,5 +44,13 @@ public sealed record ApiAnswer(HttpStatusCode Status, string ContentType, byte[]
     public string? BlobPath => Json is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("blobPath", out var path) ? path.GetString() : null;
 }
 
-/// <summary>The fields the page may send for a URL: a new file (filename, contentType, sizeBytes) or a renewal (blobPath).</summary>
-public sealed record UrlRequest(string? Filename, string? ContentType, long? SizeBytes, string? BlobPath);
+/// <summary>
+/// The fields the page may send for a URL: a new file (filename, contentType, sizeBytes, and once the API takes it
+/// sha256, base64 of the file's SHA-256) or a renewal (blobPath). Fields the page leaves out are not sent on.
+/// </summary>
+public sealed record UrlRequest(
+    string? Filename,
+    string? ContentType,
+    long? SizeBytes,
+    string? BlobPath,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Sha256 = null);

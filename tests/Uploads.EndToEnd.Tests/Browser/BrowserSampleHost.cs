@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
 using Uploads.Testing;
@@ -14,81 +12,49 @@ namespace Uploads.EndToEnd.Tests.Browser;
 /// </summary>
 public sealed class BrowserSampleHost : ApiHost
 {
-    private Process? _sample;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _sampleOutput = new();
+    private SampleProcess? _sample;
 
     public BrowserSampleHost()
         : base(AzuriteMode.SharedKey)
     {
     }
 
-    public int SamplePort { get; private set; }
+    public int SamplePort => SampleOrigin.Port;
 
     /// <summary>The page's origin, the one the storage CORS rule allows.</summary>
-    public Uri SampleOrigin => new($"http://127.0.0.1:{SamplePort}");
+    public Uri SampleOrigin => Sample.Origin;
+
+    public SampleProcess Sample => _sample ?? throw new InvalidOperationException("Not started.");
 
     /// <summary>Where <see cref="DriveAsync"/> writes the driver's timings (the running test's output).</summary>
     public Xunit.Abstractions.ITestOutputHelper? Output { get; set; }
 
-    public string SampleOutput => string.Join(Environment.NewLine, _sampleOutput);
+    public string SampleOutput => Sample.Output;
+
+    /// <summary>What the sample needs to reach this host's API with its key.</summary>
+    public Dictionary<string, string> ApiEnvironment() => new()
+    {
+        ["UPLOADS_API_BASE"] = BaseAddress.ToString(),
+        ["UPLOADS_API_KEY"] = ApiKey,
+    };
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            SamplePort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(BuildOutput.Of("Uploads.BrowserSample", "Uploads.BrowserSample.dll", "samples"));
-        start.Environment["ASPNETCORE_URLS"] = SampleOrigin.ToString();
-        start.Environment["UPLOADS_API_BASE"] = BaseAddress.ToString();
-        start.Environment["UPLOADS_API_KEY"] = ApiKey;
-        start.Environment["LocalStorageCors__ConnectionString"] = Azurite.ConnectionString;
-        start.Environment["LocalStorageCors__Origins"] = SampleOrigin.GetLeftPart(UriPartial.Authority);
-        _sample = Process.Start(start)!;
-        _sample.OutputDataReceived += (_, e) => { if (e.Data is not null) { _sampleOutput.Enqueue(e.Data); } };
-        _sample.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _sampleOutput.Enqueue(e.Data); } };
-        _sample.BeginOutputReadLine();
-        _sample.BeginErrorReadLine();
-
-        // Kestrel listens only after the hosted services (the CORS rule) have run: a page means CORS is set.
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync(SampleOrigin);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (!_sample.HasExited && DateTime.UtcNow < until)
-            {
-            }
-
-            if (_sample.HasExited || DateTime.UtcNow >= until)
-            {
-                throw new InvalidOperationException($"The browser sample did not serve its page:{Environment.NewLine}{SampleOutput}");
-            }
-
-            await Task.Delay(100);
-        }
+        var origin = new Uri($"http://127.0.0.1:{SampleProcess.FreePort()}");
+        var environment = ApiEnvironment();
+        environment["LocalStorageCors__ConnectionString"] = Azurite.ConnectionString;
+        environment["LocalStorageCors__Origins"] = origin.GetLeftPart(UriPartial.Authority);
+        _sample = await SampleProcess.StartAsync(origin, environment);
     }
 
     public override async Task DisposeAsync()
     {
-        if (_sample is { HasExited: false })
+        if (_sample is not null)
         {
-            _sample.Kill(entireProcessTree: true);
-            await _sample.WaitForExitAsync();
+            await _sample.DisposeAsync();
         }
 
-        _sample?.Dispose();
         await base.DisposeAsync();
     }
 

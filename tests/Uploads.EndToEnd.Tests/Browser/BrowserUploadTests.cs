@@ -10,7 +10,8 @@ namespace Uploads.EndToEnd.Tests.Browser;
 /// by playwright-core): page on the sample's origin, API through the sample's backend, blocks straight to Azurite,
 /// whose CORS rule is the template's (infra/app/storage-cors.json) for that origin only.
 /// </summary>
-public sealed class BrowserUploadTests : IClassFixture<BrowserSampleHost>, IDisposable
+[Collection(BrowserSampleGroup.Name)]
+public sealed class BrowserUploadTests : IDisposable
 {
     private const int BlockSize = 256 * 1024;
     private readonly TestFiles _files = new();
