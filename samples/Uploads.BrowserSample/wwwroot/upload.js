@@ -7,6 +7,11 @@
 // after a reload renews the URL through the backend and sends only the blocks storage does not already hold.
 //
 // Options in the query string: ?blockSize=BYTES (default 8 MiB) &parallel=N (default 4).
+// The page lists the allowed types and limits from the API's policy (GET /backend/upload-policy), declares each
+// file's type from it when the browser reports none or another name, shows per file a progress bar named after the
+// file with percentage, bytes and rate (over the bytes sent in this run, not those a resume found stored), and
+// announces each verdict in a polite live region; a refused file loses its bar and says why.
+//
 // Every progress step is also dispatched as a DOM event (upload-progress, upload-state) for pages that embed this.
 "use strict";
 
@@ -23,17 +28,123 @@
     return Number.isFinite(value) && value > 0 ? value : fallback;
   }
 
+  // ---- Figures -----------------------------------------------------------------------------------------------
+
+  function bytes(n) {
+    if (n < 1024) return `${n} B`;
+    const units = ["KiB", "MiB", "GiB", "TiB"];
+    let value = n / 1024, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+    return `${value >= 100 || Number.isInteger(value) ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+  }
+
+  // ---- What may be uploaded: the API's policy, through the backend (no copy kept in this page) ----------------
+
+  const extensionOf = name => { const dot = name.lastIndexOf("."); return dot > 0 ? name.slice(dot).toLowerCase() : ""; };
+
+  const policy = backend("GET", "/backend/upload-policy").then(showPolicy, error => {
+    document.getElementById("policy-status").textContent = `The allowed types could not be loaded (${error.message}); files are still checked when you upload them.`;
+    document.getElementById("allowed-summary").textContent = "";
+    document.body.dataset.policy = "failed";
+    return null;
+  });
+
+  function showPolicy(table) {
+    const body = document.querySelector("#policy tbody");
+    const kinds = new Map();
+    for (const type of table.types) {
+      const tr = body.insertRow();
+      for (const text of [type.contentType, type.category, type.extensions.join(" "), bytes(type.maxBytes)]) tr.insertCell().textContent = text;
+      const kind = kinds.get(type.category) ?? { maxBytes: 0, extensions: new Set() };
+      kind.maxBytes = Math.max(kind.maxBytes, type.maxBytes);
+      type.extensions.forEach(e => kind.extensions.add(e));
+      kinds.set(type.category, kind);
+    }
+    document.getElementById("policy").hidden = false;
+    document.getElementById("policy-status").textContent = "A file must end in one of its type's endings, hold what that type says, and be no larger than the limit; anything else is refused with the reason.";
+    document.getElementById("allowed-summary").textContent = "Allowed: "
+      + [...kinds].map(([name, k]) => `${name} up to ${bytes(k.maxBytes)} (${[...k.extensions].join(" ")})`).join("; ") + ".";
+    document.body.dataset.policy = "loaded";
+    return table;
+  }
+
+  // The type to declare: the browser's if the policy knows it, else the one the policy gives the file's ending
+  // (browsers report "" or their own names for many files), else the browser's, which the API then refuses with its reason.
+  function declaredType(file, table) {
+    if (!table || table.types.some(t => t.contentType === file.type) || Object.hasOwn(table.aliases, file.type)) return file.type;
+    return table.types.find(t => t.extensions.includes(extensionOf(file.name)))?.contentType ?? file.type;
+  }
+
+  // ---- SHA-256 of a file (issue 21) -------------------------------------------------------------------------
+  // The API takes an optional `sha256` (base64 of the 32 bytes) with a new upload URL and then checks the stored bytes
+  // against it. Not sent yet: set sendSha256 to true once the API this page talks to takes it (newUrl sends it then).
+  // Web Crypto hashes a whole buffer only, so files above sha256MaxBytes are sent without one; crypto.subtle exists
+  // in secure contexts only (HTTPS, or http://127.0.0.1 / localhost).
+  const sendSha256 = false;
+  const sha256MaxBytes = 256 * 1024 * 1024;
+
+  async function sha256Base64(file) {
+    if (file.size > sha256MaxBytes || !globalThis.crypto?.subtle) return null;
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await file.arrayBuffer()));
+    let binary = "";
+    for (const byte of digest) binary += String.fromCharCode(byte);
+    return btoa(binary);
+  }
+
+  // For pages that embed this one, and for the tests.
+  window.uploadPage = { sha256Base64, declaredType, policy };
+
   // ---- UI ---------------------------------------------------------------------------------------------------
 
+  const announcements = document.getElementById("announcements");
+  let rows = 0;
+
+  function announce(text) {
+    const line = document.createElement("p");
+    line.textContent = text;
+    announcements.append(line);
+  }
+
+  // One file's row: name and state, a progress bar named after the file, and its figures (percentage, bytes, rate).
   function row(file) {
+    const id = "upload-" + ++rows;
     const item = document.createElement("li");
     item.dataset.name = file.name;
-    item.innerHTML = "<div><strong></strong> <span class=\"state\"></span></div><progress max=\"1\" value=\"0\"></progress>";
-    item.querySelector("strong").textContent = file.name;
+    item.innerHTML = `<div><span class="name"></span>: <span class="state"></span></div>`
+      + `<progress max="100" value="0" aria-describedby="${id}-stats"></progress><div class="stats" id="${id}-stats"></div>`;
+    item.querySelector(".name").textContent = file.name;
+    const bar = item.querySelector("progress");
+    const stats = item.querySelector(".stats");
+    bar.setAttribute("aria-label", `Upload of ${file.name}`);
+    document.getElementById("no-uploads").hidden = true;
     list.append(item);
+
+    let sent = 0;       // bytes storage holds or has received, for this file
+    let base = null;    // bytes it already held when this run began sending (resume): not part of the rate
+    let since = 0;      // when this run began sending
+    let last = 0;       // the latest progress step
+    const figures = () => {
+      const total = file.size;
+      const percent = total === 0 ? 100 : Math.floor(sent * 100 / total);
+      const seconds = (last - since) / 1000;
+      const rate = base === null || seconds < 0.2 ? "" : ` · ${bytes(Math.round((sent - base) / seconds))}/s`;
+      return { percent, text: `${percent} % · ${bytes(sent)} of ${bytes(total)}${rate}` };
+    };
     return {
+      // `stored`: bytes storage held before this run sent anything (the blocks of a resumed upload).
+      begin(stored) {
+        sent = stored;
+        base = stored;
+        since = performance.now();
+        last = since;
+        this.progress(stored, file.size);
+      },
       progress(loaded, total) {
-        item.querySelector("progress").value = total === 0 ? 1 : loaded / total;
+        sent = loaded;
+        last = performance.now();
+        const { percent, text } = figures();
+        bar.value = percent;
+        stats.textContent = text;
         document.dispatchEvent(new CustomEvent("upload-progress", { detail: { name: file.name, loaded, total } }));
       },
       state(state, text) {
@@ -41,6 +152,14 @@
         item.dataset.state = state;
         label.className = "state " + state;
         label.textContent = text;
+        if (state === "verified") {
+          stats.textContent = figures().text.replace(/\/s$/, "/s on average");
+        } else if (state === "rejected" || state === "error") {
+          // Refused or stopped: no bar (a full bar would read as success), the words say what happened.
+          bar.hidden = true;
+          stats.textContent = sent === 0 ? "Nothing was sent." : `${bytes(sent)} of ${bytes(file.size)} sent.`;
+        }
+        if (state === "verified" || state === "rejected" || state === "error") announce(`${file.name}: ${text}`);
         document.dispatchEvent(new CustomEvent("upload-state", { detail: { name: file.name, state, text } }));
       },
     };
@@ -55,14 +174,20 @@
     startAll(e.dataTransfer.files);
   });
   document.getElementById("picker").addEventListener("change", e => {
-    startAll(e.target.files);
+    startAll([...e.target.files]);
     e.target.value = "";
   });
+
+  // A refusal of the file itself (its name, type or size), as opposed to a failure to reach storage or the API.
+  const refusal = status => status === 400 || status === 403 || status === 413 || status === 415 || status === 422;
 
   function startAll(files) {
     for (const file of files) {
       const ui = row(file);
-      upload(file, ui).catch(error => ui.state("error", error.message));
+      ui.state("starting", "starting…");
+      policy.then(table => upload(file, ui, declaredType(file, table))).catch(error => refusal(error.status)
+        ? ui.state("rejected", `refused: ${error.message}`)
+        : ui.state("error", `not uploaded: ${error.message}`));
     }
   }
 
@@ -85,7 +210,10 @@
     return json;
   }
 
-  const newUrl = file => backend("POST", "/backend/upload-url", { filename: file.name, contentType: file.type, sizeBytes: file.size });
+  const newUrl = async (file, contentType) => backend("POST", "/backend/upload-url", {
+    filename: file.name, contentType, sizeBytes: file.size,
+    ...(sendSha256 ? { sha256: (await sha256Base64(file)) ?? undefined } : {}),
+  });
   const renewUrl = blobPath => backend("POST", "/backend/upload-url", { blobPath });
   const status = blobPath => backend("GET", "/backend/upload-status?blobPath=" + encodeURIComponent(blobPath));
 
@@ -156,8 +284,7 @@
 
   // ---- One file ---------------------------------------------------------------------------------------------
 
-  async function upload(file, ui) {
-    ui.state("starting", "starting…");
+  async function upload(file, ui, contentType) {
     let journal = readJournal(file);
     let answer = null;
     let staged = new Set();
@@ -178,7 +305,7 @@
       }
     }
     if (!answer) {
-      answer = await newUrl(file);
+      answer = await newUrl(file, contentType);
       journal = { blobPath: answer.blobPath, blockSize, staged: [] };
     }
 
@@ -197,7 +324,8 @@
     if (blocks === 1 && staged.size === 0) {
       // One request: Put Blob.
       ui.state("uploading", "uploading…");
-      await withRetry(session, url => put(url, file, { "x-ms-blob-type": "BlockBlob", "content-type": file.type }, loaded => ui.progress(loaded, file.size)));
+      ui.begin(0);
+      await withRetry(session, url => put(url, file, { "x-ms-blob-type": "BlockBlob", "content-type": contentType }, loaded => ui.progress(loaded, file.size)));
     } else {
       writeJournal(file, journal);
       const lengthOf = i => Math.min(size, file.size - i * size);
@@ -205,7 +333,7 @@
       const inFlight = new Map();
       const report = () => ui.progress(done + [...inFlight.values()].reduce((a, b) => a + b, 0), file.size);
       ui.state("uploading", staged.size ? `resuming: ${staged.size} of ${blocks} blocks already stored` : `uploading ${blocks} blocks…`);
-      report();
+      ui.begin(done);
       const missing = [];
       for (let i = 0; i < blocks; i++) if (!staged.has(i)) missing.push(i);
 
@@ -229,7 +357,7 @@
 
       const xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>"
         + Array.from({ length: blocks }, (_, i) => `<Latest>${blockId(i)}</Latest>`).join("") + "</BlockList>";
-      await withRetry(session, url => put(withQuery(url, { comp: "blocklist" }), xml, { "content-type": "application/xml", "x-ms-blob-content-type": file.type }));
+      await withRetry(session, url => put(withQuery(url, { comp: "blocklist" }), xml, { "content-type": "application/xml", "x-ms-blob-content-type": contentType }));
       dropJournal(file);
     }
 
@@ -237,8 +365,8 @@
     ui.state("pending", "uploaded, checking…");
     for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
       const verdict = await status(journal.blobPath);
-      if (verdict.status === "verified") { ui.state("verified", `verified (${verdict.detectedType ?? file.type})`); return; }
-      if (verdict.status === "rejected") { ui.state("rejected", `rejected: ${verdict.reason ?? "refused by verification"}`); return; }
+      if (verdict.status === "verified") { ui.state("verified", `verified as ${verdict.detectedType ?? contentType}`); return; }
+      if (verdict.status === "rejected") { ui.state("rejected", `refused: ${verdict.reason ?? "the check refused it"}`); return; }
       await sleep(wait);
     }
   }

@@ -25,9 +25,10 @@ public sealed class BrowserUploadTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private Task<JsonElement> DriveAsync(string scenario, string[] files, Uri? origin = null, int parallel = 3, int letBlocks = 0) =>
+    private Task<JsonElement> DriveAsync(string scenario, string[] files, Uri? origin = null, int parallel = 3, int letBlocks = 0, bool audit = false) =>
         host.DriveAsync(new
         {
+            audit,
             chromium = BrowserSampleHost.Chromium,
             page = new Uri(origin ?? host.SampleOrigin, $"/?blockSize={BlockSize}&parallel={parallel}").ToString(),
             files,
@@ -72,7 +73,7 @@ public sealed class BrowserUploadTests : IDisposable
         var phase = report.GetProperty("phases")[0];
         Assert.Equal("verified", Row(phase, "photo.png").GetProperty("state").GetString());
         Assert.Equal("verified", Row(phase, "notes.txt").GetProperty("state").GetString());
-        Assert.StartsWith("verified (image/png", Row(phase, "photo.png").GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("verified as image/png", Row(phase, "photo.png").GetProperty("text").GetString(), StringComparison.Ordinal);
 
         // Progress events per file, growing to the file's size.
         foreach (var (name, path) in new[] { ("photo.png", png), ("notes.txt", text) })
@@ -143,6 +144,116 @@ public sealed class BrowserUploadTests : IDisposable
         Assert.NotEmpty(puts);
         Assert.All(puts, p => Assert.True(p.TryGetProperty("failure", out _), p.ToString()));
         Assert.Empty(await StoredAsync("elsewhere.png"));
+    }
+
+    /// <summary>axe-core's violations of each audit the driver ran, as readable lines (empty: none).</summary>
+    private static string[] Violations(JsonElement report) =>
+        [.. report.GetProperty("audits").EnumerateArray().SelectMany(a => a.GetProperty("violations").EnumerateArray()
+            .Select(v => $"{a.GetProperty("when").GetString()}: {v.GetProperty("id").GetString()} ({v.GetProperty("impact")}) {v.GetProperty("help").GetString()} at {string.Join(", ", v.GetProperty("nodes").EnumerateArray())}"))];
+
+    private static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.ToString())];
+
+    [Fact]
+    public async Task Page_Loaded_NoAccessibilityViolationsNoConsoleErrorsNoFailedRequestsAndThePolicysTable()
+    {
+        var report = await DriveAsync("upload", [], audit: true);
+
+        var phase = report.GetProperty("phases")[0];
+        Assert.Single(report.GetProperty("audits").EnumerateArray());
+        Assert.Empty(Violations(report));
+        Assert.Empty(Strings(phase.GetProperty("consoleErrors")));
+        Assert.Empty(Strings(phase.GetProperty("failedResponses")));
+
+        // The table is the API's policy, row for row (the page keeps no copy).
+        var rows = phase.GetProperty("policyRows").EnumerateArray().Select(r => (Type: r[0].GetString(), Kind: r[1].GetString(), Endings: r[2].GetString())).ToArray();
+        Assert.Equal(
+            Uploads.Policy.UploadPolicy.AllowedTypes.Select(t => (Type: (string?)t.MediaType, Kind: (string?)Uploads.Core.Policy.PublishedPolicy.CategoryName(t.Category), Endings: (string?)string.Join(' ', t.Extensions))),
+            rows);
+        var summary = phase.GetProperty("allowedSummary").GetString()!;
+        Assert.Contains("document up to", summary, StringComparison.Ordinal);
+        Assert.Contains(".pdf", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_VerifiedAndCheckRefusedFiles_NamedBarsFiguresVerdictsAnnouncedNoViolationsNoConsoleErrors()
+    {
+        var png = _files.FromCorpus("image.png", "photo.png");
+        var text = _files.CreateText("server.log", (1024 * 1024) + 10); // 5 blocks; the page declares text/plain from .log
+        var fake = _files.CreateText("fake.png", 600); // text named .png: refused by the check after the upload
+
+        var report = await DriveAsync("upload", [png, text, fake], audit: true);
+
+        Assert.Equal(2, report.GetProperty("audits").GetArrayLength());
+        Assert.Empty(Violations(report));
+        var phase = report.GetProperty("phases")[0];
+        Assert.Empty(Strings(phase.GetProperty("consoleErrors")));
+        Assert.Empty(Strings(phase.GetProperty("failedResponses")));
+
+        foreach (var (name, path) in new[] { ("photo.png", png), ("server.log", text) })
+        {
+            var row = Row(phase, name);
+            Assert.Equal("verified", row.GetProperty("state").GetString());
+            var bar = row.GetProperty("bar");
+            Assert.Equal("Upload of " + name, bar.GetProperty("label").GetString());
+            Assert.False(bar.GetProperty("hidden").GetBoolean());
+            Assert.Equal(100, bar.GetProperty("value").GetDouble());
+            Assert.StartsWith("100 % · ", row.GetProperty("stats").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("1.0 MiB of 1.0 MiB", Row(phase, "server.log").GetProperty("stats").GetString()!.Split(" · ")[1]);
+        Assert.StartsWith("verified as text/plain", Row(phase, "server.log").GetProperty("text").GetString(), StringComparison.Ordinal);
+
+        // Refused: said in words, no bar (a full bar reads as success).
+        var refused = Row(phase, "fake.png");
+        Assert.Equal("rejected", refused.GetProperty("state").GetString());
+        Assert.StartsWith("refused: ", refused.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.True(refused.GetProperty("bar").GetProperty("hidden").GetBoolean());
+        var length = new FileInfo(fake).Length;
+        Assert.Equal($"{length} B of {length} B sent.", refused.GetProperty("stats").GetString());
+
+        // Each verdict announced once in the polite live region, with the file's name and what the row says.
+        var announced = Strings(phase.GetProperty("announcements"));
+        Assert.Equal(3, announced.Length);
+        foreach (var name in new[] { "photo.png", "server.log", "fake.png" })
+        {
+            Assert.Equal($"{name}: {Row(phase, name).GetProperty("text").GetString()}", Assert.Single(announced, a => a.StartsWith(name + ":", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task Page_FileTheApiRefusesOutright_ShownRefusedWithTheApisReasonNothingSentNoViolations()
+    {
+        var exe = _files.FromCorpus("binary-pe.exe", "tool.exe");
+
+        var report = await DriveAsync("upload", [exe], audit: true);
+
+        Assert.Empty(Violations(report));
+        var phase = report.GetProperty("phases")[0];
+        var row = Row(phase, "tool.exe");
+        Assert.Equal("rejected", row.GetProperty("state").GetString());
+        Assert.StartsWith("refused: ", row.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.True(row.GetProperty("bar").GetProperty("hidden").GetBoolean());
+        Assert.Equal("Nothing was sent.", row.GetProperty("stats").GetString());
+        Assert.Equal($"tool.exe: {row.GetProperty("text").GetString()}", Assert.Single(Strings(phase.GetProperty("announcements"))));
+        Assert.Empty(Requests(phase, "blob"));
+
+        // The only failed answer is the refusal itself (Chromium logs it to the console as a failed resource).
+        var failed = Assert.Single(phase.GetProperty("failedResponses").EnumerateArray());
+        Assert.EndsWith("/backend/upload-url", failed.GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.Equal(415, failed.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Page_Sha256Hook_TheFilesDigestInBase64AsDotnetComputesIt()
+    {
+        var png = _files.FromCorpus("image.png", "hashed.png");
+        var empty = _files.Create("empty.txt", 0);
+
+        var report = await DriveAsync("sha256", [png, empty]);
+
+        var digests = report.GetProperty("sha256");
+        Assert.Equal(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(png))), digests.GetProperty("hashed.png").GetString());
+        Assert.Equal("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", digests.GetProperty("empty.txt").GetString());
     }
 
     [Theory]

@@ -5,12 +5,17 @@
 //                               "files":["/tmp/a.png"],"scenario":"upload"}'
 //
 // Scenarios:
-//   upload  pick the files, wait until every row shows a final state (verified, rejected, error).
+//   upload  pick the files, wait until every row shows a final state (verified, rejected, error). With "audit": true,
+//           an axe-core audit (tests/tools/node_modules/axe-core) of the page once its policy table is shown and
+//           again once every row is final (no files: the loaded page only).
+//   sha256  the page's SHA-256 hook (window.uploadPage.sha256Base64) on each file; reports {name: base64 or null}.
 //   resume  pick one file; let `letBlocks` Put Block requests through and hold the others; reload the page (the
 //           held requests die with it), pick the file again, wait for the final state.
-// Reported: final states and texts per file, progress events per file, storage requests seen by the page
-// (method, kind: blob | block | blocklist, block id, status or failure), per phase for resume, and the
-// backend's renewal answers.
+// Reported: final states and texts per file (with the progress bar's name, value and visibility and the figures
+// under it), progress events per file, storage requests seen by the page (method, kind: blob | block | blocklist,
+// block id, status or failure), console errors and uncaught page errors, answers of the page's own origin with a
+// status of 400 or more, the live region's announcements, per phase for resume; the backend's renewal answers;
+// the audits' violations.
 "use strict";
 
 const { chromium } = require("playwright-core");
@@ -31,11 +36,13 @@ async function main() {
     const context = await browser.newContext();
     const page = await context.newPage();
     let phase = null;
-    const newPhase = () => { phase = { requests: [], consoleErrors: [] }; result.phases.push(phase); };
+    const newPhase = () => { phase = { requests: [], consoleErrors: [], failedResponses: [] }; result.phases.push(phase); };
     newPhase();
     page.on("console", m => { if (m.type() === "error") phase.consoleErrors.push(m.text()); });
+    page.on("pageerror", e => phase.consoleErrors.push("uncaught: " + (e?.message ?? e)));
     // Storage requests: every request that is not to the page's own origin.
     const pageOrigin = new URL(input.page).origin;
+    page.on("response", r => { if (new URL(r.url()).origin === pageOrigin && r.status() >= 400) phase.failedResponses.push({ url: r.url(), status: r.status() }); });
     const isStorage = r => new URL(r.url()).origin !== pageOrigin;
     page.on("requestfinished", async r => {
       if (!isStorage(r)) return;
@@ -77,8 +84,28 @@ async function main() {
         { timeout: deadline, polling: 100 });
     }
 
+    // axe-core's audit of the page as it is now: every rule axe runs by default (WCAG A/AA and best practices).
+    result.audits = [];
+    async function audit(when) {
+      if (!input.audit) return;
+      await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+      const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] })).violations
+        .map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(" ")) })));
+      result.audits.push({ when, violations });
+    }
+
     async function collect() {
-      const rows = await page.$$eval("#files li", lis => lis.map(li => ({ name: li.dataset.name, state: li.dataset.state, text: li.querySelector(".state").textContent })));
+      const rows = await page.$$eval("#files li", lis => lis.map(li => {
+        const bar = li.querySelector("progress");
+        return {
+          name: li.dataset.name, state: li.dataset.state, text: li.querySelector(".state").textContent,
+          stats: li.querySelector(".stats")?.textContent ?? null,
+          bar: bar ? { label: bar.getAttribute("aria-label"), value: bar.value, max: bar.max, hidden: bar.hidden } : null,
+        };
+      }));
+      phase.announcements = await page.$$eval("[aria-live=polite] > *", ps => ps.map(p => p.textContent));
+      phase.policyRows = await page.$$eval("#policy tbody tr", trs => trs.map(tr => [...tr.cells].map(c => c.textContent)));
+      phase.allowedSummary = await page.$eval("#allowed-summary", p => p.textContent);
       const events = await page.evaluate(() => window.__uploadEvents);
       phase.rows = rows;
       phase.progress = {};
@@ -90,9 +117,23 @@ async function main() {
     }
 
     await page.goto(input.page);
+    await page.waitForFunction(() => document.body.dataset.policy, null, { timeout: deadline, polling: 100 });
     if (input.scenario === "upload") {
-      await pickAndWait(input.files);
+      await audit("loaded");
+      if (input.files.length > 0) {
+        await pickAndWait(input.files);
+        await audit("final");
+      }
       await collect();
+    } else if (input.scenario === "sha256") {
+      result.sha256 = {};
+      for (const file of input.files) {
+        const b64 = require("node:fs").readFileSync(file).toString("base64");
+        result.sha256[require("node:path").basename(file)] = await page.evaluate(async ([name, data]) => {
+          const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+          return window.uploadPage.sha256Base64(new File([bytes], name));
+        }, [require("node:path").basename(file), b64]);
+      }
     } else if (input.scenario === "resume") {
       let let_through = input.letBlocks;
       let release;
