@@ -145,7 +145,8 @@
         const { percent, text } = figures();
         bar.value = percent;
         stats.textContent = text;
-        document.dispatchEvent(new CustomEvent("upload-progress", { detail: { name: file.name, loaded, total } }));
+        // sentThisRun: the bytes the rate counts (a resume's blocks already stored are not).
+        document.dispatchEvent(new CustomEvent("upload-progress", { detail: { name: file.name, loaded, total, sentThisRun: loaded - base, text } }));
       },
       state(state, text) {
         const label = item.querySelector(".state");

@@ -124,6 +124,13 @@ public sealed class BrowserUploadTests : IDisposable
         Assert.Single(Requests(second, "blocklist"), Created);
         var row = Row(second, "resumed.txt");
         Assert.Equal("verified", row.GetProperty("state").GetString());
+
+        // The rate counts only the bytes this run sent: the 4 stored blocks show in the bar, not in the rate.
+        var progress = second.GetProperty("progress").GetProperty("resumed.txt").EnumerateArray().ToArray();
+        var stored = 4L * BlockSize;
+        Assert.Equal((stored, 0L), (progress[0][0].GetInt64(), progress[0][2].GetInt64()));
+        Assert.StartsWith("33 % · 1 MiB of 3 MiB", progress[0][3].GetString(), StringComparison.Ordinal);
+        Assert.Equal((3L * 1024 * 1024, (3L * 1024 * 1024) - stored), (progress[^1][0].GetInt64(), progress[^1][2].GetInt64()));
         Assert.Contains(second.GetProperty("states").EnumerateArray(), s => s[1].GetString() == "uploading");
         Assert.Equal(await File.ReadAllBytesAsync(text), await StoredAsync("resumed.txt"));
     }
@@ -241,6 +248,31 @@ public sealed class BrowserUploadTests : IDisposable
         var failed = Assert.Single(phase.GetProperty("failedResponses").EnumerateArray());
         Assert.EndsWith("/backend/upload-url", failed.GetProperty("url").GetString(), StringComparison.Ordinal);
         Assert.Equal(415, failed.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Page_KeyboardOnly_TabReachesTheInputSpaceOpensTheChooserFileUploaded()
+    {
+        var png = _files.FromCorpus("image.png", "typed.png");
+
+        var report = await DriveAsync("keyboard", [png], audit: true);
+
+        Assert.Equal(1, report.GetProperty("tabs").GetInt32()); // the first thing Tab reaches
+        Assert.Equal("verified", Row(report.GetProperty("phases")[0], "typed.png").GetProperty("state").GetString());
+        Assert.Empty(Violations(report));
+    }
+
+    [Fact]
+    public async Task Page_FileDroppedOnTheZoneWithoutAType_TypeFromThePolicyAndVerified()
+    {
+        var png = _files.FromCorpus("image.png", "dropped.png");
+
+        var report = await DriveAsync("drop", [png]); // a File made in the page: type ""
+
+        var row = Row(report.GetProperty("phases")[0], "dropped.png");
+        Assert.Equal("verified", row.GetProperty("state").GetString());
+        Assert.StartsWith("verified as image/png", row.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(await File.ReadAllBytesAsync(png), await StoredAsync("dropped.png"));
     }
 
     [Fact]

@@ -8,6 +8,9 @@
 //   upload  pick the files, wait until every row shows a final state (verified, rejected, error). With "audit": true,
 //           an axe-core audit (tests/tools/node_modules/axe-core) of the page once its policy table is shown and
 //           again once every row is final (no files: the loaded page only).
+//   keyboard  as upload, but with the keyboard only: Tab until the file input has focus (reported: tabs), Space
+//           opens the file chooser, which gets the files.
+//   drop    as upload, but the files are dropped on the drop zone (a drop event carrying them).
 //   sha256  the page's SHA-256 hook (window.uploadPage.sha256Base64) on each file; reports {name: base64 or null}.
 //   resume  pick one file; let `letBlocks` Put Block requests through and hold the others; reload the page (the
 //           held requests die with it), pick the file again, wait for the final state.
@@ -73,8 +76,27 @@ async function main() {
     });
 
     const finalStates = ["verified", "rejected", "error"];
-    async function pickAndWait(files) {
-      await page.setInputFiles("#picker", files);
+    async function pickAndWait(files, how = "input") {
+      if (how === "keyboard") {
+        for (result.tabs = 1; result.tabs <= 20; result.tabs++) {
+          await page.keyboard.press("Tab");
+          if (await page.evaluate(() => document.activeElement?.id === "picker")) break;
+        }
+        const [chooser] = await Promise.all([page.waitForEvent("filechooser", { timeout: deadline }), page.keyboard.press("Space")]);
+        await chooser.setFiles(files);
+      } else if (how === "drop") {
+        const fs = require("node:fs"), path = require("node:path");
+        const payload = files.map(f => [path.basename(f), fs.readFileSync(f).toString("base64")]);
+        const transfer = await page.evaluateHandle(entries => {
+          const dt = new DataTransfer();
+          for (const [name, data] of entries) dt.items.add(new File([Uint8Array.from(atob(data), c => c.charCodeAt(0))], name));
+          return dt;
+        }, payload);
+        await page.dispatchEvent("#drop", "dragover", { dataTransfer: transfer });
+        await page.dispatchEvent("#drop", "drop", { dataTransfer: transfer });
+      } else {
+        await page.setInputFiles("#picker", files);
+      }
       await page.waitForFunction(
         ([count, states]) => {
           const rows = [...document.querySelectorAll("#files li")];
@@ -110,7 +132,7 @@ async function main() {
       phase.rows = rows;
       phase.progress = {};
       for (const e of events.filter(e => e.type === "progress")) {
-        (phase.progress[e.name] ??= []).push([e.loaded, e.total]);
+        (phase.progress[e.name] ??= []).push([e.loaded, e.total, e.sentThisRun, e.text]);
       }
       phase.elapsedMs = Date.now() - started;
       phase.states = events.filter(e => e.type === "state").map(e => [e.name, e.state]);
@@ -118,10 +140,10 @@ async function main() {
 
     await page.goto(input.page);
     await page.waitForFunction(() => document.body.dataset.policy, null, { timeout: deadline, polling: 100 });
-    if (input.scenario === "upload") {
+    if (["upload", "keyboard", "drop"].includes(input.scenario)) {
       await audit("loaded");
       if (input.files.length > 0) {
-        await pickAndWait(input.files);
+        await pickAndWait(input.files, input.scenario === "upload" ? "input" : input.scenario);
         await audit("final");
       }
       await collect();
