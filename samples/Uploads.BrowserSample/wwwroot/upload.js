@@ -167,6 +167,8 @@
   }
 
   const drop = document.getElementById("drop");
+  // A file dropped beside the zone would replace the page (and end its uploads): only the zone takes drops.
+  for (const type of ["dragover", "drop"]) window.addEventListener(type, e => { if (!drop.contains(e.target)) e.preventDefault(); });
   drop.addEventListener("dragover", e => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", e => {
