@@ -32,8 +32,17 @@ public static class Routes
         });
 
         // The allowed types and limits as the API publishes them (no copy kept here): the page lists them.
-        app.MapGet("/backend/upload-policy", async (UploadsApi api, CancellationToken cancellationToken) =>
-            Pass(await api.GetPolicyAsync(cancellationToken)));
+        // The browser may keep it as long as the API says (its Cache-Control, passed on).
+        app.MapGet("/backend/upload-policy", async (HttpContext context, UploadsApi api, CancellationToken cancellationToken) =>
+        {
+            var answer = await api.GetPolicyAsync(cancellationToken);
+            if (answer.Status is System.Net.HttpStatusCode.OK && answer.CacheControl is { } cacheControl)
+            {
+                context.Response.Headers.CacheControl = cacheControl;
+            }
+
+            return Pass(answer);
+        });
 
         app.MapGet("/backend/upload-status", async (string blobPath, HttpContext context, UploadsApi api, SampleUsers users, CancellationToken cancellationToken) =>
             users.Owns(context, blobPath)

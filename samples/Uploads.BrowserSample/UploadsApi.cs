@@ -33,13 +33,13 @@ public sealed class UploadsApi(HttpClient http)
                 json = JsonSerializer.Deserialize<JsonElement>(body);
             }
 
-            return new ApiAnswer(response.StatusCode, contentType, body, json);
+            return new ApiAnswer(response.StatusCode, contentType, body, json, response.Headers.CacheControl?.ToString());
         }
     }
 }
 
-/// <summary>The API's answer, passed on to the page as it came (problem+json included).</summary>
-public sealed record ApiAnswer(HttpStatusCode Status, string ContentType, byte[] Body, JsonElement? Json)
+/// <summary>The API's answer, passed on to the page as it came (problem+json included), with its <c>Cache-Control</c>.</summary>
+public sealed record ApiAnswer(HttpStatusCode Status, string ContentType, byte[] Body, JsonElement? Json, string? CacheControl = null)
 {
     public string? BlobPath => Json is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("blobPath", out var path) ? path.GetString() : null;
 }

@@ -114,6 +114,8 @@ public sealed class BrowserSessionTests(BrowserSampleHost host) : IDisposable
         Assert.NotNull(cookie);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Null(SetCookie(second));
+        Assert.Equal(Uploads.Core.Policy.PublishedPolicy.MaxAge, second.Headers.CacheControl?.MaxAge); // the API's, passed on
+        Assert.True(second.Headers.CacheControl?.Private);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class SampleProcess : IAsyncDisposable
         sample._process.BeginOutputReadLine();
         sample._process.BeginErrorReadLine();
 
-        using var http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { Timeout = TimeSpan.FromSeconds(10) };
         var until = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
@@ -57,8 +57,9 @@ public sealed class SampleProcess : IAsyncDisposable
                     return sample;
                 }
             }
-            catch (HttpRequestException) when (!sample._process.HasExited && DateTime.UtcNow < until)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !sample._process.HasExited && DateTime.UtcNow < until)
             {
+                // Not listening yet, or too slow to answer on a loaded machine: ask again.
             }
 
             if (sample._process.HasExited || DateTime.UtcNow >= until)
