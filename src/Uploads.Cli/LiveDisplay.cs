@@ -13,7 +13,8 @@ internal abstract partial class ProgressDisplay
     /// are elided in the middle (the extension stays). A finished file becomes a line above the rows, with its status
     /// (a failed file says failed: it never shows a full bar); reasons are printed once, below the display, when the
     /// run ends, then the summary. A resize is followed: the previous frame is erased by the rows it takes at the new
-    /// width (a terminal that reflows splits a row that has become too long).
+    /// width (a terminal that reflows splits a row that has become too long; rows it pushes above the top of the
+    /// screen, as tmux does to keep the cursor's row, are out of reach of any program).
     /// </summary>
     private sealed class Live : ProgressDisplay
     {

@@ -19,11 +19,17 @@ internal sealed class TerminalSession : IAsyncDisposable
     {
     }
 
-    /// <summary>Starts <paramref name="command"/> in <paramref name="workingDirectory"/>, in a terminal of <paramref name="columns"/> by <paramref name="rows"/>.</summary>
-    public static async Task<TerminalSession> StartAsync(int columns, int rows, string workingDirectory, IReadOnlyDictionary<string, string?> environment, IEnumerable<string> command)
+    /// <summary>
+    /// Starts <paramref name="command"/> in <paramref name="workingDirectory"/>, in a terminal of <paramref name="columns"/>
+    /// by <paramref name="rows"/>, below <paramref name="linesBefore"/> empty lines (a shell's earlier output: on a
+    /// resize, tmux keeps the cursor's row and pushes the rows that no longer fit above it into its history, out of
+    /// reach of the program, so a display that must be erased whole on a resize is not started on the first row).
+    /// </summary>
+    public static async Task<TerminalSession> StartAsync(int columns, int rows, string workingDirectory, IReadOnlyDictionary<string, string?> environment, IEnumerable<string> command, int linesBefore = 0)
     {
         var session = new TerminalSession();
         var script = new StringBuilder("cd ").Append(Quote(workingDirectory)).Append('\n');
+        script.Append("printf '").Append(string.Concat(Enumerable.Repeat("\\n", linesBefore))).Append("'\n");
         foreach (var (name, value) in environment)
         {
             script.Append(value is null ? $"unset {name}\n" : $"export {name}={Quote(value)}\n");
