@@ -115,16 +115,15 @@ internal abstract partial class ProgressDisplay
                 var usable = width - 1;
                 var frame = new StringBuilder();
                 var rows = _drawnWidth == width ? _drawn.Length : _drawn.Sum(cells => Math.Max(1, (cells + width - 1) / width));
+                // The cursor waits at the start of the line below the frame, so that what the terminal echoes (^C, keys
+                // typed) lands there and is erased with the frame, instead of wrapping the last row.
+                frame.Append('\r');
                 if (rows > 0)
                 {
-                    frame.Append('\r');
-                    if (rows > 1)
-                    {
-                        frame.Append(CultureInfo.InvariantCulture, $"{Escape}{rows - 1}A");
-                    }
-
-                    frame.Append(Escape).Append('J');
+                    frame.Append(CultureInfo.InvariantCulture, $"{Escape}{rows}A");
                 }
+
+                frame.Append(Escape).Append('J');
 
                 foreach (var (meter, outcome) in _finished)
                 {
@@ -146,8 +145,12 @@ internal abstract partial class ProgressDisplay
                 }
 
                 live.Add(OverallRow(usable, closing));
-                frame.AppendJoin('\n', live.Select(r => r.Render(usable, _color)));
-                frame.Append(closing ? "\n" + Escape + "?25h" : string.Empty);
+                foreach (var row in live)
+                {
+                    frame.Append(row.Render(usable, _color)).Append('\n');
+                }
+
+                frame.Append(closing ? Escape + "?25h" : string.Empty);
                 _drawn = closing ? [] : [.. live.Select(r => Math.Min(r.Cells, usable))];
                 _drawnWidth = width;
                 _closed = closing;

@@ -10,7 +10,8 @@ internal sealed record PutTarget(string Path, long SizeBytes, string? Refusal = 
 /// (<c>*</c>, <c>?</c>, <c>**</c> for any depth) expanded here too, for shells that pass them on unexpanded (a quoted
 /// <c>'*.pdf'</c>, Windows); the directories a pattern matches are walked with <c>--recursive</c> and left out
 /// without it. As shells do, a pattern's <c>*</c> and <c>?</c> do not match a leading dot, and a walk
-/// skips hidden entries and resume journals (<c>*.upload.json</c>). Each file once, in the order named.
+/// skips hidden entries and resume journals (<c>*.upload.json</c>); neither a walk nor <c>**</c> descends a symbolic
+/// link to a directory. Each file once, in the order named.
 /// </summary>
 internal static class PutTargets
 {
@@ -91,7 +92,7 @@ internal static class PutTargets
         new FileSystemEnumerable<string>(directory, (ref entry) => entry.ToSpecifiedFullPath(), new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System })
         {
             ShouldIncludePredicate = (ref entry) => !entry.IsDirectory && !IsHidden(entry.FileName) && !IsJournal(entry.FileName),
-            ShouldRecursePredicate = (ref entry) => !IsHidden(entry.FileName),
+            ShouldRecursePredicate = (ref entry) => !IsHidden(entry.FileName) && (entry.Attributes & FileAttributes.ReparsePoint) == 0,
         };
 
     private static bool IsPattern(string argument) => argument.AsSpan().IndexOfAny('*', '?') >= 0;
@@ -126,7 +127,8 @@ internal static class PutTargets
                 yield return match;
             }
 
-            foreach (var child in SafeList(listed, directories: true).Where(name => !IsHidden(name)))
+            // Symbolic links to directories are not descended (a link to a parent would never end).
+            foreach (var child in SafeList(listed, directories: true).Where(name => !IsHidden(name) && (File.GetAttributes(Path.Join(listed, name)) & FileAttributes.ReparsePoint) == 0))
             {
                 foreach (var match in MatchFrom(Path.Join(directory, child), segments, index))
                 {

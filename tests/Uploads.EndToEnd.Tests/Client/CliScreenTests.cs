@@ -89,7 +89,7 @@ public sealed class CliScreenTests(ApiHost host) : IClassFixture<ApiHost>, IDisp
 
         Assert.True(exitCode == 130, final);
         // Nothing of a frame drawn at an earlier width is left anywhere, history included: no row with a percentage.
-        Assert.DoesNotContain('%', final);
+        Assert.False(final.Contains('%', StringComparison.Ordinal), final);
         Assert.Contains($"run `uploads put {name}` again to resume", final, StringComparison.Ordinal);
         Assert.Contains("2 files: 2 interrupted.", final, StringComparison.Ordinal);
     }
