@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Azure;
@@ -7,6 +8,9 @@ namespace Uploads.Cli;
 
 /// <summary>Where the CLI reaches the API, and how it prints.</summary>
 internal sealed record CliSettings(Uri? ApiBase, string? ApiKey, bool Json);
+
+/// <summary>What <c>put</c> was asked: files, directories (walked with <see cref="Recursive"/>) and patterns; files in flight; blocks in flight per file.</summary>
+internal sealed record PutOptions(IReadOnlyList<string> Files, bool Recursive, int Jobs, int Parallel, UploadMode Mode, string? ContentType, bool Wait);
 
 /// <summary>The commands: each maps the library's outcomes to output lines and an exit code.</summary>
 internal static class Commands
@@ -19,24 +23,40 @@ internal static class Commands
         Environment.GetEnvironmentVariable("UPLOADS_API_KEY"),
         json);
 
-    public static async Task<int> PutAsync(CliSettings settings, string[] files, int parallel, UploadMode mode, string? contentType, bool wait, CancellationToken cancellationToken)
+    public static async Task<int> PutAsync(CliSettings settings, PutOptions options, CancellationToken cancellationToken)
     {
-        if (CreateClient(settings, parallel) is not { } client)
+        if (CreateClient(settings, options.Parallel) is not { } client)
         {
             return ExitCodes.Usage;
         }
 
         using (client)
         {
-            using var display = ProgressDisplay.Create(settings.Json, files);
-            var outcomes = await Task.WhenAll(files.Select(file => PutOneAsync(client, file, mode, contentType, wait, display, cancellationToken)));
-            display.Complete();
-            foreach (var outcome in outcomes)
+            var started = Stopwatch.GetTimestamp();
+            var targets = PutTargets.Expand(options.Files, options.Recursive);
+            var meters = targets.Select((target, index) => new TransferMeter(target.Path, index, target.SizeBytes)).ToArray();
+            var outcomes = new FileOutcome[targets.Count];
+            using var display = ProgressDisplay.Create(settings.Json, meters);
+            // Files in flight are bounded by --jobs (each with up to --parallel blocks); Ctrl+C does not stop the loop
+            // itself: each file ends as interrupted (the ones not begun say so), so that every file has its line.
+            await Parallel.ForEachAsync(Enumerable.Range(0, targets.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Jobs }, async (index, _) =>
             {
-                WriteOutcome(settings, outcome);
-            }
-
-            return outcomes.Max(o => o.ExitCode);
+                var (target, meter) = (targets[index], meters[index]);
+                var outcome = target.Refusal is { } refusal
+                    ? new FileOutcome(target.Path, null, "failed", null, refusal, target.ExitCode)
+                    : await PutOneAsync(client, meter, options, display, cancellationToken);
+                meter.Finish();
+                outcomes[index] = outcome with
+                {
+                    SizeBytes = target.Refusal is null && meter.TotalBytes > 0 ? meter.TotalBytes : null,
+                    BytesSent = target.Refusal is null ? meter.SentBytes : null,
+                    BytesResumed = meter.ResumedBytes > 0 ? meter.ResumedBytes : null,
+                };
+                display.Done(meter, outcomes[index]);
+            });
+            var summary = RunSummary.Of(outcomes, Stopwatch.GetElapsedTime(started));
+            display.Complete(outcomes, summary);
+            return summary.ExitCode;
         }
     }
 
@@ -93,58 +113,43 @@ internal static class Commands
         }
     }
 
-    private static async Task<FileOutcome> PutOneAsync(UploadsClient client, string file, UploadMode mode, string? contentType, bool wait, ProgressDisplay display, CancellationToken cancellationToken)
+    private static async Task<FileOutcome> PutOneAsync(UploadsClient client, TransferMeter meter, PutOptions options, ProgressDisplay display, CancellationToken cancellationToken)
     {
-        if (DirectoryRefusal(file) is { } refusal)
+        var file = meter.File;
+        if (cancellationToken.IsCancellationRequested)
         {
-            display.Done(file, "failed");
-            return new FileOutcome(file, null, "failed", null, refusal, ExitCodes.Usage);
+            return new FileOutcome(file, null, "interrupted", null, $"interrupted before it began; run `{Name} put {file}` again to upload it", ExitCodes.Interrupted);
         }
 
         string? blobPath = null;
-        var stored = new StoredBytes(display.For(file));
+        meter.Start();
         try
         {
-            var result = await client.UploadAsync(file, mode, stored, contentType, cancellationToken);
+            var result = await client.UploadAsync(file, options.Mode, display.For(meter), options.ContentType, cancellationToken);
             blobPath = result.BlobPath;
             var (sent, resumed) = result.Mode == UploadMode.Presigned ? (result.BlocksSent, result.BlocksResumed) : ((int?)null, (int?)null);
-            if (!wait && result.Mode == UploadMode.Presigned)
+            if (!options.Wait && result.Mode == UploadMode.Presigned)
             {
-                display.Done(file, "uploaded, verification pending");
                 return new FileOutcome(file, blobPath, "pending") { BlocksSent = sent, BlocksResumed = resumed };
             }
 
+            meter.Verifying();
             var status = await client.WaitForVerdictAsync(blobPath, cancellationToken);
-            display.Done(file, status.Status);
             return (status.Status == "rejected"
                 ? new FileOutcome(file, blobPath, "rejected", status.Reason, null, ExitCodes.Rejected)
                 : new FileOutcome(file, blobPath, status.Status)) with { BlocksSent = sent, BlocksResumed = resumed };
         }
         catch (Exception ex) when (Classify(ex) is { } code)
         {
-            display.Done(file, "failed");
             return new FileOutcome(file, blobPath, "failed", null, ex.Message, code);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl+C: say what storage holds and how to go on; the journal (FILE.upload.json) names the staged blocks.
-            display.Done(file, "interrupted");
             var what = blobPath is not null
                 ? $"uploaded; run `{Name} status {blobPath} --wait` for its verdict"
-                : $"{Uploads.Policy.ByteSize.Describe(stored.Last?.BytesSent ?? 0)} of {Uploads.Policy.ByteSize.Describe(stored.Last?.TotalBytes ?? 0)} stored; run `{Name} put {file}` again to resume (a presigned upload sends only the blocks storage lacks, a direct one starts over)";
+                : $"{Uploads.Policy.ByteSize.Describe(meter.StoredBytes)} of {Uploads.Policy.ByteSize.Describe(meter.TotalBytes)} stored; run `{Name} put {file}` again to resume (a presigned upload sends only the blocks storage lacks, a direct one starts over)";
             return new FileOutcome(file, blobPath, "interrupted", null, "interrupted: " + what, ExitCodes.Interrupted);
-        }
-    }
-
-    /// <summary>Passes progress on and keeps the last report: what storage acknowledged when a run is interrupted.</summary>
-    private sealed class StoredBytes(IProgress<UploadProgress> inner) : IProgress<UploadProgress>
-    {
-        public UploadProgress? Last { get; private set; }
-
-        public void Report(UploadProgress value)
-        {
-            Last = value;
-            inner.Report(value);
         }
     }
 
@@ -174,17 +179,5 @@ internal static class Commands
         }
 
         return new UploadsClient(new UploadsClientOptions { ApiBase = settings.ApiBase, ApiKey = settings.ApiKey, Parallelism = parallel });
-    }
-
-    private static void WriteOutcome(CliSettings settings, FileOutcome outcome)
-    {
-        if (settings.Json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(outcome, CliJsonContext.Default.FileOutcome));
-        }
-        else
-        {
-            Console.WriteLine($"{outcome.File}\t{outcome.Status}\t{outcome.BlobPath}{(outcome.Reason ?? outcome.Error) switch { null => string.Empty, var why => "\t" + why }}");
-        }
     }
 }

@@ -4,15 +4,17 @@ using Uploads.Cli;
 using Uploads.Client;
 
 var api = new Option<string?>("--api") { Description = "API base address (default: UPLOADS_API_BASE). The key is read from UPLOADS_API_KEY only.", Recursive = true };
-var json = new Option<bool>("--json") { Description = "One JSON object per file on standard output, no progress.", Recursive = true };
+var json = new Option<bool>("--json") { Description = "One JSON object per file on standard output (put: then a summary object), no progress.", Recursive = true };
 
-var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "Files to upload." };
+var files = new Argument<string[]>("FILE") { Arity = ArgumentArity.OneOrMore, Description = "Files, directories (with --recursive) or patterns (*, ?, ** for any depth; expanded here too when quoted)." };
+var recursive = new Option<bool>("--recursive", "-r") { Description = "Upload every file under the directories named (hidden files and resume journals skipped)." };
+var jobs = new Option<int>("--jobs", "-j") { Description = "Files uploaded at the same time.", DefaultValueFactory = _ => 4 };
 var parallel = new Option<int>("--parallel") { Description = "Blocks in flight per file.", DefaultValueFactory = _ => 4 };
 var direct = new Option<bool>("--direct") { Description = "Through the API's direct endpoint (at most 10 MB)." };
 var presigned = new Option<bool>("--presigned") { Description = "As blocks to a presigned URL (resumable)." };
 var wait = new Option<bool>("--wait") { Description = "Wait for each verdict." };
 var contentType = new Option<string?>("--content-type") { Description = "The type to declare (default: the one the extension names), e.g. text/plain.", HelpName = "TYPE" };
-var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told).") { files, parallel, direct, presigned, contentType, wait };
+var put = new Command("put", "Upload files (direct up to 10 MB, presigned blocks above, unless told), with a summary at the end.") { files, recursive, jobs, parallel, direct, presigned, contentType, wait };
 // Ctrl+C cancels this token and the commands end themselves (put prints what was stored and exits 130), rather than
 // System.CommandLine ending the process with 130 before anything is printed.
 using var interrupted = new CancellationTokenSource();
@@ -24,11 +26,14 @@ Console.CancelKeyPress += (_, e) =>
 
 put.SetAction((parse, _) => Commands.PutAsync(
     Commands.Settings(parse.GetValue(api), parse.GetValue(json)),
-    parse.GetValue(files)!,
-    parse.GetValue(parallel),
-    parse.GetValue(direct) ? UploadMode.Direct : parse.GetValue(presigned) ? UploadMode.Presigned : UploadMode.Auto,
-    parse.GetValue(contentType),
-    parse.GetValue(wait),
+    new PutOptions(
+        parse.GetValue(files)!,
+        parse.GetValue(recursive),
+        parse.GetValue(jobs),
+        parse.GetValue(parallel),
+        parse.GetValue(direct) ? UploadMode.Direct : parse.GetValue(presigned) ? UploadMode.Presigned : UploadMode.Auto,
+        parse.GetValue(contentType),
+        parse.GetValue(wait)),
     interrupted.Token));
 
 var blobPath = new Argument<string>("BLOBPATH") { Description = "A blobPath you received." };
@@ -59,12 +64,14 @@ if (result.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-if (parallelValue(result) < 1 || (result.GetValue(direct) && result.GetValue(presigned)))
+if (parallelValue(result) < 1 || jobsValue(result) < 1 || (result.GetValue(direct) && result.GetValue(presigned)))
 {
-    await Console.Error.WriteLineAsync("--parallel must be at least 1, and --direct and --presigned exclude each other.");
+    await Console.Error.WriteLineAsync("--parallel and --jobs must be at least 1, and --direct and --presigned exclude each other.");
     return ExitCodes.Usage;
 }
 
 return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 int parallelValue(ParseResult parse) => parse.CommandResult.Command == put ? parse.GetValue(parallel) : 1;
+
+int jobsValue(ParseResult parse) => parse.CommandResult.Command == put ? parse.GetValue(jobs) : 1;

@@ -1,132 +1,107 @@
 using System.Collections.Concurrent;
-using Spectre.Console;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using Uploads.Client;
 
 namespace Uploads.Cli;
 
 /// <summary>
-/// Progress of a <c>put</c>: live bars per file and overall (rate, ETA) on a terminal; plain lines on standard
-/// error when output is redirected (a log, CI), at most one per file per 10 %; nothing with <c>--json</c>.
+/// What a <c>put</c> prints. On a terminal: a live display (<see cref="Live"/>). Redirected (a log, CI): plain lines,
+/// progress on standard error at most one per file per 10 %, one tab-separated line per file on standard output in
+/// the order named, the summary on standard error. With <c>--json</c>: one JSON object per file on standard output in
+/// the order named, then <c>{"summary":{...}}</c>, and nothing else.
 /// </summary>
-internal abstract class ProgressDisplay : IDisposable
+internal abstract partial class ProgressDisplay : IDisposable
 {
-    public static ProgressDisplay Create(bool json, IReadOnlyList<string> files) =>
-        json ? new Silent()
-        : Console.IsOutputRedirected || Console.IsErrorRedirected || !AnsiConsole.Profile.Capabilities.Interactive ? new PlainLines()
-        : new Live(files);
+    public static ProgressDisplay Create(bool json, IReadOnlyList<TransferMeter> meters) =>
+        json ? new JsonLines(meters.Count)
+        : Live.IsAvailable ? new Live(meters)
+        : new PlainLines(meters.Count);
 
-    public abstract IProgress<UploadProgress> For(string file);
+    /// <summary>Where the client reports a file's progress.</summary>
+    public virtual IProgress<UploadProgress> For(TransferMeter meter) => meter;
 
-    /// <summary>
-    /// Ends a file's progress with its status word only: the reason of a rejection or failure is printed once, by the
-    /// summary line on standard output (both streams show in a terminal, so a reason here would be printed twice).
-    /// </summary>
-    public abstract void Done(string file, string message);
+    /// <summary>A file's outcome is known (once per file, from any thread).</summary>
+    public abstract void Done(TransferMeter meter, FileOutcome outcome);
 
-    public virtual void Complete()
-    {
-    }
+    /// <summary>Every file is done: the closing lines.</summary>
+    public abstract void Complete(IReadOnlyList<FileOutcome> outcomes, RunSummary summary);
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
-    /// <summary>Calls back on the reporting thread, in order (<see cref="Progress{T}"/> would post to the thread pool).</summary>
-    private sealed class Callback(Action<UploadProgress> report) : IProgress<UploadProgress>
+    /// <summary>Writes outcomes in the order the files were named, each as soon as those before it are written.</summary>
+    private sealed class InOrder(int count, Action<FileOutcome> write)
     {
-        public void Report(UploadProgress value) => report(value);
-    }
+        private readonly Lock _lock = new();
+        private readonly FileOutcome?[] _outcomes = new FileOutcome?[count];
+        private int _next;
 
-    private sealed class Silent : ProgressDisplay
-    {
-        public override IProgress<UploadProgress> For(string file) => new Callback(_ => { });
-
-        public override void Done(string file, string message)
+        public void Add(int index, FileOutcome outcome)
         {
+            lock (_lock)
+            {
+                _outcomes[index] = outcome;
+                while (_next < _outcomes.Length && _outcomes[_next] is { } ready)
+                {
+                    write(ready);
+                    _next++;
+                }
+            }
         }
     }
 
-    private sealed class PlainLines : ProgressDisplay
+    private sealed class JsonLines(int count) : ProgressDisplay
     {
-        public override IProgress<UploadProgress> For(string file) => new Callback(p =>
+        private readonly InOrder _lines = new(count, o => Console.WriteLine(JsonSerializer.Serialize(o, CliJsonContext.Default.FileOutcome)));
+
+        public override void Done(TransferMeter meter, FileOutcome outcome) => _lines.Add(meter.Index, outcome);
+
+        public override void Complete(IReadOnlyList<FileOutcome> outcomes, RunSummary summary) =>
+            Console.WriteLine(JsonSerializer.Serialize(new SummaryLine(summary), CliJsonContext.Default.SummaryLine));
+    }
+
+    private sealed class PlainLines(int count) : ProgressDisplay
+    {
+        private readonly ConcurrentDictionary<int, int> _printed = new();
+        private readonly InOrder _lines = new(count, o => Console.WriteLine(
+            $"{o.File}\t{o.Status}\t{o.BlobPath}{(o.Reason ?? o.Error) switch { null => string.Empty, var why => "\t" + why }}"));
+
+        public override IProgress<UploadProgress> For(TransferMeter meter) => new Callback(p =>
         {
-            var tenth = p.TotalBytes == 0 ? 10 : (int)(p.BytesSent * 10 / p.TotalBytes);
-            if (Changed(file, tenth))
+            meter.Report(p);
+            var tenth = meter.TotalBytes == 0 ? 10 : (int)(meter.StoredBytes * 10 / meter.TotalBytes);
+            if (Changed(meter.Index, tenth))
             {
-                Console.Error.WriteLine($"{file}: {tenth * 10}% ({p.BytesSent / 1048576.0:0.0} of {p.TotalBytes / 1048576.0:0.0} MiB, {p.BytesPerSecond / 1048576.0:0.0} MiB/s)");
+                Console.Error.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{meter.File}: {tenth * 10}% ({meter.StoredBytes / 1048576.0:0.0} of {meter.TotalBytes / 1048576.0:0.0} MiB, {meter.BytesPerSecond / 1048576.0:0.0} MiB/s)"));
             }
         });
 
-        private readonly ConcurrentDictionary<string, int> _printed = new(StringComparer.Ordinal);
+        /// <summary>
+        /// The file's status word on standard error; its reason is printed once, by its line on standard output (both
+        /// streams show in a terminal, so a reason here would be printed twice).
+        /// </summary>
+        public override void Done(TransferMeter meter, FileOutcome outcome)
+        {
+            Console.Error.WriteLine($"{meter.File}: {(outcome.Status == "pending" ? "uploaded, verification pending" : outcome.Status)}");
+            _lines.Add(meter.Index, outcome);
+        }
 
-        private bool Changed(string file, int tenth)
+        public override void Complete(IReadOnlyList<FileOutcome> outcomes, RunSummary summary) => Console.Error.WriteLine(summary.Describe());
+
+        private bool Changed(int file, int tenth)
         {
             var changed = false;
             _printed.AddOrUpdate(file, _ => { changed = true; return tenth; }, (_, last) => { changed = tenth > last; return Math.Max(last, tenth); });
             return changed;
         }
 
-        public override void Done(string file, string message) => Console.Error.WriteLine($"{file}: {message}");
-    }
-
-    private sealed class Live : ProgressDisplay
-    {
-        private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly Dictionary<string, ProgressTask> _tasks = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, long> _sent = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, long> _totals = new(StringComparer.Ordinal);
-        private readonly Task _run;
-        private ProgressTask _overall = null!;
-
-        public Live(IReadOnlyList<string> files)
+        /// <summary>Calls back on the reporting thread, in order (<see cref="Progress{T}"/> would post to the thread pool).</summary>
+        private sealed class Callback(Action<UploadProgress> report) : IProgress<UploadProgress>
         {
-            _run = AnsiConsole.Progress()
-                .AutoClear(false)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    foreach (var file in files.Distinct(StringComparer.Ordinal))
-                    {
-                        _tasks[file] = context.AddTask(Markup.Escape(Path.GetFileName(file)), maxValue: 1);
-                    }
-
-                    _overall = context.AddTask("[bold]all files[/]", maxValue: 1);
-                    _ready.SetResult();
-                    await _finished.Task.ConfigureAwait(false);
-                });
-            _ready.Task.Wait();
-        }
-
-        public override IProgress<UploadProgress> For(string file) => new Callback(p =>
-        {
-            var task = _tasks[file];
-            task.MaxValue = Math.Max(1, p.TotalBytes);
-            task.Value = p.BytesSent;
-            _sent[file] = p.BytesSent;
-            _totals[file] = p.TotalBytes;
-            _overall.MaxValue = Math.Max(1, _totals.Values.Sum());
-            _overall.Value = _sent.Values.Sum();
-        });
-
-        public override void Done(string file, string message)
-        {
-            var task = _tasks[file];
-            task.Description = Markup.Escape($"{Path.GetFileName(file)}: {message}");
-            task.Value = task.MaxValue;
-            task.StopTask();
-        }
-
-        public override void Complete()
-        {
-            _overall.Value = _overall.MaxValue;
-            _overall.StopTask();
-            _finished.TrySetResult();
-            _run.GetAwaiter().GetResult();
-        }
-
-        public override void Dispose()
-        {
-            _finished.TrySetResult();
-            base.Dispose();
+            public void Report(UploadProgress value) => report(value);
         }
     }
 }

@@ -19,7 +19,8 @@ public sealed record UploadStatus(string BlobPath, string Status, string? Detect
 }
 
 /// <summary>Progress of one file: bytes acknowledged by storage so far (resumed blocks included) and the rate of this run.</summary>
-public sealed record UploadProgress(string File, long BytesSent, long TotalBytes, double BytesPerSecond);
+/// <param name="BytesResumed">Of <paramref name="BytesSent"/>, the bytes an earlier run had stored (a resumed presigned upload): not sent by this run.</param>
+public sealed record UploadProgress(string File, long BytesSent, long TotalBytes, double BytesPerSecond, long BytesResumed = 0);
 
 /// <summary>What an upload did.</summary>
 /// <param name="BlocksSent">Blocks this run staged (0 for a direct upload).</param>

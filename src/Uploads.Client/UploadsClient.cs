@@ -174,9 +174,10 @@ public sealed class UploadsClient : IDisposable
 
         using var urlHolder = new UrlHolder(url);
         long sent = staged.Sum(i => (long)plan.LengthOf(i));
+        var resumedBytes = sent;
         var stopwatch = Stopwatch.StartNew();
         long sentThisRun = 0;
-        progress?.Report(new UploadProgress(file.Path, sent, file.SizeBytes, 0));
+        progress?.Report(new UploadProgress(file.Path, sent, file.SizeBytes, 0, resumedBytes));
 
         var missing = Enumerable.Range(0, plan.Count).Where(i => !staged.Contains(i)).ToArray();
         await Parallel.ForEachAsync(
@@ -196,7 +197,7 @@ public sealed class UploadsClient : IDisposable
                 Record(index);
                 var total = Interlocked.Add(ref sent, length);
                 var thisRun = Interlocked.Add(ref sentThisRun, length);
-                progress?.Report(new UploadProgress(file.Path, total, file.SizeBytes, thisRun / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
+                progress?.Report(new UploadProgress(file.Path, total, file.SizeBytes, thisRun / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3), resumedBytes));
             }).ConfigureAwait(false);
 
         var ids = Enumerable.Range(0, plan.Count).Select(BlockPlan.IdOf).ToArray();

@@ -14,36 +14,11 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
 
     private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, params string[] arguments) => RunAsync(apiKey, null, arguments);
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, Func<Process, Task>? whileRunning, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(BuildOutput.Of("Uploads.Cli", "Uploads.Cli.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? apiKey, Func<Process, Task>? whileRunning, params string[] arguments) =>
+        CliProcess.RunAsync(host, apiKey, whileRunning, arguments);
 
-        start.Environment["UPLOADS_API_BASE"] = host.BaseAddress.ToString();
-        start.Environment.Remove("UPLOADS_API_KEY");
-        if (apiKey is not null)
-        {
-            start.Environment["UPLOADS_API_KEY"] = apiKey;
-        }
-
-        // Storage is Azurite over HTTPS with a test certificate: the CLI trusts it through the usual SSL_CERT_FILE.
-        start.Environment["SSL_CERT_FILE"] = host.Azurite.CertificatePemPath!;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (whileRunning is not null)
-        {
-            await whileRunning(process);
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    /// <summary>The first line of <c>put --json</c>: the one file's object (the summary object follows it).</summary>
+    private static JsonElement FileLine(string stdout) => JsonDocument.Parse(stdout.Split('\n')[0]).RootElement;
 
     [Fact]
     public async Task Put_TwoFilesJsonWait_OneObjectPerFileVerifiedExit0()
@@ -54,7 +29,8 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (exitCode, stdout, stderr) = await RunAsync(host.ApiKey, "put", small, large, "--presigned", "--parallel", "2", "--wait", "--json");
 
         Assert.True(exitCode == 0, stderr + stdout);
-        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).SkipLast(1).ToArray();
+        Assert.Equal(3, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // two files, then the summary
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.Equal("verified", l.GetProperty("status").GetString()));
         Assert.Equal([small, large], lines.Select(l => l.GetProperty("file").GetString()));
@@ -85,7 +61,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--presigned", "--json");
 
         Assert.Equal(0, exitCode);
-        Assert.Equal("pending", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal("pending", FileLine(stdout).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -96,7 +72,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--presigned", "--wait", "--json");
 
         Assert.Equal(3, exitCode);
-        var line = JsonDocument.Parse(stdout).RootElement;
+        var line = FileLine(stdout);
         Assert.Equal("rejected", line.GetProperty("status").GetString());
         Assert.Contains("application/pdf", line.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
@@ -109,7 +85,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--json");
 
         Assert.Equal(4, exitCode);
-        Assert.Equal("failed", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal("failed", FileLine(stdout).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -134,7 +110,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", file, "--api", $"http://127.0.0.1:{port}", "--json");
 
         Assert.Equal(6, exitCode);
-        Assert.Equal("failed", JsonDocument.Parse(stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal("failed", FileLine(stdout).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -181,7 +157,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
 
         var (urlExit, urlOut, urlErr) = await RunAsync(host.ApiKey, "url", file);
         var (putExit, putOut, putErr) = await RunAsync(host.ApiKey, "put", file, "--direct", "--wait", "--json");
-        var blobPath = JsonDocument.Parse(putOut).RootElement.GetProperty("blobPath").GetString()!;
+        var blobPath = FileLine(putOut).GetProperty("blobPath").GetString()!;
         var (statusExit, statusOut, statusErr) = await RunAsync(host.ApiKey, "status", blobPath);
 
         Assert.True(urlExit == 0 && putExit == 0 && statusExit == 0, urlErr + putErr + statusErr);
@@ -198,9 +174,9 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (exitCode, stdout, _) = await RunAsync(host.ApiKey, "put", directory, "--json");
 
         Assert.Equal(2, exitCode);
-        var line = JsonDocument.Parse(stdout).RootElement;
+        var line = FileLine(stdout);
         Assert.Equal("failed", line.GetProperty("status").GetString());
-        Assert.Contains("is a directory; upload its files one by one", line.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("is a directory; add --recursive to upload every file under it", line.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -213,9 +189,9 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (acceptedExit, acceptedOut, acceptedErr) = await RunAsync(host.ApiKey, "put", markdown, "--content-type", "text/markdown", "--direct", "--wait", "--json");
 
         Assert.Equal(4, refusedExit);
-        Assert.Contains("the content type is application/pdf", JsonDocument.Parse(refusedOut).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("the content type is application/pdf", FileLine(refusedOut).GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(acceptedExit == 0, acceptedErr + acceptedOut);
-        Assert.Equal("verified", JsonDocument.Parse(acceptedOut).RootElement.GetProperty("status").GetString());
+        Assert.Equal("verified", FileLine(acceptedOut).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -256,7 +232,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
             "--json");
 
         Assert.True(exitCode == 130 && stdout.Length > 0, $"exit {exitCode}: {stderr}{stdout}");
-        var line = JsonDocument.Parse(stdout).RootElement;
+        var line = FileLine(stdout);
         Assert.Equal("interrupted", line.GetProperty("status").GetString());
         Assert.Contains($"stored; run `uploads put {file}` again to resume", line.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
