@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the API locally the way Azure runs it, without Azure Functions Core Tools: builds the Functions app, starts
+# Runs the API locally the way Azure runs it, without Azure Functions Core Tools: builds the Functions app (one
+# `dotnet build` of scripts/run-local.slnf: app, host emulator, browser sample, admin tool), starts
 # Azurite (blob, queue and table on 10000-10002, data in .azurite/) and runs the BUILT worker under the repository's
 # host emulator (src/Uploads.HostEmulator), which plays the Functions host: gRPC to the worker, HTTP on
 # http://127.0.0.1:7071 (the OpenAPI document at /api/openapi.json), the Blob trigger's Event Grid webhook. Settings come from local.settings.json, as with
@@ -67,13 +68,35 @@ for port in "${ports[@]}"; do
 done
 
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
-[ -x tests/tools/node_modules/.bin/azurite ] || npm ci --prefix tests/tools --no-audit --no-fund
+
+# Azurite comes from tests/tools (the version its lock file pins), installed once: later runs find it there. On a
+# first run npm installs it while dotnet builds (npm waits on the network, the build on the CPU).
+npm_install=""
+if [ ! -x tests/tools/node_modules/.bin/azurite ]; then
+  echo "Installing Azurite (npm ci --prefix tests/tools, once)..."
+  npm_log="$(mktemp)"
+  npm ci --prefix tests/tools --no-audit --no-fund >"$npm_log" 2>&1 &
+  npm_install=$!
+  # A failed build or Ctrl+C during it does not leave npm running (a background job of a script ignores SIGINT).
+  # shellcheck disable=SC2317 # invoked by the trap
+  trap '[ -z "$npm_install" ] || kill "$npm_install" 2>/dev/null || true' EXIT
+fi
 
 if [ "$build" = 1 ]; then
-  echo "Building the app and the host emulator ($configuration)..."
-  dotnet build src/Uploads.Functions -c "$configuration" -nologo -v quiet
-  dotnet build src/Uploads.HostEmulator -c "$configuration" -nologo -v quiet
-  [ "$sample_port" = 0 ] || dotnet build samples/Uploads.BrowserSample -c "$configuration" -nologo -v quiet
+  # One build, one restore, for everything this script runs: the app, the host emulator, the browser sample and the
+  # admin tool (scripts/mint-key.sh runs its build output).
+  echo "Building the app, the host emulator, the browser sample and the admin tool ($configuration)..."
+  dotnet build scripts/run-local.slnf -c "$configuration" -nologo -v quiet
+fi
+
+if [ -n "$npm_install" ]; then
+  if ! wait "$npm_install"; then
+    cat "$npm_log" >&2
+    echo "npm ci --prefix tests/tools failed (output above)." >&2
+    exit 1
+  fi
+  npm_install=""
+  rm -f "$npm_log"
 fi
 
 # Azurite's well-known development account on these ports (what UseDevelopmentStorage=true means on the defaults).
