@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the API locally the way Azure runs it, without Azure Functions Core Tools: builds the Functions app, starts
+# Runs the API locally the way Azure runs it, without Azure Functions Core Tools: builds the Functions app (one
+# `dotnet build` of scripts/run-local.slnf: app, host emulator, browser sample, admin tool), starts
 # Azurite (blob, queue and table on 10000-10002, data in .azurite/) and runs the BUILT worker under the repository's
 # host emulator (src/Uploads.HostEmulator), which plays the Functions host: gRPC to the worker, HTTP on
 # http://127.0.0.1:7071 (the OpenAPI document at /api/openapi.json), the Blob trigger's Event Grid webhook. Settings come from local.settings.json, as with
@@ -48,6 +49,7 @@ configuration="${CONFIGURATION:-Release}"
 app="src/Uploads.Functions/bin/$configuration/net10.0"
 emulator_dll="src/Uploads.HostEmulator/bin/$configuration/net10.0/Uploads.HostEmulator.dll"
 sample_dll="samples/Uploads.BrowserSample/bin/$configuration/net10.0/Uploads.BrowserSample.dll"
+admin_dll="src/Uploads.Admin/bin/$configuration/net10.0/Uploads.Admin.dll"
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if [ "$sample_port" = "$api_port" ]; then
@@ -67,13 +69,51 @@ for port in "${ports[@]}"; do
 done
 
 [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
-[ -x tests/tools/node_modules/.bin/azurite ] || npm ci --prefix tests/tools --no-audit --no-fund
+
+# Azurite comes from tests/tools (the version its lock file pins), installed once: later runs find it there. On a
+# first run npm installs it while dotnet builds (npm waits on the network, the build on the CPU).
+npm_install=""
+if [ ! -x tests/tools/node_modules/.bin/azurite ]; then
+  echo "Installing Azurite (npm ci --prefix tests/tools, once)..."
+  npm_log="$(mktemp)"
+  npm ci --prefix tests/tools --no-audit --no-fund >"$npm_log" 2>&1 &
+  npm_install=$!
+  # A failed build or Ctrl+C during it does not leave npm running (a background job of a script ignores SIGINT).
+  # shellcheck disable=SC2317 # invoked by the trap
+  trap '[ -z "$npm_install" ] || kill "$npm_install" 2>/dev/null || true' EXIT
+fi
+
+# A restart skips even MSBuild's own up-to-date check (seconds on two cores) when no file outside the folders that
+# cannot change the build (tests, benchmarks, infra, build output, Azurite's data) is newer than the last build
+# this script finished; any edit, checkout or pull makes a file newer, and the build runs.
+stamp="src/Uploads.Functions/obj/run-local-$configuration.built"
+if [ "$build" = 1 ] && [ -f "$stamp" ] && [ -f "$app/Uploads.Functions.dll" ] && [ -f "$emulator_dll" ] \
+  && [ -f "$sample_dll" ] && [ -f "$admin_dll" ] \
+  && [ -z "$(find . \( -name .git -o -name bin -o -name obj -o -name node_modules -o -name TestResults \
+    -o -path ./.azurite -o -path "./${location#./}" -o -path ./tests -o -path ./benchmarks -o -path ./infra \) -prune \
+    -o -type f -newer "$stamp" -print -quit)" ]; then
+  echo "Build up to date: nothing changed since the last build of scripts/run-local.sh."
+  build=0
+fi
 
 if [ "$build" = 1 ]; then
-  echo "Building the app and the host emulator ($configuration)..."
-  dotnet build src/Uploads.Functions -c "$configuration" -nologo -v quiet
-  dotnet build src/Uploads.HostEmulator -c "$configuration" -nologo -v quiet
-  [ "$sample_port" = 0 ] || dotnet build samples/Uploads.BrowserSample -c "$configuration" -nologo -v quiet
+  # One build, one restore, for everything this script runs: the app, the host emulator, the browser sample and the
+  # admin tool (scripts/mint-key.sh runs its build output).
+  echo "Building the app, the host emulator, the browser sample and the admin tool ($configuration)..."
+  mkdir -p "$(dirname "$stamp")"
+  touch "$stamp.new"
+  dotnet build scripts/run-local.slnf -c "$configuration" -nologo -v quiet
+  mv "$stamp.new" "$stamp"
+fi
+
+if [ -n "$npm_install" ]; then
+  if ! wait "$npm_install"; then
+    cat "$npm_log" >&2
+    echo "npm ci --prefix tests/tools failed (output above)." >&2
+    exit 1
+  fi
+  npm_install=""
+  rm -f "$npm_log"
 fi
 
 # Azurite's well-known development account on these ports (what UseDevelopmentStorage=true means on the defaults).

@@ -3,22 +3,29 @@
 # themselves on free loopback ports), end-to-end tests over HTTP including the guide's Python examples, and the
 # offline infrastructure checks. Builds first with warnings as errors.
 #
-# Needs: the .NET 10 SDK, Node.js 20+ with npm, and Debian's python3-requests, python3-aiohttp, python3-azure
-# and shellcheck (.ci/run installs them on a fresh machine); PowerShell 7 is installed below if missing.
+# Assumes an installed machine and installs nothing: the .NET 10 SDK, Node.js 20+, the npm tools of tests/tools
+# (`npm ci --prefix tests/tools`), PowerShell 7 (pwsh on PATH, or the PowerShell dotnet tool in .tools/), and
+# Debian's python3-requests, python3-aiohttp, python3-azure, shellcheck, file, unicode-data and chromium.
+# .ci/run installs all of it on a fresh machine, then runs this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 configuration="${CONFIGURATION:-Release}"
 results="${TEST_RESULTS:-TestResults}"
 
+# What is missing is named here, before a long build, rather than by a failing test much later.
+missing=()
 # Every tool tests/tools/package.json pins: Azurite, and the OpenAPI lints (redocly, spectral) of the OpenApi tests.
-if [ ! -x tests/tools/node_modules/.bin/azurite-blob ] || [ ! -x tests/tools/node_modules/.bin/redocly ] || [ ! -x tests/tools/node_modules/.bin/spectral ]; then
-  npm ci --prefix tests/tools --no-audit --no-fund
-fi
-
-# PowerShell 7 (the NuGet dotnet tool) runs the Windows postdeploy hook in the infrastructure tests.
-if ! command -v pwsh >/dev/null 2>&1 && [ ! -x .tools/pwsh ]; then
-  dotnet tool install --tool-path .tools PowerShell --version 7.6.9
+for tool in azurite-blob redocly spectral; do
+  [ -x "tests/tools/node_modules/.bin/$tool" ] || missing+=("tests/tools/node_modules/.bin/$tool (npm ci --prefix tests/tools)")
+done
+# PowerShell 7 runs the Windows postdeploy hook in the infrastructure tests.
+command -v pwsh >/dev/null 2>&1 || [ -x .tools/pwsh ] \
+  || missing+=("pwsh (PowerShell 7: on PATH, or the PowerShell dotnet tool .ci/run installs into .tools/)")
+if [ "${#missing[@]}" -gt 0 ]; then
+  printf 'Not installed: %s\n' "${missing[@]}" >&2
+  echo "Install them, or run .ci/run: it installs everything the tests need, then runs this script." >&2
+  exit 1
 fi
 
 # Restore from the committed lock files (packages.lock.json beside each project). In CI (CI=true) in locked mode:

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using Uploads.Benchmarks.Support;
+using Uploads.Policy;
 using Uploads.Sniffing;
 
 namespace Uploads.Benchmarks;
@@ -16,7 +17,7 @@ namespace Uploads.Benchmarks;
 /// </summary>
 internal static class ActiveContentCost
 {
-    private const int MiB = 1024 * 1024;
+    private const int MiB = (int)ByteSize.MiB;
 
     public static async Task<int> RunAsync(Args args)
     {

@@ -25,8 +25,8 @@ namespace Uploads.Benchmarks;
 /// </summary>
 internal static class AdversarialCost
 {
-    private const int KiB = 1024;
-    private const int MiB = 1024 * 1024;
+    private const int KiB = (int)ByteSize.KiB;
+    private const int MiB = (int)ByteSize.MiB;
 
     /// <summary>The target: no check may take more CPU than this.</summary>
     private const double MaxCpuSeconds = 2;

@@ -26,7 +26,6 @@ namespace Uploads.Benchmarks;
 internal static class DirectLoad
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(2);
-    private static readonly Uri DirectPath = new("api/integrations/uploads/direct", UriKind.Relative);
 
     public static async Task<int> RunAsync(Args args)
     {
@@ -181,7 +180,7 @@ internal static class DirectLoad
             var started = Stopwatch.GetTimestamp();
             try
             {
-                using var response = await client.PostAsync(DirectPath, form).ConfigureAwait(false);
+                using var response = await client.PostAsync(ApiRoutes.Direct, form).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 if (response.StatusCode != HttpStatusCode.Created)

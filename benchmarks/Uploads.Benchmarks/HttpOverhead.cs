@@ -35,7 +35,6 @@ internal static class HttpOverhead
     private static readonly Dictionary<string, string?> NoContainerCreation = new(StringComparer.Ordinal) { ["Uploads:CreateContainers"] = "false" };
 
     private static readonly ApiClient Client = new(WorkerUnderTest.ClientId);
-    private static readonly Uri NoFunction = new("api/integrations/uploads/no-such-function", UriKind.Relative);
 
     /// <summary>No window takes longer than this, whatever the count.</summary>
     private static readonly TimeSpan WindowLimit = TimeSpan.FromSeconds(120);
@@ -65,9 +64,9 @@ internal static class HttpOverhead
             {
                 using var http = app.CreateClient(TimeSpan.FromSeconds(30));
                 using var wrongKey = WorkerUnderTest.CreateClient(app.App.BaseAddress, ApiKeyMinter.Mint().Key, TimeSpan.FromSeconds(30));
-                front = await OverHttpAsync(app, http, () => new HttpRequestMessage(HttpMethod.Post, NoFunction) { Content = WorkerUnderTest.UrlRequestBody() }, HttpStatusCode.NotFound, count, warmUp).ConfigureAwait(false);
-                refused = await OverHttpAsync(app, wrongKey, () => new HttpRequestMessage(HttpMethod.Post, WorkerUnderTest.UrlPath) { Content = WorkerUnderTest.UrlRequestBody() }, HttpStatusCode.Unauthorized, count, warmUp).ConfigureAwait(false);
-                worker = await OverHttpAsync(app, http, () => new HttpRequestMessage(HttpMethod.Post, WorkerUnderTest.UrlPath) { Content = WorkerUnderTest.UrlRequestBody() }, HttpStatusCode.OK, count, warmUp).ConfigureAwait(false);
+                front = await OverHttpAsync(app, http, () => new HttpRequestMessage(HttpMethod.Post, ApiRoutes.NoSuchFunction) { Content = WorkerUnderTest.UrlRequestBody() }, HttpStatusCode.NotFound, count, warmUp).ConfigureAwait(false);
+                refused = await OverHttpAsync(app, wrongKey, () => new HttpRequestMessage(HttpMethod.Post, ApiRoutes.Url) { Content = WorkerUnderTest.UrlRequestBody() }, HttpStatusCode.Unauthorized, count, warmUp).ConfigureAwait(false);
+                worker = await OverHttpAsync(app, http, () => new HttpRequestMessage(HttpMethod.Post, ApiRoutes.Url) { Content = WorkerUnderTest.UrlRequestBody() }, HttpStatusCode.OK, count, warmUp).ConfigureAwait(false);
                 lastUrl = await IssueOneAsync(http).ConfigureAwait(false);
             }
 
@@ -155,7 +154,7 @@ internal static class HttpOverhead
     private static async Task<Uri> IssueOneAsync(HttpClient http)
     {
         using var content = WorkerUnderTest.UrlRequestBody();
-        using var response = await http.PostAsync(WorkerUnderTest.UrlPath, content).ConfigureAwait(false);
+        using var response = await http.PostAsync(ApiRoutes.Url, content).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync().ConfigureAwait(false)).ConfigureAwait(false);
         return new Uri(json.RootElement.GetProperty("uploadUrl").GetString()!);

@@ -223,8 +223,6 @@ internal static class Soak
     /// <summary>The traffic of the loops and its bookkeeping.</summary>
     private sealed class Traffic(HttpClient api, HttpClient wrongKey, HttpClient storage)
     {
-        private static readonly Uri UrlPath = new("api/integrations/uploads/url", UriKind.Relative);
-        private static readonly Uri DirectPath = new("api/integrations/uploads/direct", UriKind.Relative);
         private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89];
 
         private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -288,7 +286,7 @@ internal static class Soak
         private async Task UrlAsync(Random random, bool presign)
         {
             var size = random.Next(10_000, 200_000);
-            using var response = await SendAsync("url", HttpStatusCode.OK, () => api.PostAsJsonAsync(UrlPath, new { filename = $"report {random.Next()}.pdf", contentType = "application/pdf", sizeBytes = size })).ConfigureAwait(false);
+            using var response = await SendAsync("url", HttpStatusCode.OK, () => api.PostAsJsonAsync(ApiRoutes.Url, new { filename = $"report {random.Next()}.pdf", contentType = "application/pdf", sizeBytes = size })).ConfigureAwait(false);
             if (!presign || response.StatusCode != HttpStatusCode.OK)
             {
                 return;
@@ -310,7 +308,7 @@ internal static class Soak
         private async Task DirectAsync(Random random)
         {
             var bytes = DirectLoad.PdfLike(random.Next(100_000, 1_000_000));
-            using var response = await SendAsync("direct upload", HttpStatusCode.Created, () => api.PostAsync(DirectPath, Form(bytes, "scan.pdf", "application/pdf"))).ConfigureAwait(false);
+            using var response = await SendAsync("direct upload", HttpStatusCode.Created, () => api.PostAsync(ApiRoutes.Direct, Form(bytes, "scan.pdf", "application/pdf"))).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Created)
             {
                 var blobPath = (await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false)).GetProperty("blobPath").GetString()!;
@@ -324,25 +322,25 @@ internal static class Soak
             switch (random.Next(6))
             {
                 case 0:
-                    using (await SendAsync("bad: wrong API key", HttpStatusCode.Unauthorized, () => wrongKey.PostAsync(UrlPath, Json("""{"filename":"a.pdf","contentType":"application/pdf"}"""))).ConfigureAwait(false))
+                    using (await SendAsync("bad: wrong API key", HttpStatusCode.Unauthorized, () => wrongKey.PostAsync(ApiRoutes.Url, Json("""{"filename":"a.pdf","contentType":"application/pdf"}"""))).ConfigureAwait(false))
                     {
                     }
 
                     break;
                 case 1:
-                    using (await SendAsync("bad: malformed JSON", HttpStatusCode.BadRequest, () => api.PostAsync(UrlPath, Json("""{"filename":"a.pdf","contentType":"""))).ConfigureAwait(false))
+                    using (await SendAsync("bad: malformed JSON", HttpStatusCode.BadRequest, () => api.PostAsync(ApiRoutes.Url, Json("""{"filename":"a.pdf","contentType":"""))).ConfigureAwait(false))
                     {
                     }
 
                     break;
                 case 2:
-                    using (await SendAsync("bad: path traversal name", HttpStatusCode.Forbidden, () => api.PostAsync(UrlPath, Json("""{"filename":"../../etc/passwd.pdf","contentType":"application/pdf"}"""))).ConfigureAwait(false))
+                    using (await SendAsync("bad: path traversal name", HttpStatusCode.Forbidden, () => api.PostAsync(ApiRoutes.Url, Json("""{"filename":"../../etc/passwd.pdf","contentType":"application/pdf"}"""))).ConfigureAwait(false))
                     {
                     }
 
                     break;
                 case 3:
-                    using (await SendAsync("bad: PNG sent as PDF (direct)", HttpStatusCode.UnsupportedMediaType, () => api.PostAsync(DirectPath, Form(Png, "invoice.pdf", "application/pdf"))).ConfigureAwait(false))
+                    using (await SendAsync("bad: PNG sent as PDF (direct)", HttpStatusCode.UnsupportedMediaType, () => api.PostAsync(ApiRoutes.Direct, Form(Png, "invoice.pdf", "application/pdf"))).ConfigureAwait(false))
                     {
                     }
 
@@ -351,7 +349,7 @@ internal static class Soak
                     await StatusAsync("bad: status of a path never issued", $"{WorkerUnderTest.ClientId}/{Guid.NewGuid():N}/never.pdf", HttpStatusCode.NotFound).ConfigureAwait(false);
                     break;
                 default:
-                    using (await SendAsync("bad: direct body not multipart", HttpStatusCode.BadRequest, () => api.PostAsync(DirectPath, new ByteArrayContent(DirectLoad.PdfLike(1000)))).ConfigureAwait(false))
+                    using (await SendAsync("bad: direct body not multipart", HttpStatusCode.BadRequest, () => api.PostAsync(ApiRoutes.Direct, new ByteArrayContent(DirectLoad.PdfLike(1000)))).ConfigureAwait(false))
                     {
                     }
 
@@ -361,7 +359,7 @@ internal static class Soak
 
         private async Task StatusAsync(string kind, string blobPath, HttpStatusCode expected)
         {
-            using var response = await SendAsync(kind, expected, () => api.GetAsync(new Uri($"api/integrations/uploads/status?blobPath={Uri.EscapeDataString(blobPath)}", UriKind.Relative))).ConfigureAwait(false);
+            using var response = await SendAsync(kind, expected, () => api.GetAsync(ApiRoutes.Status(blobPath))).ConfigureAwait(false);
         }
 
         private async Task<HttpResponseMessage> SendAsync(string kind, HttpStatusCode expected, Func<Task<HttpResponseMessage>> send)

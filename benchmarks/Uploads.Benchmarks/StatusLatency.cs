@@ -42,7 +42,7 @@ internal static class StatusLatency
 
         async Task<string> PresignedAsync(byte[] content)
         {
-            using var issued = await http.PostAsJsonAsync(WorkerUnderTest.UrlPath, new { filename = "logo.png", contentType = "image/png" }).ConfigureAwait(false);
+            using var issued = await http.PostAsJsonAsync(ApiRoutes.Url, new { filename = "logo.png", contentType = "image/png" }).ConfigureAwait(false);
             issued.EnsureSuccessStatusCode();
             var body = await issued.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false);
             using var put = new HttpRequestMessage(HttpMethod.Put, body.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(content) };
@@ -52,11 +52,9 @@ internal static class StatusLatency
             return body.GetProperty("blobPath").GetString()!;
         }
 
-        Uri StatusOf(string path) => new("api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path), UriKind.Relative);
-
         async Task<string> StatusAsync(string path)
         {
-            using var response = await http.GetAsync(StatusOf(path)).ConfigureAwait(false);
+            using var response = await http.GetAsync(ApiRoutes.Status(path)).ConfigureAwait(false);
             return response.StatusCode == HttpStatusCode.NotFound ? "missing" : (await response.Content.ReadFromJsonAsync<JsonElement>().ConfigureAwait(false)).GetProperty("status").GetString()!;
         }
 
@@ -101,8 +99,8 @@ internal static class StatusLatency
         var errors = 0;
         foreach (var (state, path, expected) in new[] { ("verified", verified, HttpStatusCode.OK), ("rejected", rejected, HttpStatusCode.OK), ("missing", missing, HttpStatusCode.NotFound) })
         {
-            await HttpLoad.RunAsync(http, () => new HttpRequestMessage(HttpMethod.Get, StatusOf(path)), expected, 1, warmUp, 1_000_000, () => app.WorkerGone).ConfigureAwait(false);
-            var load = await HttpLoad.RunAsync(http, () => new HttpRequestMessage(HttpMethod.Get, StatusOf(path)), expected, 1, WindowLimit, count, () => app.WorkerGone).ConfigureAwait(false);
+            await HttpLoad.RunAsync(http, () => new HttpRequestMessage(HttpMethod.Get, ApiRoutes.Status(path)), expected, 1, warmUp, 1_000_000, () => app.WorkerGone).ConfigureAwait(false);
+            var load = await HttpLoad.RunAsync(http, () => new HttpRequestMessage(HttpMethod.Get, ApiRoutes.Status(path)), expected, 1, WindowLimit, count, () => app.WorkerGone).ConfigureAwait(false);
             Print(state, load.LatenciesMs, load.Errors);
             errors += load.Errors;
         }

@@ -75,7 +75,7 @@ internal static class UrlHttpThroughput
     private static Task<LoadResult> LoadAsync(WorkerUnderTest worker, HttpClient http, int concurrency, TimeSpan duration) =>
         HttpLoad.RunAsync(
             http,
-            () => new HttpRequestMessage(HttpMethod.Post, WorkerUnderTest.UrlPath) { Content = WorkerUnderTest.UrlRequestBody() },
+            () => new HttpRequestMessage(HttpMethod.Post, ApiRoutes.Url) { Content = WorkerUnderTest.UrlRequestBody() },
             HttpStatusCode.OK,
             concurrency,
             duration,

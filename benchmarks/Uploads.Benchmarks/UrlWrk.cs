@@ -26,7 +26,7 @@ internal static class UrlWrk
         await File.WriteAllTextAsync(script, Lua(worker.ApiKey)).ConfigureAwait(false);
         try
         {
-            var url = new Uri(worker.App.BaseAddress, WorkerUnderTest.UrlPath).AbsoluteUri;
+            var url = new Uri(worker.App.BaseAddress, ApiRoutes.Url).AbsoluteUri;
             Console.WriteLine($"wrk -t2 -c{connections} -d{seconds}s against {url} ({mode}); warm-up run first, same length");
             _ = await WrkAsync(script, url, connections, seconds).ConfigureAwait(false);
             worker.DrainWorkerLogs();

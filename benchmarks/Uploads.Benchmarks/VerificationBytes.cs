@@ -19,15 +19,11 @@ namespace Uploads.Benchmarks;
 /// </summary>
 internal static class VerificationBytes
 {
-    private const long KiB = 1024;
-    private const long MiB = 1024 * KiB;
-    private const long GiB = 1024 * MiB;
-
     public static async Task<int> RunAsync(Args args)
     {
         var sizes = args.Get("--sizes") is { } s
             ? s.Split(',').Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray()
-            : [KiB, MiB, 100 * MiB, GiB];
+            : [ByteSize.KiB, ByteSize.MiB, 100 * ByteSize.MiB, ByteSize.GiB];
         var kinds = args.List("--kinds");
         var mode = Enum.Parse<AzuriteMode>(args.Get("--mode") ?? nameof(AzuriteMode.OAuthHttps));
         var corpus = TestFixtures.CorpusDirectory;
@@ -48,7 +44,7 @@ internal static class VerificationBytes
         Console.WriteLine("|---|---:|---|---|---:|---:|---|---:|");
 
         // Warm-up (JIT, connections): one small verification, not reported.
-        await MeasureAsync(ScaledFiles.Kinds.First(k => k.Name == "pdf"), corpus, 4 * KiB, uploads, quarantine, verifier, services, random, print: false).ConfigureAwait(false);
+        await MeasureAsync(ScaledFiles.Kinds.First(k => k.Name == "pdf"), corpus, 4 * ByteSize.KiB, uploads, quarantine, verifier, services, random, print: false).ConfigureAwait(false);
 
         var failures = 0;
         foreach (var kind in ScaledFiles.Kinds.Where(k => kinds.Count == 0 || kinds.Any(n => k.Name.StartsWith(n, StringComparison.OrdinalIgnoreCase))))
@@ -74,7 +70,7 @@ internal static class VerificationBytes
     /// <summary>Writes each kind at <c>--size</c> bytes (default 2 MiB) into <paramref name="directory"/>.</summary>
     public static async Task<int> WriteFilesAsync(string directory, Args args)
     {
-        var size = long.Parse(args.Get("--size") ?? (2 * MiB).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var size = long.Parse(args.Get("--size") ?? (2 * ByteSize.MiB).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
         var corpus = TestFixtures.CorpusDirectory;
         Directory.CreateDirectory(directory);
         foreach (var kind in ScaledFiles.Kinds)
@@ -102,7 +98,7 @@ internal static class VerificationBytes
         var blobPath = $"bench/{Guid.NewGuid():N}/file-{size}{kind.Extension}";
         var blob = uploads.GetBlockBlobClient(blobPath);
 
-        var options = new BlockBlobOpenWriteOptions { BufferSize = 8 * MiB, HttpHeaders = new BlobHttpHeaders { ContentType = kind.MediaType } };
+        var options = new BlockBlobOpenWriteOptions { BufferSize = 8 * ByteSize.MiB, HttpHeaders = new BlobHttpHeaders { ContentType = kind.MediaType } };
         var stream = await blob.OpenWriteAsync(overwrite: true, options).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {

@@ -120,7 +120,7 @@ internal static class WorkerColdStart
             try
             {
                 using var content = WorkerUnderTest.UrlRequestBody();
-                using var response = await http.PostAsync(WorkerUnderTest.UrlPath, content).ConfigureAwait(false);
+                using var response = await http.PostAsync(ApiRoutes.Url, content).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
                 firstAnswer ??= clock.Elapsed.TotalMilliseconds;
                 if (response.StatusCode == HttpStatusCode.OK)

@@ -1,8 +1,8 @@
 using Uploads.Core.Security;
 
-// dotnet run --project src/Uploads.Admin -- mint-key <clientId>
+// scripts/mint-key.sh <clientId> runs the build of scripts/run-local.sh; dotnet run --project src/Uploads.Admin -- mint-key <clientId> builds first.
 var usage = $"""
-    Usage: dotnet run --project src/Uploads.Admin -- mint-key <clientId>
+    Usage: scripts/mint-key.sh <clientId>   (or: dotnet run --project src/Uploads.Admin -- mint-key <clientId>)
       Mints an API key for <clientId> ({ClientIdRule.Description}) and prints it once, with the app
       setting that configures its SHA-256 hash (the key itself is never stored).
     """;

@@ -32,7 +32,7 @@ builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
 
 // The worker's own Kestrel would refuse bodies over 30,000,000 bytes with a 500 before the service can answer 413:
 // accept what the Functions host itself accepts (100 MB), and let the direct-upload service enforce its 10 MB cap.
-builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 100L * 1024 * 1024);
+builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = HostLimits.RequestBodyBytes);
 
 var host = builder.Build();
 host.Services.ValidateUploadsConfiguration();

@@ -307,13 +307,13 @@ public sealed class HookScriptTests
             ? ProcessRunner.Run(Pwsh, ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", Repo.Path(hook)], environment, clearEnvironment: true)
             : RunSh(hook, [], environment);
 
-    /// <summary>pwsh on PATH, or the PowerShell dotnet tool that scripts/test.sh installs into .tools/.</summary>
+    /// <summary>pwsh on PATH, or the PowerShell dotnet tool that .ci/run installs into .tools/.</summary>
     private static string Pwsh
     {
         get
         {
             var pwsh = ProcessRunner.Which("pwsh") ?? Repo.Path(".tools", "pwsh");
-            Assert.True(File.Exists(pwsh), "pwsh is not installed: scripts/test.sh installs it (dotnet tool install --tool-path .tools PowerShell).");
+            Assert.True(File.Exists(pwsh), "pwsh is not installed: .ci/run installs it (dotnet tool install --tool-path .tools PowerShell).");
             return pwsh;
         }
     }

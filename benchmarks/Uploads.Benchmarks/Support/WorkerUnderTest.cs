@@ -26,8 +26,6 @@ internal sealed class WorkerUnderTest : IAsyncDisposable
     /// <summary>The upload-URL request every HTTP mode sends (the in-process modes issue the same one).</summary>
     public const string UrlRequestJson = """{"filename":"quarterly report.pdf","contentType":"application/pdf","sizeBytes":123456}""";
 
-    public static readonly Uri UrlPath = new("api/integrations/uploads/url", UriKind.Relative);
-
     private static readonly byte[] UrlRequestBytes = Encoding.UTF8.GetBytes(UrlRequestJson);
 
     private WorkerUnderTest(FunctionsApp app, string apiKey, string gc)

@@ -7,8 +7,8 @@ namespace Uploads.EndToEnd.Tests.Emulator;
 
 /// <summary>
 /// The newcomer commands: <c>scripts/run-local.sh</c> serves the documented local key on the ports it is given,
-/// stops on SIGINT even when started in the background, and refuses a busy port; <c>mint-key</c> without an id
-/// prints usage.
+/// stops on SIGINT even when started in the background, and refuses a busy port, building what it runs in one
+/// build; <c>scripts/mint-key.sh</c> mints a key from that build, and without an id prints usage.
 /// </summary>
 public sealed class LocalRunScriptTests
 {
@@ -177,7 +177,40 @@ public sealed class LocalRunScriptTests
         var (exitCode, output) = await RunAsync("dotnet", [admin, "mint-key"]);
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("Usage: dotnet run --project src/Uploads.Admin -- mint-key <clientId>", output, StringComparison.Ordinal);
+        Assert.Contains("Usage: scripts/mint-key.sh <clientId>", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MintKeyScript_ClientId_PrintsKeyAndTheSettingOfItsHash()
+    {
+        BuildOutput.Of("Uploads.Admin", "Uploads.Admin.dll");
+
+        // The admin tool that run-local.sh built, run without `dotnet run` (no build: the output above exists).
+        var (exitCode, output) = await RunAsync("bash", [Path.Combine(RepositoryRoot.Find(), "scripts", "mint-key.sh"), "newcomer"], ("CONFIGURATION", BuildOutput.Configuration));
+
+        Assert.Equal(0, exitCode);
+        Assert.DoesNotContain("Building", output, StringComparison.Ordinal);
+        var key = System.Text.RegularExpressions.Regex.Match(output, "upk_[A-Za-z0-9_-]{43}").Value;
+        Assert.Contains($"ApiKeys__Clients__newcomer={Uploads.Core.Security.ApiKeyMinter.HashOf(key)}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunLocalBuild_SolutionFilter_HoldsEveryProjectTheScriptRuns()
+    {
+        var root = RepositoryRoot.Find();
+        var script = File.ReadAllText(Path.Combine(root, "scripts", "run-local.sh"));
+        using var filter = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "scripts", "run-local.slnf")));
+        var projects = filter.RootElement.GetProperty("solution").GetProperty("projects").EnumerateArray()
+            .Select(p => Path.GetFileNameWithoutExtension(p.GetString()!.Replace('\\', '/')))
+            .ToHashSet(StringComparer.Ordinal);
+
+        // One `dotnet build` of the filter: every build output the script (and scripts/mint-key.sh) runs is in it.
+        Assert.Contains("dotnet build scripts/run-local.slnf", script, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(script, @"dotnet build "));
+        foreach (var project in System.Text.RegularExpressions.Regex.Matches(script + File.ReadAllText(Path.Combine(root, "scripts", "mint-key.sh")), @"/(Uploads\.[A-Za-z]+)/bin/").Select(m => m.Groups[1].Value))
+        {
+            Assert.Contains(project, projects);
+        }
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] arguments, params (string Name, string Value)[] environment)

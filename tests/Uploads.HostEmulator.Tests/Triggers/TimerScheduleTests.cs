@@ -1,6 +1,6 @@
 using Uploads.HostEmulator.Triggers;
 
-namespace Uploads.EndToEnd.Tests.Emulator;
+namespace Uploads.HostEmulator.Tests.Triggers;
 
 /// <summary>The emulator's reading of timer-trigger schedules: NCRONTAB with seconds, without, and intervals.</summary>
 public sealed class TimerScheduleTests
