@@ -56,27 +56,27 @@ public sealed class BrowserSampleHost : ApiHost
 
         // Kestrel listens only after the hosted services (the CORS rule) have run: a page means CORS is set.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
+        var served = false;
+        await Eventually.WithinAsync(
+            async () =>
             {
-                using var response = await http.GetAsync(SampleOrigin);
-                if (response.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return;
+                    using var response = await http.GetAsync(SampleOrigin);
+                    served = response.StatusCode == HttpStatusCode.OK;
                 }
-            }
-            catch (HttpRequestException) when (!_sample.HasExited && DateTime.UtcNow < until)
-            {
-            }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
 
-            if (_sample.HasExited || DateTime.UtcNow >= until)
-            {
-                throw new InvalidOperationException($"The browser sample did not serve its page:{Environment.NewLine}{SampleOutput}");
-            }
-
-            await Task.Delay(100);
+                return served || _sample.HasExited;
+            },
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(100));
+        if (!served)
+        {
+            throw new InvalidOperationException($"The browser sample did not serve its page:{Environment.NewLine}{SampleOutput}");
         }
     }
 

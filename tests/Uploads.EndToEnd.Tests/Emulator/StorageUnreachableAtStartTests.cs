@@ -66,15 +66,16 @@ public sealed class StorageUnreachableAtStartTests : IAsyncLifetime
 
         _relay!.Up();
 
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        HttpStatusCode status;
-        do
-        {
-            await Task.Delay(500);
-            using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" });
-            status = response.StatusCode;
-        }
-        while (status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline);
+        var status = HttpStatusCode.ServiceUnavailable;
+        await Eventually.WithinAsync(
+            async ct =>
+            {
+                using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" }, ct);
+                status = response.StatusCode;
+                return status != HttpStatusCode.ServiceUnavailable;
+            },
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(500));
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(_app.Emulator.Completion.IsCompleted, "the worker must not have exited");

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
 
@@ -48,11 +49,7 @@ public sealed class WorkerBehaviourTests(ApiHost host) : IClassFixture<ApiHost>
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request, gone.Token));
 
         // The worker hears of it through the host's InvocationCancel and the dead connection.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!host.WorkerLogs.Skip(before).Any(l => l.Message.Contains("went away", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.WithinAsync(() => host.WorkerLogs.Skip(before).Any(l => l.Message.Contains("went away", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
 
         var after = host.WorkerLogs.Skip(before).ToList();
         Assert.Contains(after, l => l.Message.Contains("DirectUpload: the client went away", StringComparison.Ordinal));

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
 
@@ -77,6 +78,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
     public async Task Post_ClientDisconnectsMidUpload_NoBlob()
     {
         var before = await ClientBlobCountAsync();
+        var ended = host.App.Emulator.HttpInvocationsEnded;
         var boundary = "disconnect-boundary";
         var head = Encoding.ASCII.GetBytes(
             $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"abandoned.pdf\"\r\nContent-Type: application/pdf\r\n\r\n");
@@ -95,8 +97,8 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
             socket.Client.LingerState = new LingerOption(true, 0);
         }
 
-        // Give the server time to see the reset and unwind; whatever it did, nothing may have been committed.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Once the worker has ended the invocation (it saw the reset and unwound), nothing may have been committed.
+        await Eventually.UntilAsync(() => host.App.Emulator.HttpInvocationsEnded > ended, TimeSpan.FromSeconds(30), "the worker to end the abandoned upload's invocation");
         Assert.Equal(before, await ClientBlobCountAsync());
     }
 

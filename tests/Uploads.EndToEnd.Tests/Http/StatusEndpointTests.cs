@@ -48,11 +48,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains("image/jpeg", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
         // The GET answers the decision at once; the move to quarantine completes in the background.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await host.Uploads.GetBlobClient(blobPath).ExistsAsync()).Value && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await Eventually.WithinAsync(async ct => !(await host.Uploads.GetBlobClient(blobPath).ExistsAsync(ct)).Value, TimeSpan.FromSeconds(30));
 
         Assert.True((await host.Quarantine.GetBlobClient(blobPath).ExistsAsync()).Value);
         Assert.False((await host.Uploads.GetBlobClient(blobPath).ExistsAsync()).Value);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Python;
 
