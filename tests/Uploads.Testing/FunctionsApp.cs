@@ -5,6 +5,7 @@ using Uploads.HostEmulator;
 using Uploads.HostEmulator.Configuration;
 using Uploads.HostEmulator.Queues;
 using Uploads.HostEmulator.Worker;
+using Uploads.Policy;
 
 namespace Uploads.Testing;
 
@@ -220,7 +221,7 @@ public sealed class FunctionsApp : IAsyncDisposable
         await Eventually.UntilAsync(
             async ct =>
             {
-                using var response = await http.GetAsync(new Uri("/api/integrations/uploads/status", UriKind.Relative), ct).ConfigureAwait(false);
+                using var response = await http.GetAsync(new Uri(HttpRoutes.StatusPath, UriKind.Relative), ct).ConfigureAwait(false);
                 return response.StatusCode != HttpStatusCode.ServiceUnavailable;
             },
             TimeSpan.FromSeconds(90),

@@ -65,9 +65,9 @@ public sealed class BrowserSampleHost : ApiHost
                     using var response = await http.GetAsync(SampleOrigin);
                     served = response.StatusCode == HttpStatusCode.OK;
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
-                    // Not listening yet.
+                    // Not listening yet, or not answering within the request's 2 s yet (a loaded machine).
                 }
 
                 return served || _sample.HasExited;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -79,7 +80,7 @@ public sealed class LocalRunScriptTests
             await Eventually.WithinAsync(
                 async ct =>
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/url")
+                    using var request = new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath)
                     {
                         Content = System.Net.Http.Json.JsonContent.Create(new { filename = "notes.txt", contentType = "text/plain" }),
                     };
@@ -103,8 +104,8 @@ public sealed class LocalRunScriptTests
             // The app talks to the Azurite of these ports (the environment's storage settings win over the file's).
             Assert.Contains($"127.0.0.1:{blob}/devstoreaccount1/uploads/local/", body, StringComparison.Ordinal);
             // The local run serves the committed OpenAPI document, without a key, at the URL its banner prints.
-            Assert.Contains($"OpenAPI document: http://127.0.0.1:{api}/api/openapi.json", output);
-            Assert.Equal(await File.ReadAllBytesAsync(OpenApiContract.DocumentPath), await http.GetByteArrayAsync(new Uri("/api/openapi.json", UriKind.Relative)));
+            Assert.Contains($"OpenAPI document: http://127.0.0.1:{api}/{HttpRoutes.OpenApiPath}", output);
+            Assert.Equal(await File.ReadAllBytesAsync(OpenApiContract.DocumentPath), await http.GetByteArrayAsync(new Uri(HttpRoutes.OpenApiPath, UriKind.Relative)));
 
             // The browser sample serves its page, and storage accepts a preflight from the page's origin.
             string? page = null;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.Core.Security;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -56,7 +57,7 @@ public sealed class StorageUnreachableAtStartTests : IAsyncLifetime
         using var api = new HttpClient { BaseAddress = _app!.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         api.DefaultRequestHeaders.Add("X-API-Key", _key);
 
-        using (var down = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" }))
+        using (var down = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "a.pdf", contentType = "application/pdf" }))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
             Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
@@ -70,7 +71,7 @@ public sealed class StorageUnreachableAtStartTests : IAsyncLifetime
         await Eventually.WithinAsync(
             async ct =>
             {
-                using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" }, ct);
+                using var response = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "a.pdf", contentType = "application/pdf" }, ct);
                 status = response.StatusCode;
                 return status != HttpStatusCode.ServiceUnavailable;
             },

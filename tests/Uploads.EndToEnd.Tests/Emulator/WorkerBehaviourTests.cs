@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -19,9 +20,9 @@ public sealed class WorkerBehaviourTests(ApiHost host) : IClassFixture<ApiHost>
         using var api = host.CreateClient();
         for (var i = 0; i < 5; i++)
         {
-            using var url = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" });
+            using var url = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "a.pdf", contentType = "application/pdf" });
             Assert.Equal(HttpStatusCode.OK, url.StatusCode);
-            using var missing = await api.GetAsync("/api/integrations/uploads/status?blobPath=acme%2Fnone%2Fa.pdf");
+            using var missing = await api.GetAsync(HttpRoutes.StatusOf("acme/none/a.pdf"));
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
 
@@ -42,7 +43,7 @@ public sealed class WorkerBehaviourTests(ApiHost host) : IClassFixture<ApiHost>
         {
             { new StreamContent(new StallingStream(Encoding.ASCII.GetBytes("%PDF-1.7\n") .Concat(new byte[512 * 1024]).ToArray())), "file", "big.pdf" },
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/direct") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, HttpRoutes.DirectPath) { Content = content };
         request.Headers.Add("X-API-Key", host.ApiKey);
         using var gone = new CancellationTokenSource(TimeSpan.FromSeconds(2));
 

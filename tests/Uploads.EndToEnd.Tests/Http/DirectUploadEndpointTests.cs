@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
@@ -13,7 +14,7 @@ namespace Uploads.EndToEnd.Tests.Http;
 /// <summary><c>POST /api/integrations/uploads/direct</c> over real HTTP, with and without Content-Length.</summary>
 public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string Route = "/api/integrations/uploads/direct";
+    private const string Route = "/" + HttpRoutes.DirectPath;
     private const int Cap = 10 * 1024 * 1024;
 
     private static byte[] Pdf(int length)
@@ -43,7 +44,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
         Assert.Equal(["blobPath", "sizeBytes", "contentType"], body.EnumerateObject().Select(p => p.Name));
         Assert.Equal(123_456, body.GetProperty("sizeBytes").GetInt64());
         Assert.Equal("application/pdf", body.GetProperty("contentType").GetString());
-        Assert.Equal("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(body.GetProperty("blobPath").GetString()!), response.Headers.Location!.OriginalString);
+        Assert.Equal("/" + HttpRoutes.StatusOf(body.GetProperty("blobPath").GetString()!), response.Headers.Location!.OriginalString);
     }
 
     [Theory]
@@ -70,7 +71,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/api/integrations/uploads/url", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("/" + HttpRoutes.UploadUrlPath, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before, await ClientBlobCountAsync());
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
@@ -21,7 +22,7 @@ public sealed class HostileBodyTests(ApiHost host) : IClassFixture<ApiHost>
     {
         const string boundary = "hostile";
         var head = $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n";
-        var request = $"POST /api/integrations/uploads/direct HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nX-API-Key: {host.ApiKey}\r\n" +
+        var request = $"POST /{HttpRoutes.DirectPath} HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nX-API-Key: {host.ApiKey}\r\n" +
             $"Content-Type: multipart/form-data; boundary={boundary}\r\n{contentLengthHeader}\r\n\r\n{head}";
         using var socket = new TcpClient();
         await socket.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);

@@ -54,16 +54,8 @@ public class ApiHost : IAsyncLifetime
     public async Task<string> PresignedUploadAsync(string corpusFile, string fileName, string contentType)
     {
         using var api = CreateClient();
-        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
-        Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
-        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
         using var storage = Azurite.CreateHttpClient();
-        var bytes = await File.ReadAllBytesAsync(TestFixtures.CorpusFile(corpusFile));
-        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
-        put.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var putResponse = await storage.SendAsync(put);
-        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
-        return url.GetProperty("blobPath").GetString()!;
+        return (await PresignedUpload.UploadAsync(api, storage, await File.ReadAllBytesAsync(TestFixtures.CorpusFile(corpusFile)), fileName, contentType)).BlobPath;
     }
 
     /// <summary>The blobs in the uploads container under <paramref name="prefix"/>, with their lengths, as storage lists them.</summary>
