@@ -8,6 +8,7 @@ using Azure;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
+using Uploads.Policy;
 
 namespace Uploads.Client;
 
@@ -46,18 +47,18 @@ public sealed class UploadsClient : IDisposable
         ArgumentNullException.ThrowIfNull(file);
         return SendAsync(
             () => JsonContent.Create(new UrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes), ClientJsonContext.Default.UrlRequest),
-            HttpMethod.Post, "api/integrations/uploads/url", ClientJsonContext.Default.PresignedUrl, cancellationToken);
+            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
     }
 
     /// <summary>A fresh URL for an unfinished upload, with the blocks storage already holds.</summary>
     public Task<PresignedUrl> RenewUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
         SendAsync(
             () => JsonContent.Create(new RenewRequest(blobPath), ClientJsonContext.Default.RenewRequest),
-            HttpMethod.Post, "api/integrations/uploads/url", ClientJsonContext.Default.PresignedUrl, cancellationToken);
+            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
 
     /// <summary><c>GET /api/integrations/uploads/status</c>.</summary>
     public Task<UploadStatus> GetStatusAsync(string blobPath, CancellationToken cancellationToken = default) =>
-        SendAsync(null, HttpMethod.Get, "api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(blobPath), ClientJsonContext.Default.UploadStatus, cancellationToken);
+        SendAsync(null, HttpMethod.Get, HttpRoutes.StatusOf(blobPath), ClientJsonContext.Default.UploadStatus, cancellationToken);
 
     /// <summary>Polls the status until it is verified or rejected (interval growing from the option to 5 s).</summary>
     public async Task<UploadStatus> WaitForVerdictAsync(string blobPath, CancellationToken cancellationToken = default)
@@ -101,7 +102,7 @@ public sealed class UploadsClient : IDisposable
                 part.Headers.ContentType = new MediaTypeHeaderValue(file.Type.MediaType);
                 return new MultipartFormDataContent { { part, "file", file.FileName } };
             },
-            HttpMethod.Post, "api/integrations/uploads/direct", ClientJsonContext.Default.DirectUploadResult, cancellationToken).ConfigureAwait(false);
+            HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResult, cancellationToken).ConfigureAwait(false);
         progress?.Report(new UploadProgress(file.Path, file.SizeBytes, file.SizeBytes, file.SizeBytes / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
         return new UploadResult(file.Path, result.BlobPath, UploadMode.Direct, file.SizeBytes, 0, 0);
     }

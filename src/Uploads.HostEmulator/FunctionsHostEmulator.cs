@@ -89,6 +89,12 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
     /// <summary>Timer-trigger invocations started so far.</summary>
     public int TimerInvocations => _timers?.Invocations ?? 0;
 
+    /// <summary>
+    /// HTTP-function invocations ended so far: the worker answered them (completed, failed or cancelled; the logs it
+    /// sent for them arrived first), or could not run them. Tests wait on it for "the app is done with that request".
+    /// </summary>
+    public int HttpInvocationsEnded => _forwarder?.Invocations ?? 0;
+
     /// <summary>0 after an orderly stop; non-zero when the worker died or its stream broke.</summary>
     public Task<int> Completion => _completion.Task;
 

@@ -1,4 +1,5 @@
 using Uploads.Sniffing;
+using Uploads.Testing;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -10,7 +11,7 @@ public sealed class ActiveContentTests
     [Fact]
     public void Manifest_ListsEveryActiveCorpusFile()
     {
-        var files = Directory.GetFiles(ActiveCorpus.Directory).Select(f => Path.GetFileName(f)!).Where(n => n != "manifest.tsv").Order().ToList();
+        var files = Directory.GetFiles(ActiveCorpus.Directory).Select(f => Path.GetFileName(f)!).Where(n => n != CorpusManifest.FileName).Order().ToList();
         Assert.Equal(files, ActiveCorpus.Entries.Select(e => e.File).Order().ToList());
     }
 
@@ -108,7 +109,7 @@ public sealed class ActiveContentTests
         return scanner.Complete();
     }
 
-    private static void AssertVerdict(ActiveCorpus.Entry entry, SniffOutcome.Detected detected)
+    private static void AssertVerdict(CorpusManifest.ActiveEntry entry, SniffOutcome.Detected detected)
     {
         Assert.Equal(entry.ExpectedType, detected.MediaType);
         Assert.True(entry.Refused == (detected.Refusal is not null), $"{entry.File}: refusal '{detected.Refusal}', expected refused={entry.Refused}");

@@ -1,4 +1,5 @@
 using Uploads.Sniffing;
+using Uploads.Testing;
 
 namespace Uploads.Sniffing.Tests;
 
@@ -9,7 +10,7 @@ public sealed class CorpusTests
     [Fact]
     public void Manifest_ListsEveryCorpusFile()
     {
-        var files = Directory.GetFiles(Corpus.Directory).Select(f => Path.GetFileName(f)!).Where(n => n != "manifest.tsv").Order().ToList();
+        var files = Directory.GetFiles(Corpus.Directory).Select(f => Path.GetFileName(f)!).Where(n => n != CorpusManifest.FileName).Order().ToList();
         Assert.Equal(files, Corpus.Entries.Select(e => e.File).Order().ToList());
         Assert.True(Corpus.Entries.Count >= 100);
     }

@@ -410,35 +410,28 @@ public sealed partial class AzuriteInstance : IAsyncDisposable
         options.Retry.MaxRetries = 0;
         var client = CreateServiceClient(options);
         Exception? last = null;
-        while (true)
+        try
         {
-            try
-            {
-                await client.GetPropertiesAsync(timeout).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or IOException && !timeout.IsCancellationRequested)
-            {
-                last = exception;
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw StartFailure(Mode, _process, _output, $"it listened on {BlobServiceUri} but did not answer within {StartTimeout.TotalSeconds:0} s", last);
-            }
-
-            if (_process.HasExited)
-            {
-                throw StartFailure(Mode, _process, _output, "it exited after it listened", last);
-            }
-
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200), timeout).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw StartFailure(Mode, _process, _output, $"it listened on {BlobServiceUri} but did not answer within {StartTimeout.TotalSeconds:0} s", last);
-            }
+            await Eventually.WithinAsync(
+                async _ =>
+                {
+                    try
+                    {
+                        await client.GetPropertiesAsync(timeout).ConfigureAwait(false);
+                        return true;
+                    }
+                    catch (Exception exception) when (exception is RequestFailedException or HttpRequestException or IOException && !timeout.IsCancellationRequested)
+                    {
+                        last = exception;
+                        return _process.HasExited ? throw StartFailure(Mode, _process, _output, "it exited after it listened", last) : false;
+                    }
+                },
+                Timeout.InfiniteTimeSpan,
+                cancellationToken: timeout).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw StartFailure(Mode, _process, _output, $"it listened on {BlobServiceUri} but did not answer within {StartTimeout.TotalSeconds:0} s", last);
         }
     }
 

@@ -32,9 +32,7 @@ public static class FixtureSet
     public static IReadOnlyList<Entry> Entries(string set) =>
         [.. Directory.GetFiles(System.IO.Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", set), "*.tsv")
             .Order(StringComparer.Ordinal)
-            .SelectMany(manifest => System.IO.File.ReadAllLines(manifest).Skip(1))
-            .Where(line => line.Length > 0)
-            .Select(line => line.Split('\t'))
+            .SelectMany(CorpusManifest.Rows)
             .Select(f => new Entry(set, f[0], f[1], f[2] == "yes", f[3] == "-" ? null : f[3], f.Length > 4 ? f[4] : string.Empty))];
 
     /// <summary>One entry, by set and file name.</summary>

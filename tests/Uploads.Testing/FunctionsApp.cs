@@ -5,6 +5,7 @@ using Uploads.HostEmulator;
 using Uploads.HostEmulator.Configuration;
 using Uploads.HostEmulator.Queues;
 using Uploads.HostEmulator.Worker;
+using Uploads.Policy;
 
 namespace Uploads.Testing;
 
@@ -217,18 +218,16 @@ public sealed class FunctionsApp : IAsyncDisposable
     public async Task WaitUntilServingAsync(CancellationToken cancellationToken = default)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            using var response = await http.GetAsync(new Uri("/api/integrations/uploads/status", UriKind.Relative), timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+        await Eventually.UntilAsync(
+            async ct =>
             {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token).ConfigureAwait(false);
-        }
+                using var response = await http.GetAsync(new Uri(HttpRoutes.StatusPath, UriKind.Relative), ct).ConfigureAwait(false);
+                return response.StatusCode != HttpStatusCode.ServiceUnavailable;
+            },
+            TimeSpan.FromSeconds(90),
+            $"the app on {BaseAddress} to answer other than 503 (its start-up to reach storage). Host log:{Environment.NewLine}{HostLog}",
+            TimeSpan.FromMilliseconds(100),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <remarks>Set <c>UPLOADS_EMULATOR_LOG_DIR</c> to a folder to keep each emulator's log there.</remarks>

@@ -71,14 +71,9 @@ public sealed class UploadsServices : IAsyncDisposable
 
         // Start-up (containers, first user-delegation key) runs in the background, as in the worker: wait for it.
         var readiness = provider.GetRequiredService<UploadsReadiness>();
-        for (var waited = TimeSpan.Zero; !readiness.IsReady; waited += TimeSpan.FromMilliseconds(50))
+        if (!await Eventually.WithinAsync(() => readiness.IsReady, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(50)).ConfigureAwait(false))
         {
-            if (waited > TimeSpan.FromSeconds(60))
-            {
-                throw new InvalidOperationException("The upload services did not become ready: " + readiness.Problem?.Detail);
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
+            throw new InvalidOperationException("The upload services did not become ready: " + readiness.Problem?.Detail);
         }
 
         return new UploadsServices(provider, counter);

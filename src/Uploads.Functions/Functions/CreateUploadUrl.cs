@@ -5,6 +5,7 @@ using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Functions.Http;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Functions;
 
@@ -13,7 +14,7 @@ public sealed class CreateUploadUrl(ApiKeyAuthenticator authenticator, UploadUrl
 {
     [Function(nameof(CreateUploadUrl))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "integrations/uploads/url")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = HttpRoutes.UploadUrl)] HttpRequest request,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

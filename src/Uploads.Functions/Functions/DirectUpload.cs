@@ -5,6 +5,7 @@ using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Functions.Http;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Functions;
 
@@ -13,7 +14,7 @@ public sealed class DirectUpload(ApiKeyAuthenticator authenticator, DirectUpload
 {
     [Function(nameof(DirectUpload))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "integrations/uploads/direct")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = HttpRoutes.Direct)] HttpRequest request,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -28,7 +29,7 @@ public sealed class DirectUpload(ApiKeyAuthenticator authenticator, DirectUpload
             return ApiResults.Problem(problem);
         }
 
-        var status = $"/api/integrations/uploads/status?blobPath={Uri.EscapeDataString(outcome.Value!.BlobPath)}";
+        var status = "/" + HttpRoutes.StatusOf(outcome.Value!.BlobPath);
         return ApiResults.Created(status, outcome.Value, UploadsJsonContext.Default.DirectUploadResponse);
     }
 }

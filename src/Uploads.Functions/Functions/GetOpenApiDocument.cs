@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Uploads.Functions.Http;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Functions;
 
@@ -17,7 +18,7 @@ public sealed class GetOpenApiDocument
 
     [Function(nameof(GetOpenApiDocument))]
     public IActionResult Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "openapi.json")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = HttpRoutes.OpenApi)] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         return new HttpResultAction(TypedResults.Bytes(Document.Value, "application/json"));

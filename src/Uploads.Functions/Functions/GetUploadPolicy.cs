@@ -6,6 +6,7 @@ using Microsoft.Net.Http.Headers;
 using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Functions.Http;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Functions;
 
@@ -19,7 +20,7 @@ public sealed class GetUploadPolicy(ApiKeyAuthenticator authenticator, Published
 {
     [Function(nameof(GetUploadPolicy))]
     public IActionResult Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "integrations/uploads/policy")] HttpRequest request)
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = HttpRoutes.Policy)] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (authenticator.Authenticate(request) is null)

@@ -5,6 +5,7 @@ using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Verification;
 using Uploads.Functions.Http;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Functions;
 
@@ -16,7 +17,7 @@ public sealed class GetUploadStatus(ApiKeyAuthenticator authenticator, UploadSta
 {
     [Function(nameof(GetUploadStatus))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "integrations/uploads/status")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = HttpRoutes.Status)] HttpRequest request,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

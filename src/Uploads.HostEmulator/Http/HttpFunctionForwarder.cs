@@ -25,6 +25,7 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = TimeSpan.FromSeconds(240) };
     private readonly Func<string, CancellationToken, Task>? _beforeInvocation;
+    private int _ended;
 
     /// <param name="beforeInvocation">See <see cref="Configuration.EmulatorOptions.BeforeHttpInvocation"/>.</param>
     public HttpFunctionForwarder(IHttpForwarder forwarder, FunctionInvoker invoker, Uri workerHttpUri, ILogger logger, Func<string, CancellationToken, Task>? beforeInvocation = null)
@@ -43,6 +44,9 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(15),
         })));
     }
+
+    /// <summary>Invocations ended so far: the worker answered them (its logs of them came first), or could not run them.</summary>
+    public int Invocations => Volatile.Read(ref _ended);
 
     /// <summary>Runs <paramref name="function"/> for the request; true when the host answered itself (a bare 500), not the worker.</summary>
     public async Task<bool> InvokeAsync(HttpContext http, WorkerFunction function)
@@ -85,6 +89,10 @@ internal sealed partial class HttpFunctionForwarder : IDisposable
         catch (WorkerUnavailableException ex)
         {
             Log.WorkerGone(_logger, function.Name, ex.Message);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _ended);
         }
 
         var error = await forwarding.ConfigureAwait(false);

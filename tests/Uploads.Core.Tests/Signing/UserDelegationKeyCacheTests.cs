@@ -8,6 +8,7 @@ using Moq;
 using Uploads.Core.Configuration;
 using Uploads.Core.Hosting;
 using Uploads.Core.Signing;
+using Uploads.Testing;
 
 namespace Uploads.Core.Tests.Signing;
 
@@ -73,13 +74,15 @@ public sealed class UserDelegationKeyCacheTests
 
         _time.Advance(TimeSpan.FromHours(13));
         var stillFirst = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
-        var second = stillFirst;
-        for (var i = 0; i < 1000 && ReferenceEquals(second, first); i++)
-        {
-            // The background refresh runs on the thread pool: wait until it has replaced the key.
-            await Task.Delay(10);
-            second = await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None);
-        }
+        // The background refresh runs on the thread pool: wait until it has replaced the key.
+        var second = await Eventually.ValueWithinAsync(
+            async ct =>
+            {
+                var key = await cache.GetAsync(_time.GetUtcNow().AddHours(1), ct);
+                return ReferenceEquals(key, first) ? null : key;
+            },
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(10)) ?? stillFirst;
 
         Assert.Same(first, stillFirst);
         Assert.Equal(2, _calls);
@@ -134,10 +137,7 @@ public sealed class UserDelegationKeyCacheTests
             Assert.Same(first, await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None));
         }
 
-        for (var i = 0; i < 200 && Volatile.Read(ref refreshes) == 0; i++)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.WithinAsync(() => Volatile.Read(ref refreshes) > 0, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(10));
 
         Assert.InRange(Volatile.Read(ref refreshes), 1, steps);
 

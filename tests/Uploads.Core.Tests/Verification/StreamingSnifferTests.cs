@@ -9,8 +9,7 @@ public sealed class StreamingSnifferTests
 {
     private static readonly string CorpusDirectory = TestFixtures.CorpusDirectory;
 
-    public static TheoryData<string> CorpusFiles() =>
-        [.. File.ReadAllLines(Path.Combine(CorpusDirectory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+    public static TheoryData<string> CorpusFiles() => [.. CorpusManifest.CorpusFiles];
 
     private static SniffOutcome.Detected Stream(byte[] content, int chunk)
     {
@@ -48,10 +47,9 @@ public sealed class StreamingSnifferTests
         }
     }
 
-    private static readonly string ActiveDirectory = Path.Combine(RepositoryRoot.Find(), "tests", "fixtures", "active-content", "files");
+    private static readonly string ActiveDirectory = TestFixtures.ActiveContentDirectory;
 
-    public static TheoryData<string> ActiveFiles() =>
-        [.. File.ReadAllLines(Path.Combine(ActiveDirectory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+    public static TheoryData<string> ActiveFiles() => [.. CorpusManifest.ActiveContentFiles];
 
     [Theory]
     [MemberData(nameof(ActiveFiles))]

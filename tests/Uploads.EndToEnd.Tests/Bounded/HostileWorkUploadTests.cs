@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.Adversarial;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Bounded;
@@ -31,7 +32,7 @@ public sealed class HeapLimitedApiHost : ApiHost
 public sealed class HostileWorkUploadTests(HeapLimitedApiHost host) : IClassFixture<HeapLimitedApiHost>
 {
     private const int ShapeBytes = 1024 * 1024;
-    private const string StatusRoute = "/api/integrations/uploads/status";
+    private const string StatusRoute = "/" + HttpRoutes.StatusPath;
 
     public static TheoryData<string> Shapes => [.. AdversarialCatalog.All.Select(s => s.Name)];
 
@@ -107,21 +108,14 @@ public sealed class HostileWorkUploadTests(HeapLimitedApiHost host) : IClassFixt
         var file = new ByteArrayContent(bytes);
         file.Headers.ContentType = new(contentType);
         using var form = new MultipartFormDataContent { { file, "file", fileName } };
-        using var response = await api.PostAsync("/api/integrations/uploads/direct", form);
+        using var response = await api.PostAsync(HttpRoutes.DirectPath, form);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     private async Task<string> PresignedAsync(byte[] bytes, string fileName, string contentType)
     {
         using var api = host.CreateClient();
-        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
-        Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
-        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
         using var storage = host.Azurite.CreateHttpClient();
-        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
-        put.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var putResponse = await storage.SendAsync(put);
-        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
-        return url.GetProperty("blobPath").GetString()!;
+        return (await PresignedUpload.UploadAsync(api, storage, bytes, fileName, contentType)).BlobPath;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Browser;
 
@@ -340,11 +341,8 @@ public sealed class BrowserUploadTests : IDisposable
         var url = JsonDocument.Parse(body).RootElement;
         var blobPath = url.GetProperty("blobPath").GetString()!;
         using (var storage = host.Azurite.CreateHttpClient())
-        using (var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(await File.ReadAllBytesAsync(_files.FromCorpus("image.png", "a.png"))) })
         {
-            put.Headers.Add("x-ms-blob-type", "BlockBlob");
-            using var stored = await storage.SendAsync(put);
-            Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+            Assert.Equal(HttpStatusCode.Created, await PresignedUpload.PutAsync(storage, new Uri(url.GetProperty("uploadUrl").GetString()!), await File.ReadAllBytesAsync(_files.FromCorpus("image.png", "a.png"))));
         }
 
         using var renew = await bob.PostAsJsonAsync("/backend/upload-url", new { blobPath });

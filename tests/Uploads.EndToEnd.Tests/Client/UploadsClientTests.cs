@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Uploads.Client;
 using Uploads.EndToEnd.Tests.Support;
 
@@ -50,9 +51,9 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
         var path = _files.CreateText("large.txt", (12 * BlockBytes) + 123);
         var (client, traffic) = CreateClient(parallelism: 4);
         using var _ = client;
-        var reports = new List<UploadProgress>();
+        var reports = new ConcurrentQueue<UploadProgress>();
 
-        var result = await client.UploadAsync(path, UploadMode.Presigned, new Progress<UploadProgress>(reports.Add));
+        var result = await client.UploadAsync(path, UploadMode.Presigned, new Recorded(reports.Enqueue));
         var status = await client.WaitForVerdictAsync(result.BlobPath);
 
         Assert.Equal((13, 0), (result.BlocksSent, result.BlocksResumed));
@@ -61,7 +62,6 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
         Assert.Equal("verified", status.Status);
         Assert.Equal(new FileInfo(path).Length, status.SizeBytes);
         Assert.False(File.Exists(path + ".upload.json"));
-        await Task.Delay(100); // Progress<T> posts to the thread pool
         Assert.Contains(reports, r => r.BytesSent == new FileInfo(path).Length && r.BytesPerSecond > 0);
     }
 
@@ -205,6 +205,12 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
         var error = await Assert.ThrowsAsync<UploadApiException>(() => client.UploadAsync(path));
 
         Assert.True(error.IsAuthenticationFailure);
+    }
+
+    /// <summary>Records each report as the client makes it (a <see cref="Progress{T}"/> would post it to the thread pool, to arrive after the upload returned).</summary>
+    private sealed class Recorded(Action<UploadProgress> record) : IProgress<UploadProgress>
+    {
+        public void Report(UploadProgress value) => record(value);
     }
 }
 

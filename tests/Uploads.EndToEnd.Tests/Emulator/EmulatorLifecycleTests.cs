@@ -83,11 +83,7 @@ public sealed partial class EmulatorLifecycleTests : IAsyncLifetime
 
     private static async Task<int> WorkerPidAsync(Output output)
     {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!output.Text.Contains("Functions host emulator on", StringComparison.Ordinal))
-        {
-            await Task.Delay(100, timeout.Token);
-        }
+        await Eventually.UntilAsync(() => output.Text.Contains("Functions host emulator on", StringComparison.Ordinal), Patience, "the emulator's ready line:" + Environment.NewLine + output.Text, TimeSpan.FromMilliseconds(100));
 
         return int.Parse(WorkerStarted().Match(output.Text).Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.Core.Security;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -33,12 +34,12 @@ public sealed class ExplicitSettingsTests(AzuriteOAuthFixture fixture) : IClassF
             await using var app = await FunctionsApp.StartAsync(fixture.Azurite, new Dictionary<string, string?> { ["ApiKeys__Clients__acme"] = ApiKeyMinter.HashOf(key) });
             using var api = new HttpClient { BaseAddress = app.BaseAddress };
 
-            using var decoyRequest = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/url") { Content = JsonContent.Create(new { filename = "a.pdf", contentType = "application/pdf" }) };
+            using var decoyRequest = new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath) { Content = JsonContent.Create(new { filename = "a.pdf", contentType = "application/pdf" }) };
             decoyRequest.Headers.Add("X-API-Key", decoyKey);
             using var refused = await api.SendAsync(decoyRequest);
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
 
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/url") { Content = JsonContent.Create(new { filename = "a.pdf", contentType = "application/pdf" }) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath) { Content = JsonContent.Create(new { filename = "a.pdf", contentType = "application/pdf" }) };
             request.Headers.Add("X-API-Key", key);
             using var issued = await api.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, issued.StatusCode);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
 
@@ -37,7 +38,7 @@ public sealed class HostAnswersTests(ApiHost host) : IClassFixture<ApiHost>
             .Concat(content)
             .Concat(Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n"))
             .ToArray();
-        var head = $"POST /api/integrations/uploads/direct HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nX-API-Key: {host.ApiKey}\r\n" +
+        var head = $"POST /{HttpRoutes.DirectPath} HTTP/1.1\r\nHost: {host.BaseAddress.Authority}\r\nX-API-Key: {host.ApiKey}\r\n" +
             $"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n";
         using var socket = new TcpClient();
         await socket.ConnectAsync(host.BaseAddress.Host, host.BaseAddress.Port);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -75,53 +76,55 @@ public sealed class LocalRunScriptTests
         {
             var script = await pid.Task.WaitAsync(TimeSpan.FromSeconds(10));
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}") };
-            HttpResponseMessage? issued = null;
-            for (var deadline = DateTime.UtcNow.AddSeconds(90); DateTime.UtcNow < deadline && !shell.HasExited; await Task.Delay(250))
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/url")
+            string? body = null;
+            await Eventually.WithinAsync(
+                async ct =>
                 {
-                    Content = System.Net.Http.Json.JsonContent.Create(new { filename = "notes.txt", contentType = "text/plain" }),
-                };
-                request.Headers.Add("X-API-Key", LocalKey);
-                try
-                {
-                    var response = await http.SendAsync(request);
-                    if (response.StatusCode == HttpStatusCode.OK)
+                    using var request = new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath)
                     {
-                        issued = response;
-                        break;
+                        Content = System.Net.Http.Json.JsonContent.Create(new { filename = "notes.txt", contentType = "text/plain" }),
+                    };
+                    request.Headers.Add("X-API-Key", LocalKey);
+                    try
+                    {
+                        using var response = await http.SendAsync(request, ct);
+                        body = response.StatusCode == HttpStatusCode.OK ? await response.Content.ReadAsStringAsync(ct) : null;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Not listening yet.
                     }
 
-                    response.Dispose();
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-            }
+                    return body is not null || shell.HasExited;
+                },
+                TimeSpan.FromSeconds(90),
+                TimeSpan.FromMilliseconds(250));
 
-            Assert.True(issued is not null, "The local run never issued a URL:\n" + string.Join('\n', output));
-            var body = await issued.Content.ReadAsStringAsync();
-            issued.Dispose();
+            Assert.True(body is not null, "The local run never issued a URL:\n" + string.Join('\n', output));
             // The app talks to the Azurite of these ports (the environment's storage settings win over the file's).
             Assert.Contains($"127.0.0.1:{blob}/devstoreaccount1/uploads/local/", body, StringComparison.Ordinal);
             // The local run serves the committed OpenAPI document, without a key, at the URL its banner prints.
-            Assert.Contains($"OpenAPI document: http://127.0.0.1:{api}/api/openapi.json", output);
-            Assert.Equal(await File.ReadAllBytesAsync(OpenApiContract.DocumentPath), await http.GetByteArrayAsync(new Uri("/api/openapi.json", UriKind.Relative)));
+            Assert.Contains($"OpenAPI document: http://127.0.0.1:{api}/{HttpRoutes.OpenApiPath}", output);
+            Assert.Equal(await File.ReadAllBytesAsync(OpenApiContract.DocumentPath), await http.GetByteArrayAsync(new Uri(HttpRoutes.OpenApiPath, UriKind.Relative)));
 
             // The browser sample serves its page, and storage accepts a preflight from the page's origin.
             string? page = null;
-            for (var deadline = DateTime.UtcNow.AddSeconds(60); page is null && DateTime.UtcNow < deadline && !shell.HasExited; await Task.Delay(250))
-            {
-                try
+            await Eventually.WithinAsync(
+                async ct =>
                 {
-                    page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{sample}/"));
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-            }
+                    try
+                    {
+                        page = await http.GetStringAsync(new Uri($"http://127.0.0.1:{sample}/"), ct);
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Not listening yet.
+                    }
+
+                    return page is not null || shell.HasExited;
+                },
+                TimeSpan.FromSeconds(60),
+                TimeSpan.FromMilliseconds(250));
 
             Assert.True(page is not null && page.Contains("id=\"picker\"", StringComparison.Ordinal), "The browser sample never served its page:\n" + string.Join('\n', output));
             using (var preflight = new HttpRequestMessage(HttpMethod.Options, new Uri($"http://127.0.0.1:{blob}/devstoreaccount1/uploads/local/x.txt")))

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -16,25 +17,16 @@ public sealed class SharedKeyModeTests(SharedKeyApiHost host) : IClassFixture<Sh
     public async Task PresignedUpload_AccountKeySasThenBlobCreated_Verified()
     {
         using var api = host.CreateClient();
-        using var issued = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "logo.png", contentType = "image/png" });
-        var body = await issued.Content.ReadFromJsonAsync<JsonElement>();
-        var uploadUrl = new Uri(body.GetProperty("uploadUrl").GetString()!);
-        var blobPath = body.GetProperty("blobPath").GetString()!;
+        var (uploadUrl, blobPath) = await PresignedUpload.RequestUrlAsync(api, "logo.png", "image/png");
         Assert.DoesNotContain("skoid=", uploadUrl.Query, StringComparison.Ordinal);
         Assert.Contains("sp=cw", uploadUrl.Query, StringComparison.Ordinal);
 
         using var storage = host.Azurite.CreateHttpClient();
-        using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl)
-        {
-            Content = new ByteArrayContent(await File.ReadAllBytesAsync(TestFixtures.CorpusFile("image.png"))),
-        };
-        put.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var stored = await storage.SendAsync(put);
-        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, await PresignedUpload.PutAsync(storage, uploadUrl, await File.ReadAllBytesAsync(TestFixtures.CorpusFile("image.png"))));
 
         Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, uploadUrl));
 
-        using var status = await api.GetAsync("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(blobPath));
+        using var status = await api.GetAsync(HttpRoutes.StatusOf(blobPath));
         Assert.Equal("verified", (await status.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
     }
 
@@ -44,7 +36,7 @@ public sealed class SharedKeyModeTests(SharedKeyApiHost host) : IClassFixture<Sh
         using var api = host.CreateClient();
         using var form = new MultipartFormDataContent { { new ByteArrayContent("%PDF-1.7\nhello\n%%EOF\n"u8.ToArray()), "file", "note.pdf" } };
 
-        using var response = await api.PostAsync("/api/integrations/uploads/direct", form);
+        using var response = await api.PostAsync(HttpRoutes.DirectPath, form);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.Core.Security;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
@@ -56,7 +57,7 @@ public sealed class StorageUnreachableAtStartTests : IAsyncLifetime
         using var api = new HttpClient { BaseAddress = _app!.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         api.DefaultRequestHeaders.Add("X-API-Key", _key);
 
-        using (var down = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" }))
+        using (var down = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "a.pdf", contentType = "application/pdf" }))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
             Assert.Equal("application/problem+json", down.Content.Headers.ContentType?.MediaType);
@@ -66,15 +67,16 @@ public sealed class StorageUnreachableAtStartTests : IAsyncLifetime
 
         _relay!.Up();
 
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        HttpStatusCode status;
-        do
-        {
-            await Task.Delay(500);
-            using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" });
-            status = response.StatusCode;
-        }
-        while (status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline);
+        var status = HttpStatusCode.ServiceUnavailable;
+        await Eventually.WithinAsync(
+            async ct =>
+            {
+                using var response = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "a.pdf", contentType = "application/pdf" }, ct);
+                status = response.StatusCode;
+                return status != HttpStatusCode.ServiceUnavailable;
+            },
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(500));
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(_app.Emulator.Completion.IsCompleted, "the worker must not have exited");

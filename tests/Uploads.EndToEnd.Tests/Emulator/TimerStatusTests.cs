@@ -51,7 +51,7 @@ public sealed class TimerStatusTests : IAsyncLifetime
         await using (var first = await StartAsync())
         {
             // First start: the host records the next occurrence before anything ran.
-            Assert.True(await Eventually.WithinAsync(() => StatusAsync().GetAwaiter().GetResult() is not null, Bound), "no status blob");
+            Assert.True(await Eventually.WithinAsync(async () => await StatusAsync() is not null, Bound), "no status blob");
             var recorded = (await StatusAsync())!.Value;
             Assert.Equal(NextFirstOfJanuary(DateTimeOffset.Now), recorded.GetProperty("Next").GetDateTimeOffset());
             Assert.Equal(0, first.Emulator.TimerInvocations);
@@ -66,7 +66,7 @@ public sealed class TimerStatusTests : IAsyncLifetime
         await using var second = await StartAsync();
 
         Assert.True(await Eventually.WithinAsync(() => second.HostLog.Contains("UnscheduledInvocationReason: IsPastDue", StringComparison.Ordinal), Bound), second.HostLog);
-        Assert.True(await Eventually.WithinAsync(() => StatusAsync().GetAwaiter().GetResult()?.GetProperty("Last").GetDateTimeOffset() > last, Bound), "the status was not updated after the run");
+        Assert.True(await Eventually.WithinAsync(async () => (await StatusAsync())?.GetProperty("Last").GetDateTimeOffset() > last, Bound), "the status was not updated after the run");
         var updated = (await StatusAsync())!.Value;
         Assert.Equal(1, second.Emulator.TimerInvocations);
         Assert.Equal(NextFirstOfJanuary(DateTimeOffset.Now), updated.GetProperty("Next").GetDateTimeOffset());

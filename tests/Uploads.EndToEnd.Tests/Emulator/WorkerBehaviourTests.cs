@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Emulator;
 
@@ -18,9 +20,9 @@ public sealed class WorkerBehaviourTests(ApiHost host) : IClassFixture<ApiHost>
         using var api = host.CreateClient();
         for (var i = 0; i < 5; i++)
         {
-            using var url = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "a.pdf", contentType = "application/pdf" });
+            using var url = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "a.pdf", contentType = "application/pdf" });
             Assert.Equal(HttpStatusCode.OK, url.StatusCode);
-            using var missing = await api.GetAsync("/api/integrations/uploads/status?blobPath=acme%2Fnone%2Fa.pdf");
+            using var missing = await api.GetAsync(HttpRoutes.StatusOf("acme/none/a.pdf"));
             Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         }
 
@@ -41,18 +43,14 @@ public sealed class WorkerBehaviourTests(ApiHost host) : IClassFixture<ApiHost>
         {
             { new StreamContent(new StallingStream(Encoding.ASCII.GetBytes("%PDF-1.7\n") .Concat(new byte[512 * 1024]).ToArray())), "file", "big.pdf" },
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/integrations/uploads/direct") { Content = content };
+        using var request = new HttpRequestMessage(HttpMethod.Post, HttpRoutes.DirectPath) { Content = content };
         request.Headers.Add("X-API-Key", host.ApiKey);
         using var gone = new CancellationTokenSource(TimeSpan.FromSeconds(2));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request, gone.Token));
 
         // The worker hears of it through the host's InvocationCancel and the dead connection.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!host.WorkerLogs.Skip(before).Any(l => l.Message.Contains("went away", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.WithinAsync(() => host.WorkerLogs.Skip(before).Any(l => l.Message.Contains("went away", StringComparison.Ordinal)), TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100));
 
         var after = host.WorkerLogs.Skip(before).ToList();
         Assert.Contains(after, l => l.Message.Contains("DirectUpload: the client went away", StringComparison.Ordinal));

@@ -122,14 +122,8 @@ public sealed class BlobTriggerWebhookTests(ApiHost host) : IClassFixture<ApiHos
             using var storage = host.Azurite.CreateHttpClient();
             await Parallel.ForAsync(0, Blobs, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             {
-                using var issued = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = $"burst-{i}.png", contentType = "image/png" }, ct);
-                var url = await issued.Content.ReadFromJsonAsync<JsonElement>(ct);
-                var uploadUrl = new Uri(url.GetProperty("uploadUrl").GetString()!);
-                using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = new ByteArrayContent(i % 2 == 0 ? png : pdf) };
-                put.Headers.Add("x-ms-blob-type", "BlockBlob");
-                using var stored = await storage.SendAsync(put, ct);
-                Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
-                uploads[i] = (uploadUrl, url.GetProperty("blobPath").GetString()!, i % 2 == 0);
+                var url = await PresignedUpload.UploadAsync(api, storage, i % 2 == 0 ? png : pdf, $"burst-{i}.png", "image/png", ct);
+                uploads[i] = (url.UploadUrl, url.BlobPath, i % 2 == 0);
             });
 
             // 1,000 deliveries of one event each (Event Grid's default batch), every blob four times, shuffled.

@@ -6,13 +6,15 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
 
 /// <summary><c>POST /api/integrations/uploads/direct</c> over real HTTP, with and without Content-Length.</summary>
 public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string Route = "/api/integrations/uploads/direct";
+    private const string Route = "/" + HttpRoutes.DirectPath;
     private const int Cap = 10 * 1024 * 1024;
 
     private static byte[] Pdf(int length)
@@ -42,7 +44,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
         Assert.Equal(["blobPath", "sizeBytes", "contentType"], body.EnumerateObject().Select(p => p.Name));
         Assert.Equal(123_456, body.GetProperty("sizeBytes").GetInt64());
         Assert.Equal("application/pdf", body.GetProperty("contentType").GetString());
-        Assert.Equal("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(body.GetProperty("blobPath").GetString()!), response.Headers.Location!.OriginalString);
+        Assert.Equal("/" + HttpRoutes.StatusOf(body.GetProperty("blobPath").GetString()!), response.Headers.Location!.OriginalString);
     }
 
     [Theory]
@@ -69,7 +71,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("/api/integrations/uploads/url", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("/" + HttpRoutes.UploadUrlPath, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(before, await ClientBlobCountAsync());
     }
 
@@ -77,6 +79,7 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
     public async Task Post_ClientDisconnectsMidUpload_NoBlob()
     {
         var before = await ClientBlobCountAsync();
+        var ended = host.App.Emulator.HttpInvocationsEnded;
         var boundary = "disconnect-boundary";
         var head = Encoding.ASCII.GetBytes(
             $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"abandoned.pdf\"\r\nContent-Type: application/pdf\r\n\r\n");
@@ -95,8 +98,8 @@ public sealed class DirectUploadEndpointTests(ApiHost host) : IClassFixture<ApiH
             socket.Client.LingerState = new LingerOption(true, 0);
         }
 
-        // Give the server time to see the reset and unwind; whatever it did, nothing may have been committed.
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Once the worker has ended the invocation (it saw the reset and unwound), nothing may have been committed.
+        await Eventually.UntilAsync(() => host.App.Emulator.HttpInvocationsEnded > ended, TimeSpan.FromSeconds(30), "the worker to end the abandoned upload's invocation");
         Assert.Equal(before, await ClientBlobCountAsync());
     }
 

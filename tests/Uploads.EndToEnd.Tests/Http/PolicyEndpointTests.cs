@@ -14,7 +14,7 @@ namespace Uploads.EndToEnd.Tests.Http;
 /// </summary>
 public sealed class PolicyEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private static readonly Uri Route = new("/api/integrations/uploads/policy", UriKind.Relative);
+    private static readonly Uri Route = new(HttpRoutes.PolicyPath, UriKind.Relative);
 
     /// <summary>The header as the app wrote it (HttpClient's parsed value reorders the directives).</summary>
     private static string CacheControl(HttpResponseMessage response) => response.Headers.NonValidated["Cache-Control"].ToString();

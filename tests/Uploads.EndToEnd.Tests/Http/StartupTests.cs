@@ -1,4 +1,5 @@
 using Uploads.HostEmulator;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
@@ -42,7 +43,7 @@ public sealed class StartupTests : IAsyncLifetime
         });
         using var http = new HttpClient { BaseAddress = app.BaseAddress };
 
-        using var response = await http.GetAsync("/api/integrations/uploads/status");
+        using var response = await http.GetAsync(HttpRoutes.StatusPath);
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
     }

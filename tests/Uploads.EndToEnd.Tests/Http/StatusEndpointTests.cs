@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
@@ -9,7 +10,7 @@ namespace Uploads.EndToEnd.Tests.Http;
 /// <summary><c>GET /api/integrations/uploads/status</c> over real HTTP: the whole flow a submission service sees.</summary>
 public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string Route = "/api/integrations/uploads/status";
+    private const string Route = "/" + HttpRoutes.StatusPath;
 
     private static string CorpusFile(string name) => TestFixtures.CorpusFile(name);
 
@@ -48,11 +49,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Contains("image/jpeg", body.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
         // The GET answers the decision at once; the move to quarantine completes in the background.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await host.Uploads.GetBlobClient(blobPath).ExistsAsync()).Value && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await Eventually.WithinAsync(async ct => !(await host.Uploads.GetBlobClient(blobPath).ExistsAsync(ct)).Value, TimeSpan.FromSeconds(30));
 
         Assert.True((await host.Quarantine.GetBlobClient(blobPath).ExistsAsync()).Value);
         Assert.False((await host.Uploads.GetBlobClient(blobPath).ExistsAsync()).Value);
@@ -66,7 +63,7 @@ public sealed class StatusEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     {
         using var api = host.CreateClient();
         using var form = new MultipartFormDataContent { { new ByteArrayContent(await File.ReadAllBytesAsync(CorpusFile("image.png"))), "file", "logo.png" } };
-        using var created = await api.PostAsync("/api/integrations/uploads/direct", form);
+        using var created = await api.PostAsync(HttpRoutes.DirectPath, form);
 
         using var response = await api.GetAsync(created.Headers.Location);
 

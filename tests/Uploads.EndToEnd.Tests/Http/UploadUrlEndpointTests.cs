@@ -3,13 +3,14 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Http;
 
 /// <summary><c>POST /api/integrations/uploads/url</c> over real HTTP: every status code of the contract.</summary>
 public sealed class UploadUrlEndpointTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string Route = "/api/integrations/uploads/url";
+    private const string Route = "/" + HttpRoutes.UploadUrlPath;
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
@@ -156,10 +157,10 @@ public sealed class UploadUrlEndpointTests(ApiHost host) : IClassFixture<ApiHost
     }
 
     [Theory]
-    [InlineData("GET", "/api/integrations/uploads/status?blobPath=acme%2Fnone%2Fa.pdf", null, HttpStatusCode.NotFound)]
-    [InlineData("GET", "/api/integrations/uploads/status", null, HttpStatusCode.BadRequest)]
-    [InlineData("POST", "/api/integrations/uploads/url", "{\"filename\": ", HttpStatusCode.BadRequest)]
-    [InlineData("POST", "/api/integrations/uploads/direct", "not multipart", HttpStatusCode.BadRequest)]
+    [InlineData("GET", "/" + HttpRoutes.StatusPath + "?blobPath=acme%2Fnone%2Fa.pdf", null, HttpStatusCode.NotFound)]
+    [InlineData("GET", "/" + HttpRoutes.StatusPath, null, HttpStatusCode.BadRequest)]
+    [InlineData("POST", "/" + HttpRoutes.UploadUrlPath, "{\"filename\": ", HttpStatusCode.BadRequest)]
+    [InlineData("POST", "/" + HttpRoutes.DirectPath, "not multipart", HttpStatusCode.BadRequest)]
     public async Task Send_RefusedByTheApp_ProblemJsonBody(string method, string path, string? json, HttpStatusCode expected)
     {
         using var http = host.CreateClient();

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.Core.Naming;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Http;
 
@@ -17,7 +18,7 @@ public sealed class UploadUrlRenewalEndpointTests(ApiHost host) : IClassFixture<
 
     private static async Task<JsonElement> PostAsync(HttpClient api, object body, HttpStatusCode expected)
     {
-        using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", body);
+        using var response = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, body);
         var json = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {json}");
         if ((int)expected >= 400)
@@ -40,7 +41,7 @@ public sealed class UploadUrlRenewalEndpointTests(ApiHost host) : IClassFixture<
         var blocks = Blocks(new Uri(renewed.GetProperty("uploadUrl").GetString()!));
         await blocks.StageBlockAsync(BlockId(1), new BinaryData("upload").ToStream());
         await blocks.CommitBlockListAsync([BlockId(0), BlockId(1)]);
-        using var status = await api.GetAsync($"/api/integrations/uploads/status?blobPath={Uri.EscapeDataString(blobPath)}");
+        using var status = await api.GetAsync(HttpRoutes.StatusOf(blobPath));
         var again = await PostAsync(api, new { blobPath }, HttpStatusCode.Conflict);
 
         Assert.Equal(blobPath, renewed.GetProperty("blobPath").GetString());

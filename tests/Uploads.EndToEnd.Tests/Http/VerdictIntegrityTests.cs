@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Http;
@@ -18,22 +19,15 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     private async Task<(Uri UploadUrl, string BlobPath)> IssueAsync(string filename, string contentType)
     {
         using var api = host.CreateClient();
-        using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename, contentType });
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return (new Uri(body.GetProperty("uploadUrl").GetString()!), body.GetProperty("blobPath").GetString()!);
+        var issued = await PresignedUpload.RequestUrlAsync(api, filename, contentType);
+        return (issued.UploadUrl, issued.BlobPath);
     }
 
+    /// <summary>The Put Blob of <paramref name="content"/> with <paramref name="headers"/> (a block blob unless they name another type).</summary>
     private async Task<HttpStatusCode> PutAsync(Uri uploadUrl, byte[] content, params (string Name, string Value)[] headers)
     {
         using var storage = host.Azurite.CreateHttpClient();
-        using var put = new HttpRequestMessage(HttpMethod.Put, uploadUrl) { Content = new ByteArrayContent(content) };
-        foreach (var (name, value) in headers)
-        {
-            put.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        using var response = await storage.SendAsync(put);
-        return response.StatusCode;
+        return await PresignedUpload.PutAsync(storage, uploadUrl, new ByteArrayContent(content), headers);
     }
 
     private static string Describe(BlobProperties properties, IDictionary<string, string> tags) => string.Join(
@@ -52,14 +46,14 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     {
         using var api = host.CreateClient();
         using var form = new MultipartFormDataContent { { new ByteArrayContent(Png()), "file", "logo.png" } };
-        using var direct = await api.PostAsync("/api/integrations/uploads/direct", form);
+        using var direct = await api.PostAsync(HttpRoutes.DirectPath, form);
         Assert.Equal(HttpStatusCode.Created, direct.StatusCode);
         var directBlob = host.Uploads.GetBlobClient((await direct.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("blobPath").GetString()!);
 
         // The presigned upload sets every header and metadata a client may set through the URL's Write permission.
         var (url, path) = await IssueAsync("logo.png", "image/png");
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(),
-            ("x-ms-blob-type", "BlockBlob"), ("x-ms-blob-content-type", "text/html"), ("x-ms-blob-content-language", "fr"),
+            ("x-ms-blob-content-type", "text/html"), ("x-ms-blob-content-language", "fr"),
             ("x-ms-blob-cache-control", "public, max-age=31536000"), ("x-ms-blob-content-disposition", "inline"), ("x-ms-meta-owner", "mallory")));
         Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
         var presignedBlob = host.Uploads.GetBlobClient(path);
@@ -85,7 +79,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url, blobType));
 
         using var api = host.CreateClient();
-        var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
+        var status = await api.GetFromJsonAsync<JsonElement>(HttpRoutes.StatusOf(path));
         Assert.Equal("rejected", status.GetProperty("status").GetString());
         Assert.Contains(named, status.GetProperty("reason").GetString(), StringComparison.Ordinal);
         // Refused from its properties alone: no type was detected, and the client's label is not shown as one.
@@ -107,7 +101,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Presigned_MovedToArchive_RejectedNever500AndNeverVerified()
     {
         var (url, path) = await IssueAsync("logo.png", "image/png");
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, File.ReadAllBytes(TestFixtures.CorpusFile("binary-pe.exe")), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, File.ReadAllBytes(TestFixtures.CorpusFile("binary-pe.exe"))));
         var tiered = await SetTierAsync(url, "Archive");
         Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
 
@@ -115,7 +109,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         using var api = host.CreateClient();
         for (var i = 0; i < 3; i++)
         {
-            using var response = await api.GetAsync("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
+            using var response = await api.GetAsync(HttpRoutes.StatusOf(path));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var status = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal("rejected", status.GetProperty("status").GetString());
@@ -127,7 +121,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     public async Task Presigned_MovedToCool_RejectedAndQuarantined()
     {
         var (url, path) = await IssueAsync("logo.png", "image/png");
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png()));
         var tiered = await SetTierAsync(url, "Cool");
         Assert.True(tiered is HttpStatusCode.OK or HttpStatusCode.Accepted, $"Set Blob Tier: {tiered}");
 
@@ -144,10 +138,10 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     {
         // Set Blob Tier needs only Write, raises no BlobCreated and keeps the ETag: the verdict tags still match.
         var (url, path) = await IssueAsync("logo.png", "image/png");
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png()));
         Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
         using var api = host.CreateClient();
-        var statusUri = "/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path);
+        var statusUri = HttpRoutes.StatusOf(path);
         Assert.Equal("verified", (await api.GetFromJsonAsync<JsonElement>(statusUri)).GetProperty("status").GetString());
         var etag = (await host.Uploads.GetBlobClient(path).GetPropertiesAsync()).Value.ETag;
 
@@ -169,18 +163,18 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     {
         var (url, path) = await IssueAsync("logo.png", "image/png");
         var exe = File.ReadAllBytes(TestFixtures.CorpusFile("binary-pe.exe"));
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, exe, ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, exe));
         using (var storage = host.Azurite.CreateHttpClient())
         using (var snapshot = await storage.SendAsync(new HttpRequestMessage(HttpMethod.Put, new Uri(url + "&comp=snapshot"))))
         {
             Assert.Equal(HttpStatusCode.Created, snapshot.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(), ("x-ms-blob-type", "BlockBlob")));
+        Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png()));
         Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(host.App, url));
 
         using var api = host.CreateClient();
-        var status = await api.GetFromJsonAsync<JsonElement>("/api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(path));
+        var status = await api.GetFromJsonAsync<JsonElement>(HttpRoutes.StatusOf(path));
         Assert.Equal("verified", status.GetProperty("status").GetString());
         var versions = new List<string>();
         await foreach (var item in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.Snapshots, path, CancellationToken.None))

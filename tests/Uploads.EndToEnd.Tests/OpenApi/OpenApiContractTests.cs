@@ -1,5 +1,6 @@
 using System.Text;
 using Uploads.HostEmulator.Http;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.OpenApi;
@@ -10,8 +11,8 @@ namespace Uploads.EndToEnd.Tests.OpenApi;
 /// </summary>
 public sealed class OpenApiContractTests
 {
-    private const string StatusPath = "/api/integrations/uploads/status";
-    private const string UrlPath = "/api/integrations/uploads/url";
+    private const string StatusPath = "/" + HttpRoutes.StatusPath;
+    private const string UrlPath = "/" + HttpRoutes.UploadUrlPath;
 
     private static HttpExchange Answer(string method, string path, int status, string? contentType, string body, params (string Name, string Value)[] headers)
     {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.Core.Security;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.OpenApi;
@@ -19,7 +20,7 @@ public sealed class OpenApiEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     {
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
 
-        using var response = await http.GetAsync(new Uri("/api/openapi.json", UriKind.Relative));
+        using var response = await http.GetAsync(new Uri(HttpRoutes.OpenApiPath, UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -29,7 +30,7 @@ public sealed class OpenApiEndpointTests(ApiHost host) : IClassFixture<ApiHost>
     private async Task<byte[]> ServedDocumentAsync()
     {
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
-        return await http.GetByteArrayAsync(new Uri("/api/openapi.json", UriKind.Relative));
+        return await http.GetByteArrayAsync(new Uri(HttpRoutes.OpenApiPath, UriKind.Relative));
     }
 
     [Fact]
@@ -75,14 +76,14 @@ public sealed class OpenApiEndpointTests(ApiHost host) : IClassFixture<ApiHost>
         using (var api = new HttpClient { BaseAddress = app.BaseAddress })
         {
             api.DefaultRequestHeaders.Add("X-API-Key", key);
-            using var status = await api.GetAsync(new Uri($"/api/integrations/uploads/status?blobPath={Uri.EscapeDataString(blobPath)}", UriKind.Relative));
+            using var status = await api.GetAsync(new Uri(HttpRoutes.StatusOf(blobPath), UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, status.StatusCode);
             Assert.Equal("verified", (await status.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("status").GetString());
         }
 
         var failure = await Assert.ThrowsAsync<OpenApiContractException>(() => app.DisposeAsync().AsTask());
 
-        Assert.Contains("GET /api/integrations/uploads/status?blobPath=", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"GET /{HttpRoutes.StatusPath}?blobPath=", failure.Message, StringComparison.Ordinal);
         Assert.Contains("verdictId", failure.Message, StringComparison.Ordinal);
     }
 }

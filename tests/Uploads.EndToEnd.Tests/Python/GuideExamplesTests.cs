@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Python;
 
@@ -29,7 +31,7 @@ public sealed class GuideExamplesTests(ApiHost host) : IClassFixture<ApiHost>, I
         var decided = await Eventually.WithinAsync(
             async () =>
             {
-                status = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/integrations/uploads/status?blobPath={Uri.EscapeDataString(blobPath)}");
+                status = await api.GetFromJsonAsync<System.Text.Json.JsonElement>(HttpRoutes.StatusOf(blobPath));
                 return status.GetProperty("status").GetString() != "pending";
             },
             TimeSpan.FromSeconds(60));
@@ -135,6 +137,6 @@ public sealed class GuideExamplesTests(ApiHost host) : IClassFixture<ApiHost>, I
         var result = run.Results.Single();
         Assert.Equal(413, result.GetProperty("status").GetInt32());
         Assert.StartsWith("application/problem+json", result.GetProperty("contentType").GetString(), StringComparison.Ordinal);
-        Assert.Contains("/api/integrations/uploads/url", result.GetProperty("body").GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("/" + HttpRoutes.UploadUrlPath, result.GetProperty("body").GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Uploads.Core.Security;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Reliability;
@@ -18,7 +19,7 @@ namespace Uploads.EndToEnd.Tests.Reliability;
 /// </summary>
 public sealed class LateInvocationTests(ApiHost host) : IClassFixture<ApiHost>
 {
-    private const string DirectRoute = "/api/integrations/uploads/direct";
+    private const string DirectRoute = "/" + HttpRoutes.DirectPath;
     private static readonly TimeSpan HeldBack = TimeSpan.FromSeconds(7);
 
     [Fact]

@@ -19,41 +19,21 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
 {
     private static readonly TimeSpan Bound = ReconcilingApiHost.Grace + ReconcilingApiHost.Interval + TimeSpan.FromSeconds(30);
 
-    private static async Task<IDictionary<string, string>?> VerdictTagsWithinAsync(BlobClient blob, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        while (DateTime.UtcNow < deadline)
-        {
-            var tags = (await blob.GetTagsAsync()).Value.Tags;
-            if (tags.TryGetValue(VerdictTags.Verdict, out var verdict) && verdict == VerdictTags.Verified)
+    private static Task<IDictionary<string, string>?> VerdictTagsWithinAsync(BlobClient blob, TimeSpan bound) =>
+        Eventually.ValueWithinAsync(
+            async ct =>
             {
-                return tags;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return null;
-    }
+                var tags = (await blob.GetTagsAsync(cancellationToken: ct)).Value.Tags;
+                return tags.TryGetValue(VerdictTags.Verdict, out var verdict) && verdict == VerdictTags.Verified ? tags : null;
+            },
+            bound,
+            TimeSpan.FromMilliseconds(250));
 
     private Task<bool> LoggedWithinAsync(Func<Uploads.HostEmulator.Worker.WorkerLogEntry, bool> match, TimeSpan bound) =>
         Eventually.WithinAsync(() => host.WorkerLogs.Any(match), bound);
 
-    private static async Task<bool> GoneWithinAsync(BlobClient blob, TimeSpan bound)
-    {
-        var deadline = DateTime.UtcNow + bound;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!(await blob.ExistsAsync()).Value)
-            {
-                return true;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return false;
-    }
+    private static Task<bool> GoneWithinAsync(BlobClient blob, TimeSpan bound) =>
+        Eventually.WithinAsync(async ct => !(await blob.ExistsAsync(ct)).Value, bound, TimeSpan.FromMilliseconds(250));
 
     [Fact]
     public async Task Timer_PresignedUploadWithoutEventOrStatusCall_VerifiedWithinGracePlusInterval()
@@ -106,11 +86,7 @@ public sealed class ReconciliationTests(ReconcilingApiHost host) : IClassFixture
         await file.UploadAsync(BinaryData.FromString("not events"));
         var invocations = host.App.Emulator.TimerInvocations;
 
-        var deadline = DateTime.UtcNow + Bound;
-        while (host.App.Emulator.TimerInvocations < invocations + 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
+        await Eventually.WithinAsync(() => host.App.Emulator.TimerInvocations >= invocations + 2, Bound, TimeSpan.FromMilliseconds(250));
 
         Assert.True(host.App.Emulator.TimerInvocations >= invocations + 2, "two passes ran");
         Assert.True((await file.ExistsAsync()).Value);

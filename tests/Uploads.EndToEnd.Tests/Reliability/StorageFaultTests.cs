@@ -4,6 +4,7 @@ using System.Text.Json;
 using Uploads.EndToEnd.Tests.Support;
 using Uploads.HostEmulator;
 using Uploads.HostEmulator.Queues;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Reliability;
@@ -14,7 +15,7 @@ namespace Uploads.EndToEnd.Tests.Reliability;
 /// </summary>
 public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture<FaultyStorageApiHost>, IDisposable
 {
-    private const string DirectRoute = "/api/integrations/uploads/direct";
+    private const string DirectRoute = "/" + HttpRoutes.DirectPath;
 
     public void Dispose() => host.Relay.Heal();
 
@@ -78,7 +79,7 @@ public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture
     public async Task UploadUrl_StorageStalledAndSlow_UrlsKeepFlowingFromTheCachedKey()
     {
         using var api = host.CreateClient();
-        using (var warm = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = "warm.pdf", contentType = "application/pdf" }))
+        using (var warm = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = "warm.pdf", contentType = "application/pdf" }))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
@@ -88,7 +89,7 @@ public sealed class StorageFaultTests(FaultyStorageApiHost host) : IClassFixture
         var upstream = host.Relay.UpstreamBytes;
         for (var i = 0; i < 50; i++)
         {
-            using var response = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = $"report-{i}.pdf", contentType = "application/pdf" });
+            using var response = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = $"report-{i}.pdf", contentType = "application/pdf" });
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 

@@ -54,16 +54,8 @@ public class ApiHost : IAsyncLifetime
     public async Task<string> PresignedUploadAsync(string corpusFile, string fileName, string contentType)
     {
         using var api = CreateClient();
-        using var urlResponse = await api.PostAsJsonAsync("/api/integrations/uploads/url", new { filename = fileName, contentType });
-        Assert.Equal(HttpStatusCode.OK, urlResponse.StatusCode);
-        var url = await urlResponse.Content.ReadFromJsonAsync<JsonElement>();
         using var storage = Azurite.CreateHttpClient();
-        var bytes = await File.ReadAllBytesAsync(TestFixtures.CorpusFile(corpusFile));
-        using var put = new HttpRequestMessage(HttpMethod.Put, url.GetProperty("uploadUrl").GetString()) { Content = new ByteArrayContent(bytes) };
-        put.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var putResponse = await storage.SendAsync(put);
-        Assert.Equal(HttpStatusCode.Created, putResponse.StatusCode);
-        return url.GetProperty("blobPath").GetString()!;
+        return (await PresignedUpload.UploadAsync(api, storage, await File.ReadAllBytesAsync(TestFixtures.CorpusFile(corpusFile)), fileName, contentType)).BlobPath;
     }
 
     /// <summary>The blobs in the uploads container under <paramref name="prefix"/>, with their lengths, as storage lists them.</summary>
@@ -88,6 +80,7 @@ public class ApiHost : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         _azurite = await AzuriteInstance.StartAsync(_mode, withQueueService: true);
+        await StartBesideAzuriteAsync();
         var settings = new Dictionary<string, string?>
         {
             [$"ApiKeys__Clients__{ClientId}"] = ApiKeyMinter.HashOf(ApiKey),
@@ -101,8 +94,11 @@ public class ApiHost : IAsyncLifetime
         _app = await FunctionsApp.StartAsync(_azurite, settings);
     }
 
+    /// <summary>Starts what a derived host puts between the app and Azurite (once Azurite runs, before the app starts).</summary>
+    protected virtual Task StartBesideAzuriteAsync() => Task.CompletedTask;
+
     /// <summary>App settings a derived host adds to (or, with a null value, removes from) the standard ones.</summary>
-    /// <remarks>Read once, after Azurite has started.</remarks>
+    /// <remarks>Read once, after <see cref="StartBesideAzuriteAsync"/>.</remarks>
     protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     /// <remarks>Throws <see cref="OpenApiContractException"/> (after stopping everything) when an answer broke docs/openapi.json.</remarks>
@@ -171,21 +167,20 @@ public sealed class FaultyStorageApiHost : ApiHost
 
     public TcpRelay Relay => _relay ?? throw new InvalidOperationException("Not started.");
 
-    protected override IReadOnlyDictionary<string, string?> ExtraSettings
+    protected override Task StartBesideAzuriteAsync()
     {
-        get
-        {
-            _relay = new TcpRelay(Azurite.Port);
-            _relay.Up();
-            return new Dictionary<string, string?>
-            {
-                ["UploadStorage__blobServiceUri"] = new UriBuilder(Azurite.BlobServiceUri) { Port = _relay.Port }.Uri.ToString(),
-                ["Uploads__StorageNetworkTimeout"] = NetworkTimeout.ToString(),
-                ["Uploads__StorageMaxRetries"] = "2",
-                ["Uploads__StorageRetryDelay"] = "00:00:00.200",
-            };
-        }
+        _relay = new TcpRelay(Azurite.Port);
+        _relay.Up();
+        return Task.CompletedTask;
     }
+
+    protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["UploadStorage__blobServiceUri"] = new UriBuilder(Azurite.BlobServiceUri) { Port = Relay.Port }.Uri.ToString(),
+        ["Uploads__StorageNetworkTimeout"] = NetworkTimeout.ToString(),
+        ["Uploads__StorageMaxRetries"] = "2",
+        ["Uploads__StorageRetryDelay"] = "00:00:00.200",
+    };
 
     public override async Task DisposeAsync()
     {

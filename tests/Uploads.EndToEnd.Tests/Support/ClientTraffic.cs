@@ -1,4 +1,5 @@
 using System.Net;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Support;
 
@@ -34,7 +35,7 @@ public sealed class ClientTraffic(HttpMessageHandler inner) : DelegatingHandler(
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath == "/api/integrations/uploads/url")
+        if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath == "/" + HttpRoutes.UploadUrlPath)
         {
             Interlocked.Increment(ref _urlRequests);
         }

@@ -86,13 +86,11 @@ public sealed class UserDelegationSasTests(AzuriteOAuthFixture fixture) : IClass
         // What requests.put / a browser does with the URL: one Put Blob with x-ms-blob-type, no SDK.
         var (blob, sasUri) = await NewBlobWithSasAsync(CreateWrite);
         using var http = _azurite.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Put, sasUri) { Content = new ByteArrayContent(RandomBytes(2048)) };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
+        using var content = new ByteArrayContent(RandomBytes(2048)) { Headers = { ContentType = new MediaTypeHeaderValue("video/mp4") } };
 
-        using var response = await http.SendAsync(request);
+        var status = await PresignedUpload.PutAsync(http, sasUri, content);
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, status);
         var properties = (await blob.GetPropertiesAsync()).Value;
         Assert.Equal(2048, properties.ContentLength);
         Assert.Equal("video/mp4", properties.ContentType);

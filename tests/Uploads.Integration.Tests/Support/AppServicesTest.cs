@@ -48,10 +48,7 @@ public abstract class AppServicesTest(AzuriteInstance azurite) : IAsyncLifetime
     {
         var url = await IssueUrlAsync(fileName, contentType);
         using var http = Azurite.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Put, url.UploadUrl) { Content = new ByteArrayContent(content) };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Created, await PresignedUpload.PutAsync(http, url.UploadUrl, content));
         return url.BlobPath;
     }
 

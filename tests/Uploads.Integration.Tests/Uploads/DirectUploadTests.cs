@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Uploads.Core.Contracts;
 using Uploads.Core.Uploads;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Uploads;
@@ -75,7 +76,7 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : AppServ
         var outcome = await UploadFileAsync("too-big.pdf", PdfLike(Cap + 1), chunked: chunked);
 
         Assert.Equal(413, outcome.Problem!.Status);
-        Assert.Contains("/api/integrations/uploads/url", outcome.Problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("/" + HttpRoutes.UploadUrlPath, outcome.Problem.Detail, StringComparison.Ordinal);
         Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
         Assert.Equal(0, Services.Requests.Count("PUT", "blocklist"));
     }
@@ -203,7 +204,7 @@ public sealed class DirectUploadTests(AzuriteSharedKeyFixture fixture) : AppServ
         var outcome = await UploadFileAsync(name, content, partType, chunked);
 
         Assert.Equal(413, outcome.Problem!.Status);
-        Assert.Contains("/api/integrations/uploads/url", outcome.Problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("/" + HttpRoutes.UploadUrlPath, outcome.Problem.Detail, StringComparison.Ordinal);
         Assert.Equal(before, await CountBlobsAsync(Uploads, "acme/"));
     }
 

@@ -26,13 +26,7 @@ public abstract class UploadUrlTests(AzuriteInstance azurite) : AppServicesTest(
 
     private BlobClient AdminBlob(string blobPath) => Azurite.CreateServiceClient().GetBlobContainerClient("uploads").GetBlobClient(blobPath);
 
-    private static async Task<HttpStatusCode> PutAsync(HttpClient http, Uri url, byte[] content)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(content) };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var response = await http.SendAsync(request);
-        return response.StatusCode;
-    }
+    private static Task<HttpStatusCode> PutAsync(HttpClient http, Uri url, byte[] content) => PresignedUpload.PutAsync(http, url, content);
 
     [Fact]
     public async Task IssueAsync_ValidRequest_UrlScopedToOneBlobWithCreateWriteForOneHour()

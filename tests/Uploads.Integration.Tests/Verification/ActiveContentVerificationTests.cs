@@ -15,14 +15,9 @@ public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) 
 {
     private static readonly string Directory = TestFixtures.ActiveContentDirectory;
 
-    public static TheoryData<string> Files() =>
-        [.. File.ReadAllLines(Path.Combine(Directory, "manifest.tsv")).Skip(1).Where(l => l.Length > 0).Select(l => l.Split('\t')[0])];
+    public static TheoryData<string> Files() => [.. CorpusManifest.ActiveContentFiles];
 
-    private static (string File, string Type, bool Refused, string? Reason) Entry(string file)
-    {
-        var fields = File.ReadAllLines(Path.Combine(Directory, "manifest.tsv")).Select(l => l.Split('\t')).Single(f => f[0] == file);
-        return (fields[0], fields[1], fields[2] == "yes", fields[4] == "-" ? null : fields[4]);
-    }
+    private static CorpusManifest.ActiveEntry Entry(string file) => CorpusManifest.ActiveContent.Single(e => e.File == file);
 
     [Theory]
     [MemberData(nameof(Files))]
@@ -30,7 +25,7 @@ public sealed class ActiveContentVerificationTests(AzuriteOAuthFixture fixture) 
     {
         var entry = Entry(file);
         var content = await File.ReadAllBytesAsync(Path.Combine(Directory, file));
-        var blobPath = await PresignedUploadAsync(content, "upload" + Path.GetExtension(file), entry.Type);
+        var blobPath = await PresignedUploadAsync(content, "upload" + Path.GetExtension(file), entry.ExpectedType);
         var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
 
         Assert.True(result.Decided);

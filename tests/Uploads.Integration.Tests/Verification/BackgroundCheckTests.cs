@@ -131,11 +131,8 @@ public sealed class BackgroundCheckTests(AzuriteOAuthFixture fixture) : AppServi
     {
         var url = await IssueUrlAsync("notes.txt", "text/plain");
         using (var http = Azurite.CreateHttpClient())
-        using (var put = new HttpRequestMessage(HttpMethod.Put, url.UploadUrl) { Content = new StringContent("plain text, still being checked") })
         {
-            put.Headers.Add("x-ms-blob-type", "BlockBlob");
-            using var response = await http.SendAsync(put);
-            Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Created, await PresignedUpload.PutAsync(http, url.UploadUrl, new StringContent("plain text, still being checked")));
         }
 
         _gate.Hold();

@@ -24,10 +24,7 @@ public sealed class PresignedRefusalReasonTests(AzuriteOAuthFixture fixture) : A
             content.Headers.ContentType = MediaTypeHeaderValue.Parse(putContentType);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Put, url.UploadUrl) { Content = content };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, await PresignedUpload.PutAsync(http, url.UploadUrl, content));
         return url.BlobPath;
     }
 

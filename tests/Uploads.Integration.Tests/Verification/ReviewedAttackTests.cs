@@ -130,11 +130,8 @@ public sealed class ReviewedAttackTests(AzuriteOAuthFixture fixture) : AppServic
     {
         var (blobPath, sas) = await IssueAsync("a.png", "image/png");
         using var http = Azurite.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Put, sas.Uri) { Content = new ByteArrayContent(Corpus("document.pdf")) };
-        request.Headers.Add("x-ms-blob-type", "BlockBlob");
-        request.Headers.Add("x-ms-tags", "verdict=verified&etag=0x8DD00000000000&type=image%2Fpng");
-        using var response = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var status = await PresignedUpload.PutAsync(http, sas.Uri, new ByteArrayContent(Corpus("document.pdf")), [("x-ms-tags", "verdict=verified&etag=0x8DD00000000000&type=image%2Fpng")]);
+        Assert.Equal(HttpStatusCode.Created, status);
 
         // Tags the uploader attached name an ETag it could not know before its write: the content is checked.
         var result = await Services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
