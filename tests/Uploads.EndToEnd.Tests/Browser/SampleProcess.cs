@@ -46,31 +46,33 @@ public sealed class SampleProcess : IAsyncDisposable
         sample._process.BeginErrorReadLine();
 
         using var http = new HttpClient(handler?.Invoke() ?? new HttpClientHandler()) { Timeout = TimeSpan.FromSeconds(10) };
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
+        // Kestrel listens only after the hosted services (the CORS rule) have run: a page means CORS is set.
+        var served = false;
+        await Eventually.WithinAsync(
+            async () =>
             {
-                using var response = await http.GetAsync(origin);
-                if (response.StatusCode == HttpStatusCode.OK)
+                try
                 {
-                    return sample;
+                    using var response = await http.GetAsync(origin);
+                    served = response.StatusCode == HttpStatusCode.OK;
                 }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !sample._process.HasExited && DateTime.UtcNow < until)
-            {
-                // Not listening yet, or too slow to answer on a loaded machine: ask again.
-            }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet, or too slow to answer on a loaded machine: ask again.
+                }
 
-            if (sample._process.HasExited || DateTime.UtcNow >= until)
-            {
-                var output = sample.Output;
-                await sample.DisposeAsync();
-                throw new InvalidOperationException($"The browser sample did not serve its page:{Environment.NewLine}{output}");
-            }
-
-            await Task.Delay(100);
+                return served || sample._process.HasExited;
+            },
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(100));
+        if (!served)
+        {
+            var output = sample.Output;
+            await sample.DisposeAsync();
+            throw new InvalidOperationException($"The browser sample did not serve its page:{Environment.NewLine}{output}");
         }
+
+        return sample;
     }
 
     /// <summary>A free loopback port (the listener is closed again before the sample takes it).</summary>
