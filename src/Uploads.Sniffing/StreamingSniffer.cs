@@ -76,7 +76,8 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
 
         if (start == 0)
         {
-            _keepArchive = data.StartsWith("PK\x03\x04"u8);
+            // Narrower than detection (Zip.StartsArchive): only an archive that starts with an entry is kept whole, as before.
+            _keepArchive = data.StartsWith(Formats.Zip.LocalHeader);
         }
 
         Capture(start, data);
