@@ -56,7 +56,7 @@ public static class ContentSniffer
     /// Pure and synchronous: decides from what <paramref name="input"/> holds, or says which range is needed next.
     /// Never throws on any content, never reads outside the segments it was given.
     /// </summary>
-    public static SniffOutcome Evaluate(SniffInput input)
+    internal static SniffOutcome Evaluate(SniffInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         try

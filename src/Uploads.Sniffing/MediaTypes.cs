@@ -1,7 +1,7 @@
 namespace Uploads.Sniffing;
 
 /// <summary>The media type names the sniffer answers with.</summary>
-public static class MediaTypes
+internal static class MediaTypes
 {
     // Allowed (canonical names).
     public const string Mp4 = "video/mp4";

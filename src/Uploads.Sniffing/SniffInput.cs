@@ -5,7 +5,7 @@ namespace Uploads.Sniffing;
 /// Segments may arrive in any order and may overlap (overlapping bytes are assumed equal; the earliest added wins).
 /// Not thread-safe.
 /// </summary>
-public sealed class SniffInput
+internal sealed class SniffInput
 {
     private readonly List<Segment> _segments = [];
     private long? _totalLength;

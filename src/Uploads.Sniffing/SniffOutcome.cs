@@ -14,7 +14,7 @@ public abstract record SniffOutcome
     /// <see cref="ByteRange.Length"/> bytes: keep them and call again once the stream has ended and
     /// <see cref="SniffInput.TotalLength"/> is set.
     /// </summary>
-    public sealed record NeedBytes(ByteRange Range) : SniffOutcome;
+    internal sealed record NeedBytes(ByteRange Range) : SniffOutcome;
 
     /// <summary>
     /// Decided. <paramref name="MediaType"/> is the detected type: an allowlist name (canonical: <c>audio/wav</c> for both
@@ -29,7 +29,7 @@ public abstract record SniffOutcome
         /// Everything active found (allowed categories included), in the order found; <see cref="Refusal"/> names the
         /// first that is not allowed.
         /// </summary>
-        public IReadOnlyList<ActiveContentFinding> ActiveContent { get; init; } = [];
+        internal IReadOnlyList<ActiveContentFinding> ActiveContent { get; init; } = [];
 
         /// <summary>True when the file may be accepted as <see cref="MediaType"/> (no refusal).</summary>
         public bool IsAcceptable => Refusal is null;

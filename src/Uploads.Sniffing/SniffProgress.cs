@@ -6,7 +6,7 @@ namespace Uploads.Sniffing;
 /// handed to every <see cref="SniffInput"/> of that file (the streaming path builds a new input per round). The bytes
 /// of every input it is handed must be the same file's.
 /// </summary>
-public sealed class SniffProgress
+internal sealed class SniffProgress
 {
     /// <summary>The walk state of the format being walked (<see cref="Formats.StructureWalk"/>), null before the first walk step.</summary>
     internal object? Walk { get; set; }

@@ -145,7 +145,7 @@ public sealed class WorkBudget
 /// The weights of <see cref="WorkBudget"/>'s units, owned here so that every parser charges alike. A unit is about
 /// the cost of looking at one byte; the weights are relative costs measured on this code (docs/sniffing.md).
 /// </summary>
-public static class WorkCost
+internal static class WorkCost
 {
     /// <summary>A byte looked at (searched, compared, hashed, copied once).</summary>
     public const int ScanByte = 1;

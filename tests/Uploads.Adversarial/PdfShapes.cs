@@ -17,7 +17,7 @@ public static class PdfShapes
 {
     private const string ContentType = "application/pdf";
 
-    /// <summary>Object-stream header entries: the scanner's limit (PdfScanner.MaxObjectStreamObjects).</summary>
+    /// <summary>Object-stream header entries: the reader's limit (PdfObjectReader.MaxObjectStreamObjects).</summary>
     private const int HeaderEntries = 100_000;
 
     /// <summary>Dictionaries nested on the way to the references (under the parser's 64 levels).</summary>

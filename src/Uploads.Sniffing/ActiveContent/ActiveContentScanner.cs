@@ -4,7 +4,7 @@ using Uploads.Sniffing.ActiveContent.Pdf;
 namespace Uploads.Sniffing;
 
 /// <summary>One thing found that makes a file active; <paramref name="Reason"/> says what, in words a person can act on.</summary>
-public sealed record ActiveContentFinding(ActiveContentKinds Kind, string Reason);
+internal sealed record ActiveContentFinding(ActiveContentKinds Kind, string Reason);
 
 /// <summary>
 /// The second stage for formats whose active content or carried files may sit anywhere in the file (PDF; the
@@ -15,7 +15,7 @@ public sealed record ActiveContentFinding(ActiveContentKinds Kind, string Reason
 /// Formats whose active content is found by random access (DOCX parts, OLE2 storages, SVG) are checked inside
 /// <see cref="ContentSniffer.Evaluate"/> itself and need no scanner.
 /// </summary>
-public abstract class ActiveContentScanner
+internal abstract class ActiveContentScanner
 {
     /// <summary>The range size <see cref="ContentSniffer.SniffAsync"/> reads a scanned file in.</summary>
     public const int ChunkBytes = 4 * 1024 * 1024;

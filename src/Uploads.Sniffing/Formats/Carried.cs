@@ -30,7 +30,8 @@ internal static class Carried
     /// </summary>
     public static string? Identify(ReadOnlySpan<byte> payload)
     {
-        if (payload.StartsWith("PK\x03\x04"u8) || payload.StartsWith("PK\x05\x06"u8) || payload.StartsWith("PK\x07\x08"u8))
+        // Wider than detection (Zip.StartsArchive): hidden in another file, the spanning marker alone names a ZIP, whatever follows it.
+        if (Zip.StartsArchive(payload) || payload.StartsWith(Zip.SpanningMarker))
         {
             return "a ZIP archive";
         }
@@ -89,7 +90,7 @@ internal static class Carried
     {
         ArgumentNullException.ThrowIfNull(budget);
         budget.ChargeBytes(tail.Length);
-        for (var at = tail.LastIndexOf("PK\x05\x06"u8); at >= 0; at = tail[..at].LastIndexOf("PK\x05\x06"u8))
+        for (var at = tail.LastIndexOf(Zip.EndRecord); at >= 0; at = tail[..at].LastIndexOf(Zip.EndRecord))
         {
             if (at + 22 > tail.Length)
             {

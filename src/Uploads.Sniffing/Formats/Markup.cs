@@ -1,5 +1,6 @@
 using System.Text;
 using System.Xml;
+using Uploads.Sniffing.ActiveContent.Svg;
 
 namespace Uploads.Sniffing.Formats;
 
@@ -44,7 +45,7 @@ internal static class Markup
         var wholeFile = context.Total is { } total && held.Length >= total;
 
         // The prolog first, without a parser: a DTD is only ever parsed when it declares short text entities alone.
-        var prolog = SvgScanner.ReadProlog(held.Span, context.Budget);
+        var prolog = SvgReader.ReadProlog(held.Span, context.Budget);
         if (prolog.Refusal is not null && prolog.NamesSvg)
         {
             // A DOCTYPE svg whose DTD is refused: refused as an SVG at once, however far away its root element is.
@@ -88,7 +89,7 @@ internal static class Markup
         return SniffContext.Detected(MediaTypes.Xml);
     }
 
-    private static SniffOutcome Svg(SniffContext context, ReadOnlyMemory<byte> held, bool wholeFile, SvgScanner.Prolog prolog)
+    private static SniffOutcome Svg(SniffContext context, ReadOnlyMemory<byte> held, bool wholeFile, SvgReader.Prolog prolog)
     {
         var tooLarge = new SniffOutcome.Detected(
             MediaTypes.Svg,
@@ -116,14 +117,14 @@ internal static class Markup
 
     /// <summary>
     /// The root element's local name and namespace, or null when the held bytes do not reach it or are not XML.
-    /// <paramref name="dtd"/>: what <see cref="SvgScanner.ReadProlog"/> allows the parser to do with the DOCTYPE.
+    /// <paramref name="dtd"/>: what <see cref="SvgReader.ReadProlog"/> allows the parser to do with the DOCTYPE.
     /// </summary>
     private static (string Name, string Namespace)? FindRoot(ReadOnlyMemory<byte> bytes, DtdProcessing dtd, WorkBudget budget, out bool hitEnd)
     {
         var stream = new MemoryReadStream(bytes, budget);
         try
         {
-            using var reader = XmlReader.Create(stream, SvgScanner.Settings(dtd));
+            using var reader = XmlReader.Create(stream, SvgReader.Settings(dtd));
             while (reader.Read())
             {
                 budget.Charge(WorkCost.MarkupNode);

@@ -57,7 +57,7 @@ internal static class Signatures
             return Ole2.Detect(context);
         }
 
-        if (head.StartsWith("PK\x03\x04"u8) || head.StartsWith("PK\x05\x06"u8) || head.StartsWith("PK\x07\x08PK\x03\x04"u8))
+        if (Zip.StartsArchive(head))
         {
             return Zip.Detect(context);
         }

@@ -33,6 +33,30 @@ internal static class Zip
     private const string DocxMain = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
     private const string VbaProject = "application/vnd.ms-office.vbaproject";
 
+    /// <summary>A local file header's signature (APPNOTE 4.3.7): what each entry, and so a package, starts with.</summary>
+    internal static ReadOnlySpan<byte> LocalHeader => "PK\x03\x04"u8;
+
+    /// <summary>A central directory file header's signature (APPNOTE 4.3.12).</summary>
+    internal static ReadOnlySpan<byte> CentralHeader => "PK\x01\x02"u8;
+
+    /// <summary>The end of central directory record's signature (APPNOTE 4.3.16): what an empty archive starts with.</summary>
+    internal static ReadOnlySpan<byte> EndRecord => "PK\x05\x06"u8;
+
+    /// <summary>The spanning marker (APPNOTE 8.5.3) some writers put before the first local header of a one-part archive.</summary>
+    internal static ReadOnlySpan<byte> SpanningMarker => "PK\x07\x08"u8;
+
+    private static ReadOnlySpan<byte> Zip64EndRecord => "PK\x06\x06"u8;
+
+    private static ReadOnlySpan<byte> Zip64Locator => "PK\x06\x07"u8;
+
+    /// <summary>
+    /// True when <paramref name="bytes"/> start as a ZIP archive: a local header, an end record (an empty archive), or
+    /// the spanning marker and a local header. The one test of "this file is a ZIP"; the other callers of the
+    /// signatures say why theirs differs.
+    /// </summary>
+    internal static bool StartsArchive(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith(LocalHeader) || bytes.StartsWith(EndRecord) || (bytes.StartsWith(SpanningMarker) && bytes[SpanningMarker.Length..].StartsWith(LocalHeader));
+
     public static SniffOutcome Detect(SniffContext context)
     {
         if (ReadDirectory(context, out var names) is { } failed)
@@ -100,11 +124,12 @@ internal static class Zip
         var tailStart = total - tail.Length;
 
         // The search for the end record looks at each byte of the tail at most once.
+        // Its comment must end the file: narrower than Carried.FindZipEnd, which finds a ZIP appended to another type as lenient readers do.
         budget.ChargeBytes(tail.Length);
         var eocd = -1;
         for (var i = tail.Length - 22; i >= 0; i--)
         {
-            if (tail[i] == 'P' && tail[(i + 1)..].StartsWith("K\x05\x06"u8) && 22 + SniffContext.U16LE(tail, i + 20) == tail.Length - i)
+            if (tail[i..].StartsWith(EndRecord) && 22 + SniffContext.U16LE(tail, i + 20) == tail.Length - i)
             {
                 eocd = i;
                 break;
@@ -127,7 +152,7 @@ internal static class Zip
         var directoryLimit = tailStart + eocd;
 
         var locator = eocd - 20;
-        if (locator >= 0 && tail[locator..].StartsWith("PK\x06\x07"u8))
+        if (locator >= 0 && tail[locator..].StartsWith(Zip64Locator))
         {
             var zip64Offset = (long)Math.Min(SniffContext.U64LE(tail, locator + 8), long.MaxValue / 4);
             if (zip64Offset + 56 > tailStart + locator)
@@ -141,7 +166,7 @@ internal static class Zip
             }
 
             var zip64 = zip64Memory.Span;
-            if (!zip64.StartsWith("PK\x06\x06"u8))
+            if (!zip64.StartsWith(Zip64EndRecord))
             {
                 return Damaged("its zip64 end of central directory record is invalid");
             }
@@ -344,7 +369,7 @@ internal static class Zip
         }
 
         var local = localMemory.Span;
-        if (!local.StartsWith("PK\x03\x04"u8))
+        if (!local.StartsWith(LocalHeader))
         {
             failed = Damaged($"the local header of {what} is missing");
             return false;
@@ -560,7 +585,7 @@ internal static class Zip
     /// <summary>OpenDocument and similar: a first, stored entry named <c>mimetype</c> holding the type.</summary>
     private static SniffOutcome.Detected? OpenDocument(ReadOnlySpan<byte> head)
     {
-        if (head.Length < 38 || !head.StartsWith("PK\x03\x04"u8) || SniffContext.U16LE(head, 8) != 0 || !head[30..].StartsWith("mimetype"u8)
+        if (head.Length < 38 || !head.StartsWith(LocalHeader) || SniffContext.U16LE(head, 8) != 0 || !head[30..].StartsWith("mimetype"u8)
             || SniffContext.U16LE(head, 26) != 8)
         {
             return null;
@@ -642,7 +667,7 @@ internal static class Zip
         public static bool TryParse(ReadOnlySpan<byte> directory, ref int position, out Central entry)
         {
             entry = default;
-            if (position + 46 > directory.Length || !directory[position..].StartsWith("PK\x01\x02"u8))
+            if (position + 46 > directory.Length || !directory[position..].StartsWith(CentralHeader))
             {
                 return false;
             }

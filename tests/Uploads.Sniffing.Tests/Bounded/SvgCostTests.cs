@@ -1,7 +1,7 @@
 using System.Text;
 using Uploads.Adversarial;
 using Uploads.Sniffing;
-using Uploads.Sniffing.Formats;
+using Uploads.Sniffing.ActiveContent.Svg;
 
 namespace Uploads.Sniffing.Tests.Bounded;
 
@@ -115,11 +115,11 @@ public sealed class SvgCostTests
     [Fact]
     public async Task SniffAsync_EntityLongerThanTheBound_Refused()
     {
-        var bytes = Encoding.UTF8.GetBytes($"<!DOCTYPE svg [<!ENTITY long \"{new string('a', SvgScanner.MaxEntityChars + 1)}\">]>{Root}");
+        var bytes = Encoding.UTF8.GetBytes($"<!DOCTYPE svg [<!ENTITY long \"{new string('a', SvgReader.MaxEntityChars + 1)}\">]>{Root}");
 
         var (detected, _) = await Sniff(bytes);
 
-        Assert.Contains($"declares an entity 'long' longer than {SvgScanner.MaxEntityChars} characters", detected.Refusal, StringComparison.Ordinal);
+        Assert.Contains($"declares an entity 'long' longer than {SvgReader.MaxEntityChars} characters", detected.Refusal, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -128,7 +128,7 @@ public sealed class SvgCostTests
     public async Task SniffAsync_EntitiesUpToTheBound_AcceptedOneMoreRefused(bool oneMore)
     {
         var subset = new StringBuilder();
-        for (var i = 0; i < SvgScanner.MaxEntities + (oneMore ? 1 : 0); i++)
+        for (var i = 0; i < SvgReader.MaxEntities + (oneMore ? 1 : 0); i++)
         {
             subset.Append("<!ENTITY st").Append(i).Append(" \"fill:#FFFFFF;stroke:#000000;\">\n");
         }
@@ -140,7 +140,7 @@ public sealed class SvgCostTests
         Assert.Equal(MediaTypes.Svg, detected.MediaType);
         if (oneMore)
         {
-            Assert.Contains($"declares more than {SvgScanner.MaxEntities} entities", detected.Refusal, StringComparison.Ordinal);
+            Assert.Contains($"declares more than {SvgReader.MaxEntities} entities", detected.Refusal, StringComparison.Ordinal);
         }
         else
         {

@@ -222,7 +222,8 @@ internal static class DocxScanner
     {
         if (format == ImportedPartScanner.Format.WordDocument)
         {
-            return content.AsSpan().StartsWith("PK\x03\x04"u8) ? Embedded(context, allowance, name, content, label, depth, findings, "imported") : "is an imported Word document that is not a Word package";
+            // A package (OPC) starts with its first entry: narrower than Zip.StartsArchive, which also takes an empty or spanned archive.
+            return content.AsSpan().StartsWith(Zip.LocalHeader) ? Embedded(context, allowance, name, content, label, depth, findings, "imported") : "is an imported Word document that is not a Word package";
         }
 
         var found = new Dictionary<ActiveContentKinds, string>();
@@ -506,7 +507,8 @@ internal static class DocxScanner
             return null;
         }
 
-        if (!span.StartsWith("PK\x03\x04"u8))
+        // A package (OPC) starts with its first entry: narrower than Zip.StartsArchive, as for an imported Word document.
+        if (!span.StartsWith(Zip.LocalHeader))
         {
             findings.Add(ActiveContentKinds.OfficeEmbeddedObjects, $"{label} embeds a file that is neither an Office document nor an OLE object ({Zip.Printable(name)})");
             return null;

@@ -7,7 +7,7 @@ namespace Uploads.Sniffing.ActiveContent.Office;
 /// Scripts and outside loads in HTML (or XHTML, or XML) that a DOCX imports (<c>altChunk</c>, docs/sniffing.md,
 /// "Imported parts (altChunk)"). A lenient tag scanner, more suspicious than a browser: comments and raw-text elements
 /// but style sheets are scanned as markup too (Word honours conditional comments), attribute values are read with character
-/// references decoded, and CSS through <see cref="SvgScanner"/>'s checks. Refused: <c>&lt;script&gt;</c>, event-handler
+/// references decoded, and CSS through <see cref="MarkupRules"/>' checks. Refused: <c>&lt;script&gt;</c>, event-handler
 /// attributes (<c>on*</c>), script URLs, CSS expressions (<see cref="ActiveContentKinds.OfficeImportedScripts"/>);
 /// elements that load or frame something (<c>iframe</c>, <c>frame</c>, <c>object</c>, <c>embed</c>, <c>applet</c>,
 /// <c>base</c>, <c>meta http-equiv=refresh</c>), URL attributes (<c>src</c>, <c>background</c>, <c>href</c> but on
@@ -144,13 +144,13 @@ internal static class HtmlActiveContent
         budget.ChargeBytes(4L * css.Length);
 
         // IE's built-in behaviours (#default#VML, what Word writes for its drawings) run no code of the document's.
-        var normalized = SvgScanner.NormalizeUrl(css).Replace("behavior:url(#default#", "url(#", StringComparison.Ordinal);
-        if (SvgScanner.IsDangerousCss(normalized))
+        var normalized = MarkupRules.NormalizeUrl(css).Replace("behavior:url(#default#", "url(#", StringComparison.Ordinal);
+        if (MarkupRules.IsDangerousCss(normalized))
         {
             found.TryAdd(ActiveContentKinds.OfficeImportedScripts, $"a script expression in the CSS of {where}");
         }
 
-        if (SvgScanner.ExternalCss(css, contentIds) is { } external)
+        if (MarkupRules.ExternalCss(css, contentIds) is { } external)
         {
             found.TryAdd(ActiveContentKinds.OfficeExternalContent, $"{external} in {where}");
         }
@@ -236,8 +236,8 @@ internal static class HtmlActiveContent
             return;
         }
 
-        var url = SvgScanner.NormalizeUrl(value);
-        foreach (var scheme in SvgScanner.ScriptSchemes)
+        var url = MarkupRules.NormalizeUrl(value);
+        foreach (var scheme in MarkupRules.ScriptSchemes)
         {
             if (url.Contains(scheme, StringComparison.Ordinal))
             {
@@ -260,7 +260,7 @@ internal static class HtmlActiveContent
         }
 
         var isLink = link && local == "href";
-        var local0 = url.Length == 0 || url.StartsWith('#') || SvgScanner.IsSafeDataImage(url) || (contentIds && url.StartsWith("cid:", StringComparison.Ordinal));
+        var local0 = url.Length == 0 || url.StartsWith('#') || MarkupRules.IsSafeDataImage(url) || (contentIds && url.StartsWith("cid:", StringComparison.Ordinal));
         if (!isLink && ((UrlAttributes.Contains(local) && !local0) || AbsoluteSchemes.Any(s => url.StartsWith(s, StringComparison.Ordinal))))
         {
             found.TryAdd(ActiveContentKinds.OfficeExternalContent, $"{Zip.Printable(name)} on {tag}");

@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
-using Uploads.Core.Verification;
-using Uploads.Policy;
-using Uploads.Sniffing;
 using static Uploads.Adversarial.ContainerBytes;
 
-namespace Uploads.Core.Tests.Verification;
+namespace Uploads.Sniffing.Tests.Streaming;
 
 /// <summary>
 /// Structure walks of images and WAVs larger than the head on the direct-upload path (docs/sniffing.md, "Files inside
@@ -14,13 +11,6 @@ namespace Uploads.Core.Tests.Verification;
 public sealed class StreamingImageStructureTests
 {
     private static readonly byte[] TinyExe = MakeExe();
-
-    [Fact]
-    public void MaxImageWalkBytes_IsTheImageSizeLimit()
-    {
-        // An image over the walk bound is left unread to the size limit: safe only while no allowed image is larger.
-        Assert.Equal(ActiveContentScanner.MaxImageWalkBytes, UploadPolicy.MaxBytes(ContentCategory.Image));
-    }
 
     [Fact]
     public async Task Complete_LargePng_AcceptedOnBothPaths()

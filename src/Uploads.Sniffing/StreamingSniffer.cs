@@ -1,7 +1,4 @@
-using Uploads.Policy;
-using Uploads.Sniffing;
-
-namespace Uploads.Core.Verification;
+namespace Uploads.Sniffing;
 
 /// <summary>
 /// Runs the content sniffer over a file that is read once, front to back, and never held whole (a direct upload).
@@ -28,7 +25,7 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
     /// A ZIP (DOCX) is kept whole up to this size: its parts are checked for active content once the central
     /// directory at the end says where they are, and by then they have gone by.
     /// </summary>
-    public const int MaxKeptArchiveBytes = (int)(16 * ByteSize.MiB);
+    public const int MaxKeptArchiveBytes = 16 * 1024 * 1024;
 
     private const string Unverifiable = "The file could not be verified from a single pass; upload it through a presigned URL instead.";
 
@@ -79,7 +76,8 @@ public sealed class StreamingSniffer(ActiveContentKinds allowedActiveContent = A
 
         if (start == 0)
         {
-            _keepArchive = data.StartsWith("PK\x03\x04"u8);
+            // Narrower than detection (Zip.StartsArchive): only an archive that starts with an entry is kept whole, as before.
+            _keepArchive = data.StartsWith(Formats.Zip.LocalHeader);
         }
 
         Capture(start, data);

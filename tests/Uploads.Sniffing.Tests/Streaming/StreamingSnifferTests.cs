@@ -1,8 +1,6 @@
-using Uploads.Core.Verification;
-using Uploads.Sniffing;
 using Uploads.Testing;
 
-namespace Uploads.Core.Tests.Verification;
+namespace Uploads.Sniffing.Tests.Streaming;
 
 /// <summary>The one-pass sniffer of direct uploads agrees with the random-access sniffer on every corpus file.</summary>
 public sealed class StreamingSnifferTests

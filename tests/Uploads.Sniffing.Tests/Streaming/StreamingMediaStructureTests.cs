@@ -1,10 +1,8 @@
 using System.Buffers.Binary;
-using Uploads.Core.Verification;
-using Uploads.Sniffing;
 using Uploads.Testing;
 using static Uploads.Adversarial.ContainerBytes;
 
-namespace Uploads.Core.Tests.Verification;
+namespace Uploads.Sniffing.Tests.Streaming;
 
 /// <summary>
 /// Media files near the direct-upload limit, walked to their end in one pass (docs/sniffing.md, "Files inside files:
