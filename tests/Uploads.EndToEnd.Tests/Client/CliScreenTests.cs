@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Client;
 
