@@ -24,6 +24,9 @@ const string Usage = """
       --reconcile-cost        storage requests and time of one reconciliation pass over N blobs with P pending:
                               List Blobs calls per 10,000 blobs [--blobs 10000] [--pending 100]
       --scaled-files <dir>    writes the scaled files --verification-bytes uploads [--size N], to check them with other tools
+      --sha256-cost           what the end-to-end SHA-256 adds to the check of a presigned upload (a scaled MP4): wall and CPU
+                              time per GiB, Verification:ComputeSha256 declared (no declaration) vs always
+                              [--sizes 268435456,1073741824] [--repeat 3] [--mode OAuthHttps|SharedKey]
     Through the real app: the BUILT worker (dotnet build -c Release src/Uploads.Functions) run by the host emulator
     (in this process; the worker is a process of its own, and the one whose CPU and memory are reported), against
     Azurite in both storage modes unless --modes says otherwise [--modes OAuthHttps,SharedKey]:
@@ -83,6 +86,8 @@ switch (args.Length > 0 ? args[0] : "")
         return CostFuzz.Run(new Args(args));
     case "--reconcile-cost":
         return await ReconcileCost.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--sha256-cost":
+        return await Sha256Cost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--scaled-files":
         return await VerificationBytes.WriteFilesAsync(args[1], new Args(args)).ConfigureAwait(false);
     case "--help" or "-h":
