@@ -25,7 +25,8 @@ namespace Uploads.Core.Uploads;
 /// been read and checked; any refusal, error or disconnect before that leaves no blob.
 /// The content is sniffed as it streams (<see cref="StreamingSniffer"/>): a file that is not what it claims is
 /// refused with 415 naming both types, usually from its first bytes, and nothing is stored. A stored file is
-/// marked verified at once, so the later Blob trigger finds nothing to do.
+/// marked verified at once, so the later Blob trigger finds nothing to do. Its SHA-256 is computed as it streams and
+/// recorded with the verdict; a <c>sha256</c> form field sent before the file is checked against it (<see cref="Sha256FormField"/>).
 /// </summary>
 public sealed partial class DirectUploadService(
     UploadContainers containers,
