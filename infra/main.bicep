@@ -42,9 +42,11 @@ param uploadsContainerName string = 'uploads'
 @description('Name of the container that receives files that failed verification (Uploads__QuarantineContainerName).')
 param quarantineContainerName string = 'quarantine'
 
-@minValue(1)
+// At least 8: the quarantine also holds the SHA-256 a client declared for a presigned upload (declared-sha256/), which
+// must outlive the longest an upload URL can be renewed and used (7 days + 1 hour; docs/reliability.md).
+@minValue(8)
 @maxValue(3650)
-@description('Days after which quarantined blobs are deleted by the lifecycle policy.')
+@description('Days after which quarantined blobs (and SHA-256 declarations) are deleted by the lifecycle policy.')
 param quarantineRetentionDays int = 30
 
 @minValue(1)

@@ -57,6 +57,13 @@ param verdictTopicEndpoint string
 @description('Active-content categories accepted (comma-separated, e.g. PdfFormScripts); empty refuses them all. See docs/sniffing.md.')
 param allowedActiveContent string = ''
 
+@description('When the check of a presigned upload computes its SHA-256 (reading all its bytes): declared (when the client declared one) or always. See docs/reliability.md.')
+@allowed([
+  'declared'
+  'always'
+])
+param computeSha256 string = 'declared'
+
 @description('Key Vault that holds the API key hashes.')
 param keyVaultName string
 
@@ -173,6 +180,7 @@ var appCodeSettings = {
   // Every 5 minutes: uploads whose BlobCreated event never came are verified within grace (5 min) + 5 min.
   Verification__ReconcileSchedule: '0 */5 * * * *'
   Verification__DeadLetterContainerName: deadLetterContainerName
+  Verification__ComputeSha256: computeSha256
   UploadStorage__blobServiceUri: uploadsBlobEndpoint
   UploadStorage__queueServiceUri: uploadsQueueEndpoint
   UploadStorage__credential: 'managedidentity'

@@ -101,7 +101,8 @@ internal static class Commands
         {
             try
             {
-                var presigned = await client.RequestUrlAsync(Preflight.Check(file, contentType), cancellationToken);
+                // Declared as put declares it: the upload made with this URL is verified only if it is exactly this file.
+                var presigned = await client.RequestUrlAsync(Preflight.Check(file, contentType), await FileSha256.OfFileAsync(file, cancellationToken), cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(presigned, CliJsonContext.Default.PresignedUrl));
                 return ExitCodes.Success;
             }

@@ -11,8 +11,8 @@ public sealed record StagedBlock(string Id, long SizeBytes);
 /// <summary>The answer of the direct endpoint.</summary>
 public sealed record DirectUploadResult(string BlobPath, long SizeBytes, string ContentType);
 
-/// <summary>The verdict for a path: <c>pending</c>, <c>verified</c> or <c>rejected</c>.</summary>
-public sealed record UploadStatus(string BlobPath, string Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt)
+/// <summary>The verdict for a path: <c>pending</c>, <c>verified</c> or <c>rejected</c>; a verified one's SHA-256 (base64) when the API computed it.</summary>
+public sealed record UploadStatus(string BlobPath, string Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt, string? Sha256 = null)
 {
     [JsonIgnore]
     public bool IsFinal => Status is "verified" or "rejected";
@@ -25,7 +25,8 @@ public sealed record UploadProgress(string File, long BytesSent, long TotalBytes
 /// <summary>What an upload did.</summary>
 /// <param name="BlocksSent">Blocks this run staged (0 for a direct upload).</param>
 /// <param name="BlocksResumed">Blocks found already staged from an earlier run and not sent again.</param>
-public sealed record UploadResult(string File, string BlobPath, UploadMode Mode, long SizeBytes, int BlocksSent, int BlocksResumed);
+/// <param name="Sha256">The SHA-256 (base64) declared for the file, which the API verifies it against; null when none was (<see cref="UploadsClientOptions.DeclareSha256"/>).</param>
+public sealed record UploadResult(string File, string BlobPath, UploadMode Mode, long SizeBytes, int BlocksSent, int BlocksResumed, string? Sha256 = null);
 
 /// <summary>An RFC 9457 problem from the API (<c>status</c>, <c>code</c>, <c>detail</c>).</summary>
 public sealed class UploadApiException(int status, string? code, string message) : Exception(message)
@@ -58,6 +59,6 @@ internal sealed partial class ClientJsonContext : JsonSerializerContext;
 
 internal sealed record Problem(int? Status, string? Title, string? Detail, string? Code);
 
-internal sealed record UrlRequest(string Filename, string ContentType, long SizeBytes);
+internal sealed record UrlRequest(string Filename, string ContentType, long SizeBytes, string? Sha256 = null);
 
 internal sealed record RenewRequest(string BlobPath);

@@ -5,9 +5,11 @@ namespace Uploads.Client;
 /// <summary>
 /// What a rerun needs to resume a presigned upload: the path it began, the file it was (size and modification
 /// time: a changed file starts over), the block size, and the blocks this client knows were staged. Storage's own
-/// list (returned by the renewal) is the truth; the journal is how a rerun finds the path again.
+/// list (returned by the renewal) is the truth; the journal is how a rerun finds the path again. <see cref="Sha256"/> is
+/// what the first run declared for the path: a rerun hashes the whole file again and resumes only when it is the same
+/// (a file changed under the same size and time would otherwise be rejected for its declaration at the end).
 /// </summary>
-internal sealed record UploadJournal(string BlobPath, string ContentType, long SizeBytes, DateTime LastWriteUtc, int BlockBytes, IReadOnlyList<int> StagedBlocks)
+internal sealed record UploadJournal(string BlobPath, string ContentType, long SizeBytes, DateTime LastWriteUtc, int BlockBytes, IReadOnlyList<int> StagedBlocks, string? Sha256 = null)
 {
     public static string PathFor(string file, string? directory)
     {

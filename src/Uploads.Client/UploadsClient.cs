@@ -42,11 +42,15 @@ public sealed class UploadsClient : IDisposable
     public void Dispose() => _http.Dispose();
 
     /// <summary><c>POST /api/integrations/uploads/url</c> for a checked file.</summary>
-    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, CancellationToken cancellationToken = default)
+    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, CancellationToken cancellationToken = default) =>
+        RequestUrlAsync(file, sha256: null, cancellationToken);
+
+    /// <summary><c>POST /api/integrations/uploads/url</c> for a checked file, declaring its SHA-256 (base64, <see cref="FileSha256"/>) when not null.</summary>
+    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, string? sha256, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         return SendAsync(
-            () => JsonContent.Create(new UrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes), ClientJsonContext.Default.UrlRequest),
+            () => JsonContent.Create(new UrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes, sha256), ClientJsonContext.Default.UrlRequest),
             HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
     }
 
@@ -95,16 +99,27 @@ public sealed class UploadsClient : IDisposable
     private async Task<UploadResult> UploadDirectAsync(CheckedFile file, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
+
+        // At most the direct cap: read once, hashed and sent from memory (the sha256 field precedes the file).
+        var content = _options.DeclareSha256 ? await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false) : null;
+        var sha256 = content is null ? null : FileSha256.ToBase64(content);
         var result = await SendAsync(
             () =>
             {
-                var part = new StreamContent(File.OpenRead(file.Path));
+                HttpContent part = content is null ? new StreamContent(File.OpenRead(file.Path)) : new ByteArrayContent(content);
                 part.Headers.ContentType = new MediaTypeHeaderValue(file.Type.MediaType);
-                return new MultipartFormDataContent { { part, "file", file.FileName } };
+                var form = new MultipartFormDataContent();
+                if (sha256 is not null)
+                {
+                    form.Add(new StringContent(sha256), "sha256");
+                }
+
+                form.Add(part, "file", file.FileName);
+                return form;
             },
             HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResult, cancellationToken).ConfigureAwait(false);
         progress?.Report(new UploadProgress(file.Path, file.SizeBytes, file.SizeBytes, file.SizeBytes / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
-        return new UploadResult(file.Path, result.BlobPath, UploadMode.Direct, file.SizeBytes, 0, 0);
+        return new UploadResult(file.Path, result.BlobPath, UploadMode.Direct, file.SizeBytes, 0, 0, sha256);
     }
 
     private async Task<UploadResult> UploadBlocksAsync(CheckedFile file, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
@@ -113,9 +128,13 @@ public sealed class UploadsClient : IDisposable
         var lastWrite = File.GetLastWriteTimeUtc(file.Path);
         var plan = BlockPlan.For(file.SizeBytes, _options.BlockBytes);
         var journal = UploadJournal.TryRead(journalPath);
+
+        // The whole file, on every run (a resumed one sends only some blocks, but declared the whole file's digest).
+        var sha256 = _options.DeclareSha256 ? await FileSha256.OfFileAsync(file.Path, cancellationToken).ConfigureAwait(false) : null;
         PresignedUrl url;
         var staged = new HashSet<int>();
         if (journal is not null && journal.SizeBytes == file.SizeBytes && journal.LastWriteUtc == lastWrite && journal.ContentType == file.Type.MediaType
+            && journal.Sha256 == sha256
             && await TryRenewAsync(journal.BlobPath, cancellationToken).ConfigureAwait(false) is { } renewed)
         {
             url = renewed;
@@ -132,7 +151,7 @@ public sealed class UploadsClient : IDisposable
         }
         else
         {
-            url = await RequestUrlAsync(file, cancellationToken).ConfigureAwait(false);
+            url = await RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false);
         }
 
         var resumed = staged.Count;
@@ -146,7 +165,7 @@ public sealed class UploadsClient : IDisposable
                     staged.Add(staging);
                 }
 
-                new UploadJournal(url.BlobPath, file.Type.MediaType, file.SizeBytes, lastWrite, plan.BlockBytes, [.. staged.Order()]).Write(journalPath);
+                new UploadJournal(url.BlobPath, file.Type.MediaType, file.SizeBytes, lastWrite, plan.BlockBytes, [.. staged.Order()], sha256).Write(journalPath);
             }
         }
 
@@ -161,7 +180,7 @@ public sealed class UploadsClient : IDisposable
             catch (UploadApiException ex) when (ex.Status == 404)
             {
                 // The URL expired before any block reached storage: nothing to resume, so start under a new path.
-                var fresh = await RequestUrlAsync(file, cancellationToken).ConfigureAwait(false);
+                var fresh = await RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false);
                 lock (journalLock)
                 {
                     url = fresh;
@@ -208,7 +227,7 @@ public sealed class UploadsClient : IDisposable
             blob => blob.CommitBlockListAsync(ids, new Azure.Storage.Blobs.Models.CommitBlockListOptions { HttpHeaders = new() { ContentType = file.Type.MediaType } }, cancellationToken),
             cancellationToken).ConfigureAwait(false);
         File.Delete(journalPath);
-        return new UploadResult(file.Path, urlHolder.Current.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, resumed);
+        return new UploadResult(file.Path, urlHolder.Current.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, resumed, sha256);
     }
 
     private async Task<PresignedUrl?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)

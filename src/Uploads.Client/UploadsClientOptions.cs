@@ -31,6 +31,12 @@ public sealed class UploadsClientOptions
     /// <summary>Where resume journals live; null keeps each beside its file (<c>FILE.upload.json</c>).</summary>
     public string? JournalDirectory { get; init; }
 
+    /// <summary>
+    /// Declare each file's SHA-256 (<see cref="FileSha256"/>), so that the API verifies the upload only if the bytes it
+    /// received are exactly the file: on by default. A presigned upload then reads its file one more time, to hash it.
+    /// </summary>
+    public bool DeclareSha256 { get; init; } = true;
+
     /// <summary>First interval between status polls while a verdict is pending (grows to 5 s).</summary>
     public TimeSpan StatusPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 }

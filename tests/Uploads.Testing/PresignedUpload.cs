@@ -56,10 +56,12 @@ public static class PresignedUpload
     /// Asks the API for a URL for a new upload (<paramref name="api"/> carries the API base and key).
     /// </summary>
     /// <exception cref="HttpRequestException">The API answered other than 200 (the message carries its answer).</exception>
-    public static async Task<IssuedUrl> RequestUrlAsync(HttpClient api, string fileName, string contentType, CancellationToken cancellationToken = default)
+    public static async Task<IssuedUrl> RequestUrlAsync(HttpClient api, string fileName, string contentType, string? sha256 = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(api);
-        using var response = await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = fileName, contentType }, cancellationToken).ConfigureAwait(false);
+        using var response = sha256 is null
+            ? await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = fileName, contentType }, cancellationToken).ConfigureAwait(false)
+            : await api.PostAsJsonAsync(HttpRoutes.UploadUrlPath, new { filename = fileName, contentType, sha256 }, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK)
         {
@@ -74,7 +76,7 @@ public static class PresignedUpload
     /// <exception cref="HttpRequestException">The API did not issue a URL, or storage did not store the bytes (201).</exception>
     public static async Task<IssuedUrl> UploadAsync(HttpClient api, HttpClient storage, byte[] content, string fileName, string contentType, CancellationToken cancellationToken = default)
     {
-        var url = await RequestUrlAsync(api, fileName, contentType, cancellationToken).ConfigureAwait(false);
+        var url = await RequestUrlAsync(api, fileName, contentType, cancellationToken: cancellationToken).ConfigureAwait(false);
         var status = await PutAsync(storage, url.UploadUrl, content, cancellationToken).ConfigureAwait(false);
         if (status != HttpStatusCode.Created)
         {

@@ -42,6 +42,7 @@ public static class ProblemCodes
     public const string UnsupportedContentType = "unsupported_content_type";
     public const string UnsupportedRequestType = "unsupported_request_type";
     public const string MissingExtension = "missing_extension";
+    public const string Sha256Mismatch = "sha256_mismatch";
 
     // 500, 503
     public const string InternalError = "internal_error";
@@ -55,7 +56,7 @@ public static class ProblemCodes
         FieldTooLarge, UnexpectedFileField, AmbiguousFileName, MalformedRequest,
         InvalidApiKey, InvalidFileName, ForeignBlobPath, NotFound,
         RequestTimeout, UploadVerified, UploadRejected, RenewalWindowClosed, PayloadTooLarge, UnsupportedContentType,
-        UnsupportedRequestType, MissingExtension,
+        UnsupportedRequestType, MissingExtension, Sha256Mismatch,
         InternalError, ServiceUnavailable,
     ];
 }

@@ -26,7 +26,8 @@ public enum UploadState
 /// <param name="SizeBytes">The blob's size.</param>
 /// <param name="Reason">Why it was rejected, naming the declared and detected types where they differ.</param>
 /// <param name="CheckedAt">When the verdict was reached (UTC, whole seconds, like <c>expiresAt</c>).</param>
-public sealed record UploadStatus(string BlobPath, UploadState Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt)
+/// <param name="Sha256">Verified only, when it was computed (always on the direct path; on the presigned path when one was declared or the deployment computes it for every upload): the base64 SHA-256 of exactly the bytes checked.</param>
+public sealed record UploadStatus(string BlobPath, UploadState Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt, string? Sha256 = null)
 {
     [JsonConverter(typeof(UtcSecondsJsonConverter))]
     public DateTimeOffset? CheckedAt { get; init; } = CheckedAt is { } at ? UtcSeconds.Truncate(at) : null;

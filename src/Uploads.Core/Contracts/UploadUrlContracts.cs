@@ -9,7 +9,8 @@ namespace Uploads.Core.Contracts;
 /// <param name="ContentType">One of the allowed MIME types.</param>
 /// <param name="SizeBytes">Optional: the file's size, checked against its category's limit before a URL is issued.</param>
 /// <param name="BlobPath">A path issued earlier to the same client: a fresh URL for it, while its upload is unfinished.</param>
-public sealed record UploadUrlRequest(string? Filename, string? ContentType, long? SizeBytes, string? BlobPath = null);
+/// <param name="Sha256">Optional, new uploads only: the file's SHA-256 (base64 of the 32 bytes); the upload is verified only if its bytes have it.</param>
+public sealed record UploadUrlRequest(string? Filename, string? ContentType, long? SizeBytes, string? BlobPath = null, string? Sha256 = null);
 
 /// <summary>Answer of <c>POST /api/integrations/uploads/url</c>.</summary>
 /// <param name="UploadUrl">User-delegation SAS URL for exactly one blob: PUT the file there.</param>

@@ -32,6 +32,7 @@ public static class AppSettings
         "Verification__RequestWait",
         "Verification__MaxConcurrentChecks",
         "Verification__DeadLetterContainerName",
+        "Verification__ComputeSha256",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",
         "UploadStorage__serviceUri",

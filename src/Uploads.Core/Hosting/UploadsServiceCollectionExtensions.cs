@@ -52,6 +52,7 @@ public static class UploadsServiceCollectionExtensions
 
         // Verification: verdicts on the blobs; published to Event Grid when a topic is configured (identity auth).
         services.TryAddSingleton<VerdictStore>();
+        services.TryAddSingleton<Sha256Declarations>();
         services.TryAddSingleton<CheckScheduler>();
         services.TryAddSingleton(sp => new UploadVerifier(
             sp.GetRequiredService<VerdictStore>(),
@@ -60,7 +61,8 @@ public static class UploadsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<VerificationOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<UploadVerifier>>(),
-            sp.GetService<IHostApplicationLifetime>()));
+            sp.GetService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<Sha256Declarations>()));
         services.TryAddSingleton<UploadStatusService>();
         services.TryAddSingleton<UploadReconciler>();
         services.TryAddSingleton(_ => new EventGridPublisherClientOptions());

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -24,7 +25,8 @@ namespace Uploads.Core.Uploads;
 /// been read and checked; any refusal, error or disconnect before that leaves no blob.
 /// The content is sniffed as it streams (<see cref="StreamingSniffer"/>): a file that is not what it claims is
 /// refused with 415 naming both types, usually from its first bytes, and nothing is stored. A stored file is
-/// marked verified at once, so the later Blob trigger finds nothing to do.
+/// marked verified at once, so the later Blob trigger finds nothing to do. Its SHA-256 is computed as it streams and
+/// recorded with the verdict; a <c>sha256</c> form field sent before the file is checked against it (<see cref="Sha256FormField"/>).
 /// </summary>
 public sealed partial class DirectUploadService(
     UploadContainers containers,
@@ -116,6 +118,7 @@ public sealed partial class DirectUploadService(
     {
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         FilePart? file = null;
+        byte[]? declaredSha256 = null;
         try
         {
             var parts = 0;
@@ -124,6 +127,18 @@ public sealed partial class DirectUploadService(
                 if (++parts > MaxParts)
                 {
                     return UploadProblem.BadRequest(ProblemCodes.TooManyParts, $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
+                }
+
+                if (Sha256FormField.Is(section))
+                {
+                    var declared = await Sha256FormField.ReadAsync(section, fileSeen: file is not null, declaredSha256 is not null, cancellationToken).ConfigureAwait(false);
+                    if (declared.Problem is not null)
+                    {
+                        return declared.Problem;
+                    }
+
+                    declaredSha256 = declared.Value;
+                    continue;
                 }
 
                 var fileName = await FileNameOfAsync(section, fileSeen: file is not null, cancellationToken).ConfigureAwait(false);
@@ -148,7 +163,7 @@ public sealed partial class DirectUploadService(
 
             return file is null
                 ? UploadProblem.BadRequest(ProblemCodes.MissingFile, $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
-                : await CommitAsync(client, file, cancellationToken).ConfigureAwait(false);
+                : await CommitAsync(client, file, declaredSha256, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -248,9 +263,10 @@ public sealed partial class DirectUploadService(
 
     /// <summary>
     /// Decides on the whole file and, when it is accepted, commits it as the verdict store says a verified blob
-    /// looks (the same headers as a verified presigned upload) and records the verdict for exactly that content.
+    /// looks (the same headers as a verified presigned upload) and records the verdict, with the SHA-256 computed while
+    /// the file streamed, for exactly that content. A file that is not what its declared SHA-256 says is refused (415).
     /// </summary>
-    private async Task<Outcome<DirectUploadResponse>> CommitAsync(ApiClient client, FilePart file, CancellationToken cancellationToken)
+    private async Task<Outcome<DirectUploadResponse>> CommitAsync(ApiClient client, FilePart file, byte[]? declaredSha256, CancellationToken cancellationToken)
     {
         var length = file.Writer.Length;
         if (length == 0)
@@ -265,6 +281,14 @@ public sealed partial class DirectUploadService(
             return UploadProblem.UnsupportedType(decision.Reason!);
         }
 
+        var sha256 = file.Hash.GetHashAndReset();
+        if (declaredSha256 is not null && !Sha256Digest.Matches(sha256, declaredSha256))
+        {
+            var mismatch = Sha256Digest.Mismatch(sha256, declaredSha256);
+            Log.Refused(logger, client.Id, mismatch.Status, mismatch.Detail);
+            return mismatch;
+        }
+
         var headers = VerdictStore.VerifiedHeaders(file.BlobPath, decision.DetectedType, contentHash: null);
         BlobContentInfo committed;
         try
@@ -277,7 +301,7 @@ public sealed partial class DirectUploadService(
             throw new InvalidOperationException("A freshly generated blob path already exists.", ex);
         }
 
-        await verdicts.RecordVerifiedAsync(containers.Uploads.GetBlobClient(file.BlobPath), committed.ETag, decision.DetectedType, length, cancellationToken).ConfigureAwait(false);
+        await verdicts.RecordVerifiedAsync(containers.Uploads.GetBlobClient(file.BlobPath), committed.ETag, decision.DetectedType, length, Sha256Digest.ToBase64(sha256), cancellationToken).ConfigureAwait(false);
 
         Log.Stored(logger, client.Id, file.BlobPath, length, decision.DetectedType);
         return new DirectUploadResponse(file.BlobPath, length, decision.DetectedType);
@@ -306,6 +330,7 @@ public sealed partial class DirectUploadService(
             }
 
             sniffer.Observe(memory.Span[..read]);
+            file.Hash.AppendData(memory.Span[..read]);
             if (!decided && sniffer.Result is { } detected)
             {
                 decided = true;
@@ -366,10 +391,14 @@ public sealed partial class DirectUploadService(
     /// <summary>The file part being received: what the client declared, where it goes, and its staged bytes.</summary>
     private sealed record FilePart(string FileName, string? DeclaredType, string BlobPath, StagedBlockWriter Writer, StreamingSniffer Sniffer) : IDisposable
     {
+        /// <summary>The SHA-256 of the bytes received, computed as they stream (never a second read).</summary>
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
         public void Dispose()
         {
             Writer.Dispose();
             Sniffer.Dispose();
+            Hash.Dispose();
         }
     }
 

@@ -24,6 +24,7 @@ public sealed partial class UploadUrlService(
     UploadContainers containers,
     IBlobSasSigner signer,
     UploadVerifier verifier,
+    Sha256Declarations declarations,
     TimeProvider time,
     IOptions<UploadOptions> options,
     ILogger<UploadUrlService> logger)
@@ -37,9 +38,9 @@ public sealed partial class UploadUrlService(
 
         if (request.BlobPath is not null)
         {
-            return request.Filename is null && request.ContentType is null && request.SizeBytes is null
+            return request.Filename is null && request.ContentType is null && request.SizeBytes is null && request.Sha256 is null
                 ? await RenewAsync(client, request.BlobPath, cancellationToken).ConfigureAwait(false)
-                : UploadProblem.BadRequest(ProblemCodes.AmbiguousRequest, "Send either \"blobPath\" alone (to renew the URL of an unfinished upload) or \"filename\" and \"contentType\" (for a new upload), not both.");
+                : UploadProblem.BadRequest(ProblemCodes.AmbiguousRequest, "Send either \"blobPath\" alone (to renew the URL of an unfinished upload: a SHA-256 declared with the first URL still holds) or \"filename\" and \"contentType\" (for a new upload), not both.");
         }
 
         if (request.Filename is null)
@@ -87,8 +88,20 @@ public sealed partial class UploadUrlService(
             }
         }
 
+        byte[]? sha256 = null;
+        if (request.Sha256 is not null && !Sha256Digest.TryParse(request.Sha256, out sha256, out var invalid))
+        {
+            return invalid!;
+        }
+
         var now = time.GetUtcNow();
         var blobPath = BlobPath.Create(client.Id, request.Filename, now);
+        if (sha256 is not null)
+        {
+            // Recorded before the client has the URL, where no upload URL reaches: the verifier checks the bytes against it.
+            await declarations.DeclareAsync(blobPath, sha256, cancellationToken).ConfigureAwait(false);
+        }
+
         var response = await SignAsync(blobPath, now, now + _options.UrlLifetime, cancellationToken).ConfigureAwait(false);
         Log.UrlIssued(logger, client.Id, blobPath, type.MediaType, response.ExpiresAt);
         return response;

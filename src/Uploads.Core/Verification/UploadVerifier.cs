@@ -45,9 +45,11 @@ public sealed partial class UploadVerifier : IDisposable
     private readonly IOptions<VerificationOptions> _verification;
     private readonly TimeProvider _time;
     private readonly ILogger<UploadVerifier> _logger;
+    private readonly Sha256Declarations _declarations;
     private int _disposed;
 
     /// <param name="lifetime">The host's, when there is one: its stopping cancels the checks under way (so does disposing the verifier).</param>
+    /// <param name="declarations">The SHA-256 clients declared with their URL requests.</param>
     internal UploadVerifier(
         VerdictStore verdicts,
         CheckScheduler scheduler,
@@ -55,8 +57,10 @@ public sealed partial class UploadVerifier : IDisposable
         IOptions<VerificationOptions> verification,
         TimeProvider time,
         ILogger<UploadVerifier> logger,
-        IHostApplicationLifetime? lifetime)
+        IHostApplicationLifetime? lifetime,
+        Sha256Declarations declarations)
     {
+        _declarations = declarations;
         _verdicts = verdicts;
         _scheduler = scheduler;
         _options = options;
@@ -239,23 +243,32 @@ public sealed partial class UploadVerifier : IDisposable
     private static bool IsCopyInProgress(BlobProperties properties) =>
         !string.IsNullOrEmpty(properties.CopyId) && properties.CopyStatus == CopyStatus.Pending;
 
-    /// <summary>Reads the ranges the sniffer asks for, each conditional on the ETag first seen, and decides.</summary>
+    /// <summary>
+    /// Reads the ranges the sniffer asks for, each conditional on the ETag first seen, and decides; when the client
+    /// declared a SHA-256 or the deployment computes it always, an accepted file is hashed too (<see cref="PresignedSha256"/>)
+    /// and checked against its declaration (<see cref="Sha256Check"/>).
+    /// </summary>
     private async Task<ContentDecision> SniffAndDecideAsync(BlobClient blob, BlobProperties properties, ByteCount bytesRead, CancellationToken cancellationToken)
     {
+        async ValueTask<ReadOnlyMemory<byte>> ReadCountedAsync(ByteRange range, CancellationToken ct)
+        {
+            var data = await ReadRangeAsync(blob, range, properties.ETag, ct).ConfigureAwait(false);
+            bytesRead.Add(data.Length);
+            return data;
+        }
+
+        var sha256 = await Sha256Check.StartAsync(_declarations, blob.Name, properties.ContentLength, _verification.Value.ComputesSha256Always, cancellationToken).ConfigureAwait(false);
+        using var hashing = sha256.Hash;
         var detected = await ContentSniffer.SniffAsync(
-            async (range, ct) =>
-            {
-                var data = await ReadRangeAsync(blob, range, properties.ETag, ct).ConfigureAwait(false);
-                bytesRead.Add(data.Length);
-                return data;
-            },
+            hashing?.Observing(ReadCountedAsync) ?? ReadCountedAsync,
             properties.ContentLength,
             _options.Value.AllowedActiveContentKinds,
             _options.Value.MaxImagePixels,
             WorkBudget.ForFile(properties.ContentLength, cancellationToken: cancellationToken),
             cancellationToken).ConfigureAwait(false);
         var fileName = BlobPath.FileName(blob.Name);
-        return VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);
+        var decision = VerificationPolicy.Decide(fileName, properties.ContentType, properties.ContentLength, detected);
+        return await sha256.DecideAsync(decision, ReadCountedAsync, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>What is refused before any byte is read, or null.</summary>
@@ -316,7 +329,7 @@ public sealed partial class UploadVerifier : IDisposable
 
     private Task<UploadStatus> RecordOnceAsync(BlobClient blob, BlobProperties properties, ContentDecision decision, CancellationToken cancellationToken) =>
         decision.Accepted
-            ? _verdicts.MarkVerifiedAsync(blob, properties, decision.DetectedType, cancellationToken)
+            ? _verdicts.MarkVerifiedAsync(blob, properties, decision.DetectedType, decision.Sha256, cancellationToken)
             : _verdicts.QuarantineAsync(blob, properties, decision, cancellationToken);
 
     private async Task QuarantineLoggedAsync(BlobClient blob, BlobProperties properties, ContentDecision decision)

@@ -46,16 +46,20 @@ public sealed partial class VerdictStore(
     /// Records "verified" for the content with <paramref name="etag"/>: the verdict tags name that ETag (tags do not
     /// change it), then the event is published. The blob must already carry <see cref="VerifiedHeaders"/>.
     /// </summary>
-    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken)
+    public Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken) =>
+        RecordVerifiedAsync(blob, etag, detectedType, sizeBytes, sha256: null, cancellationToken);
+
+    /// <summary>As <see cref="RecordVerifiedAsync(BlobClient, ETag, string, long, CancellationToken)"/>, with the content's SHA-256 (base64) when it was computed: recorded with the verdict, carried by the status and the event.</summary>
+    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, string? sha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var checkedAt = time.GetUtcNow();
         await blob.SetTagsAsync(
-            VerdictTags.ForVerified(etag, detectedType, checkedAt),
+            VerdictTags.ForVerified(etag, detectedType, checkedAt, sha256),
             new BlobRequestConditions { IfMatch = etag },
             cancellationToken).ConfigureAwait(false);
         Log.Verified(logger, blob.Name, detectedType, sizeBytes);
-        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt);
+        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt, sha256);
         await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
         return status;
     }
@@ -64,7 +68,11 @@ public sealed partial class VerdictStore(
     /// Marks an uploaded blob verified: its headers become <see cref="VerifiedHeaders"/> and its metadata is cleared
     /// (both conditional on the content checked), then the verdict is recorded for the resulting ETag.
     /// </summary>
-    public async Task<UploadStatus> MarkVerifiedAsync(BlobClient blob, BlobProperties properties, string detectedType, CancellationToken cancellationToken)
+    public Task<UploadStatus> MarkVerifiedAsync(BlobClient blob, BlobProperties properties, string detectedType, CancellationToken cancellationToken) =>
+        MarkVerifiedAsync(blob, properties, detectedType, sha256: null, cancellationToken);
+
+    /// <summary>As <see cref="MarkVerifiedAsync(BlobClient, BlobProperties, string, CancellationToken)"/>, with the content's SHA-256 (base64) when it was computed.</summary>
+    public async Task<UploadStatus> MarkVerifiedAsync(BlobClient blob, BlobProperties properties, string detectedType, string? sha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         ArgumentNullException.ThrowIfNull(properties);
@@ -83,7 +91,7 @@ public sealed partial class VerdictStore(
         // never checked: once the current version is verified they are deleted, so no unverified bytes stay in the
         // container under this name. (A rejected blob is deleted with its snapshots.)
         await blob.DeleteAsync(DeleteSnapshotsOption.OnlySnapshots, new BlobRequestConditions { IfMatch = updated.Value.ETag }, cancellationToken).ConfigureAwait(false);
-        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, cancellationToken).ConfigureAwait(false);
+        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, sha256, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -161,7 +169,7 @@ public sealed partial class VerdictStore(
             var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
             if (IsVerified(properties, tags))
             {
-                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags)), properties);
+                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags), VerdictTags.Sha256Of(tags)), properties);
             }
         }
 

@@ -16,13 +16,28 @@ public static class VerdictTags
     public const string Checked = "checked";
     public const string Verified = "verified";
 
-    public static Dictionary<string, string> ForVerified(ETag etag, string detectedType, DateTimeOffset checkedAt) => new(StringComparer.Ordinal)
+    /// <summary>The base64 SHA-256 of the content checked, when it was computed (<see cref="Sha256Digest"/>): base64's <c>+/=</c> are allowed in tag values.</summary>
+    public const string Sha256 = "sha256";
+
+    public static Dictionary<string, string> ForVerified(ETag etag, string detectedType, DateTimeOffset checkedAt, string? sha256 = null)
     {
-        [Verdict] = Verified,
-        [ETagTag] = Normalize(etag),
-        [Type] = detectedType,
-        [Checked] = UtcSeconds.ToText(checkedAt),
-    };
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Verdict] = Verified,
+            [ETagTag] = Normalize(etag),
+            [Type] = detectedType,
+            [Checked] = UtcSeconds.ToText(checkedAt),
+        };
+        if (sha256 is not null)
+        {
+            tags[Sha256] = sha256;
+        }
+
+        return tags;
+    }
+
+    /// <summary>The SHA-256 the verdict names (null when none was computed).</summary>
+    public static string? Sha256Of(IDictionary<string, string> tags) => tags.TryGetValue(Sha256, out var value) ? value : null;
 
     /// <summary>True when the tags say "verified" for exactly the content with <paramref name="current"/> ETag.</summary>
     public static bool IsVerifiedFor(IDictionary<string, string> tags, ETag current) =>

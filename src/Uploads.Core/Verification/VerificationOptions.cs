@@ -58,4 +58,16 @@ public sealed class VerificationOptions
     /// </summary>
     [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Verification:DeadLetterContainerName must be a valid blob container name.")]
     public string? DeadLetterContainerName { get; set; }
+
+    /// <summary>
+    /// When the check of a presigned upload computes the file's SHA-256 (which means reading all of its bytes, where
+    /// the sniffer reads only what it needs): <c>declared</c> (the default), when its client declared one with the URL
+    /// request; <c>always</c>, for every upload, so that every verdict, status and event carries it. A direct upload
+    /// always has it (computed while it streams). docs/reliability.md, "End-to-end SHA-256"; cost in docs/measurements.md.
+    /// </summary>
+    [RegularExpression("^(?i:declared|always)$", ErrorMessage = "Verification:ComputeSha256 must be \"declared\" (compute the SHA-256 of a presigned upload when its client declared one) or \"always\" (for every upload).")]
+    public string ComputeSha256 { get; set; } = "declared";
+
+    /// <summary><see cref="ComputeSha256"/> is <c>always</c>.</summary>
+    public bool ComputesSha256Always => string.Equals(ComputeSha256, "always", StringComparison.OrdinalIgnoreCase);
 }

@@ -11,6 +11,9 @@ namespace Uploads.Core.Verification;
 /// <param name="Reason">Why it was refused, naming both types where they differ; null when accepted.</param>
 public sealed record ContentDecision([property: MemberNotNullWhen(true, nameof(ContentDecision.DetectedType))] bool Accepted, string? DetectedType, string? Reason)
 {
+    /// <summary>The base64 SHA-256 of the content, when the check computed it (<see cref="Sha256Digest"/>): recorded with an accepted verdict.</summary>
+    public string? Sha256 { get; init; }
+
     /// <summary>A refusal decided from the blob's properties alone: no type was detected.</summary>
     public static ContentDecision RefusedUnread(string reason) => new(false, null, reason);
 }

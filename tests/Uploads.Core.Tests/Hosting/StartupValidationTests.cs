@@ -53,6 +53,7 @@ public sealed class StartupValidationTests
     [InlineData("Verification:MaxConcurrentChecks", "0", "MaxConcurrentChecks")]
     [InlineData("Verification:MaxConcurrentChecks", "257", "MaxConcurrentChecks")]
     [InlineData("Verification:DeadLetterContainerName", "Dead_Letters", "DeadLetterContainerName")]
+    [InlineData("Verification:ComputeSha256", "sometimes", "Verification:ComputeSha256 must be \"declared\"")]
     [InlineData("ApiKeys:Clients:acme", "plaintext-key", "SHA-256")]
     [InlineData("ApiKeys:Clients:ACME", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ACME")]
     public void ValidateUploadsConfiguration_BadSetting_ThrowsNamingIt(string key, string value, string named)

@@ -16,10 +16,10 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
 {
     private static byte[] Png() => File.ReadAllBytes(TestFixtures.CorpusFile("image.png"));
 
-    private async Task<(Uri UploadUrl, string BlobPath)> IssueAsync(string filename, string contentType)
+    private async Task<(Uri UploadUrl, string BlobPath)> IssueAsync(string filename, string contentType, string? sha256 = null)
     {
         using var api = host.CreateClient();
-        var issued = await PresignedUpload.RequestUrlAsync(api, filename, contentType);
+        var issued = await PresignedUpload.RequestUrlAsync(api, filename, contentType, sha256);
         return (issued.UploadUrl, issued.BlobPath);
     }
 
@@ -50,8 +50,9 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(HttpStatusCode.Created, direct.StatusCode);
         var directBlob = host.Uploads.GetBlobClient((await direct.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("blobPath").GetString()!);
 
-        // The presigned upload sets every header and metadata a client may set through the URL's Write permission.
-        var (url, path) = await IssueAsync("logo.png", "image/png");
+        // The presigned upload sets every header and metadata a client may set through the URL's Write permission. It
+        // declares its SHA-256 (as the client library does), so that its verdict carries the one a direct upload always has.
+        var (url, path) = await IssueAsync("logo.png", "image/png", Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Png())));
         Assert.Equal(HttpStatusCode.Created, await PutAsync(url, Png(),
             ("x-ms-blob-content-type", "text/html"), ("x-ms-blob-content-language", "fr"),
             ("x-ms-blob-cache-control", "public, max-age=31536000"), ("x-ms-blob-content-disposition", "inline"), ("x-ms-meta-owner", "mallory")));
