@@ -106,6 +106,9 @@ public sealed class WorkBudget
     /// <summary>Charges <paramref name="bytes"/> × <paramref name="unitsPerByte"/>.</summary>
     public void ChargeBytes(long bytes, int unitsPerByte = WorkCost.ScanByte) => Charge(bytes * unitsPerByte);
 
+    /// <summary>The units of looking at <paramref name="bytes"/> once (searching, comparing, hashing): what a budget for a pass over them needs.</summary>
+    public static long ScanUnits(long bytes) => bytes * WorkCost.ScanByte;
+
     /// <summary>
     /// Starts timing a stretch of work (a synchronous call into the sniffer); dispose to stop. Nested scopes count once.
     /// Time outside every scope (waiting for the next range from storage or the network) is not counted.

@@ -46,7 +46,7 @@ internal sealed class PresignedSha256 : IDisposable
 
     /// <summary>The budget the hash of a file of <paramref name="length"/> bytes runs under.</summary>
     public static WorkBudget BudgetFor(long length, CancellationToken cancellationToken) =>
-        new(WorkBudget.BaseUnits + (length * WorkCost.ScanByte), WorkBudget.DefaultTimeLimit + (TimePerGiB * (length / (double)(1L << 30))), cancellationToken);
+        new(WorkBudget.BaseUnits + WorkBudget.ScanUnits(length), WorkBudget.DefaultTimeLimit + (TimePerGiB * (length / (double)(1L << 30))), cancellationToken);
 
     /// <summary>
     /// <paramref name="read"/>, hashing what it returns when it continues the bytes hashed so far (the sniffer reads its
@@ -131,7 +131,7 @@ internal sealed class PresignedSha256 : IDisposable
         try
         {
             using var working = budget.Enter();
-            budget.ChargeBytes(chunk.Length, WorkCost.ScanByte);
+            budget.ChargeBytes(chunk.Length);
             _hash.AppendData(chunk);
             return true;
         }
