@@ -42,6 +42,9 @@ const string Usage = """
       --soak                  mixed traffic (URLs, presigned PUTs, direct uploads, status, bad inputs) for a fixed time: worker
                               RSS, open fds and TCP sockets sampled, trend, errors, uploads lost
                               [--seconds 600] [--concurrency 4] [--sample-seconds 5] [--mode OAuthHttps|SharedKey]
+      --consumer-cost         read-url, list and delete (issue 21): storage requests per call and of one verification with its
+                              pin, sequential latency through emulator + worker, OAuthHttps
+                              [--uploads 1000] [--count 1000] [--deletes 200] [--warmup-seconds 5]
       --client-throughput     one 1 GiB file (in /tmp): the uploads CLI vs. the guide's requests.put and Azure SDK upload_blob
                               (Debian's python3), as ratios; then the CLI killed at 50 % and resumed: blocks, bytes, time
                               [--size 1073741824] [--parallel 4] [--mode OAuthHttps|SharedKey]
@@ -64,6 +67,8 @@ switch (args.Length > 0 ? args[0] : "")
         return await HttpOverhead.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--url-http-throughput":
         return await UrlHttpThroughput.RunAsync(new Args(args)).ConfigureAwait(false);
+    case "--consumer-cost":
+        return await ConsumerCost.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--status-latency":
         return await StatusLatency.RunAsync(new Args(args)).ConfigureAwait(false);
     case "--verification-bytes":
