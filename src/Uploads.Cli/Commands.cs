@@ -159,7 +159,7 @@ internal static class Commands
         Directory.Exists(path) ? $"{path} is a directory; upload its files one by one ({Name} put {Path.Combine(path, "*")})." : null;
 
     /// <summary>The exit code of a failure, or null for one the CLI does not expect (it then propagates).</summary>
-    private static int? Classify(Exception exception) => exception switch
+    internal static int? Classify(Exception exception) => exception switch
     {
         UploadRefusedException => ExitCodes.RefusedByPolicy,
         UploadApiException { IsAuthenticationFailure: true } => ExitCodes.AuthenticationFailed,
@@ -171,7 +171,7 @@ internal static class Commands
         _ => null,
     };
 
-    private static UploadsClient? CreateClient(CliSettings settings, int parallel)
+    internal static UploadsClient? CreateClient(CliSettings settings, int parallel)
     {
         if (settings.ApiBase is null || string.IsNullOrEmpty(settings.ApiKey))
         {

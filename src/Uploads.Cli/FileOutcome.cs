@@ -28,4 +28,6 @@ internal sealed record FileOutcome(string File, string? BlobPath, string Status,
 [JsonSerializable(typeof(SummaryLine))]
 [JsonSerializable(typeof(Uploads.Client.PresignedUrl))]
 [JsonSerializable(typeof(Uploads.Client.UploadStatus))]
+[JsonSerializable(typeof(Uploads.Client.DownloadResult))]
+[JsonSerializable(typeof(Uploads.Client.UploadListItem))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -46,9 +46,20 @@ var urlContentType = new Option<string?>("--content-type") { Description = conte
 var url = new Command("url", "Request an upload URL for a file and print the answer as JSON.") { urlFile, urlContentType };
 url.SetAction((parse, _) => Commands.UrlAsync(Commands.Settings(parse.GetValue(api), true), parse.GetValue(urlFile)!, parse.GetValue(urlContentType), interrupted.Token));
 
+var getPath = new Argument<string>("BLOBPATH") { Description = "The blobPath of a verified upload of yours." };
+var getOutput = new Option<string?>("--output", "-o") { Description = "Where to write the file (replaced); default: its name, in the current directory, which must not exist.", HelpName = "FILE" };
+var get = new Command("get", "Download the verified content of an upload, its SHA-256 checked when the API gives one.") { getPath, getOutput };
+get.SetAction((parse, _) => ReadingCommands.GetAsync(Commands.Settings(parse.GetValue(api), parse.GetValue(json)), parse.GetValue(getPath)!, parse.GetValue(getOutput), interrupted.Token));
+var lsState = new Option<string?>("--state") { Description = "Only uploads in this state: pending, verified or rejected.", HelpName = "STATE" };
+var ls = new Command("ls", "List your uploads: state, size, upload time, blob path.") { lsState };
+ls.SetAction((parse, _) => ReadingCommands.ListAsync(Commands.Settings(parse.GetValue(api), parse.GetValue(json)), parse.GetValue(lsState), interrupted.Token));
+var rmPath = new Argument<string>("BLOBPATH") { Description = "The blobPath of an upload of yours." };
+var rm = new Command("rm", "Remove one of your uploads with its verified content.") { rmPath };
+rm.SetAction((parse, _) => ReadingCommands.RemoveAsync(Commands.Settings(parse.GetValue(api), parse.GetValue(json)), parse.GetValue(rmPath)!, interrupted.Token));
+
 // A plain command named as the tool is installed (RootCommand would take the assembly's name, Uploads.Cli), with
 // RootCommand's help and version options.
-var root = new Command(Commands.Name, "Upload files to the secure upload API.") { put, status, url };
+var root = new Command(Commands.Name, "Upload files to the secure upload API.") { put, status, url, get, ls, rm };
 root.Options.Add(new HelpOption());
 root.Options.Add(new VersionOption());
 root.Options.Add(api);

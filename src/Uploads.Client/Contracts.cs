@@ -55,6 +55,9 @@ public sealed class UploadRefusedException(string file, string message) : Except
 [JsonSerializable(typeof(Problem))]
 [JsonSerializable(typeof(UrlRequest))]
 [JsonSerializable(typeof(RenewRequest))]
+[JsonSerializable(typeof(ReadUrl))]
+[JsonSerializable(typeof(UploadListPage))]
+[JsonSerializable(typeof(ReadUrlRequest))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
 
 internal sealed record Problem(int? Status, string? Title, string? Detail, string? Code);

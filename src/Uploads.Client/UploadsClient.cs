@@ -18,7 +18,7 @@ namespace Uploads.Client;
 /// interrupted block upload from its journal (renewing the URL, sending only the blocks storage lacks), retries
 /// transient failures, reports progress and waits for the verdict. Every call honours its cancellation token.
 /// </summary>
-public sealed class UploadsClient : IDisposable
+public sealed partial class UploadsClient : IDisposable
 {
     private readonly UploadsClientOptions _options;
     private readonly HttpClient _http;
@@ -280,6 +280,11 @@ public sealed class UploadsClient : IDisposable
                     request.Headers.Add(Constants.ApiKeyHeader, _options.ApiKey);
                     request.Content = content?.Invoke();
                     using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+                    if (response.StatusCode == HttpStatusCode.NoContent)
+                    {
+                        return default!;
+                    }
+
                     if (response.IsSuccessStatusCode)
                     {
                         return (await response.Content.ReadFromJsonAsync(typeInfo, ct).ConfigureAwait(false))!;

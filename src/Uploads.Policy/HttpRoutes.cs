@@ -24,6 +24,12 @@ public static class HttpRoutes
     /// <summary><c>GET</c>: the allowed types and sizes.</summary>
     public const string Policy = "integrations/uploads/policy";
 
+    /// <summary><c>POST</c>: a read URL for the verified (pinned) content of an upload.</summary>
+    public const string ReadUrl = "integrations/uploads/read-url";
+
+    /// <summary><c>GET</c>: the caller's uploads, a page at a time; <c>DELETE ?blobPath=…</c>: one of them removed.</summary>
+    public const string Uploads = "integrations/uploads";
+
     /// <summary><c>GET</c>, without a key: the OpenAPI document.</summary>
     public const string OpenApi = "openapi.json";
 
@@ -39,11 +45,17 @@ public static class HttpRoutes
     /// <summary><see cref="Policy"/> under the prefix.</summary>
     public const string PolicyPath = Prefix + "/" + Policy;
 
+    /// <summary><see cref="ReadUrl"/> under the prefix.</summary>
+    public const string ReadUrlPath = Prefix + "/" + ReadUrl;
+
+    /// <summary><see cref="Uploads"/> under the prefix.</summary>
+    public const string UploadsPath = Prefix + "/" + Uploads;
+
     /// <summary><see cref="OpenApi"/> under the prefix.</summary>
     public const string OpenApiPath = Prefix + "/" + OpenApi;
 
     /// <summary>Every function route above.</summary>
-    public static IReadOnlyList<string> All { get; } = [UploadUrl, Direct, Status, Policy, OpenApi];
+    public static IReadOnlyList<string> All { get; } = [UploadUrl, Direct, Status, Policy, ReadUrl, Uploads, OpenApi];
 
     /// <summary>The status path of <paramref name="blobPath"/>: <c>api/integrations/uploads/status?blobPath=…</c>, the path escaped.</summary>
     public static string StatusOf(string blobPath) => StatusPath + "?blobPath=" + Uri.EscapeDataString(blobPath);

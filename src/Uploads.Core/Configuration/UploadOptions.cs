@@ -22,6 +22,14 @@ public sealed class UploadOptions
     public TimeSpan UrlLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// How long a read URL (<c>POST /api/integrations/uploads/read-url</c>) stays valid: 15 minutes by default, long
+    /// enough to start a download (a download under way when the URL expires goes on), short enough that a URL passed
+    /// on stops working soon. At most the user-delegation key's reach (<see cref="UploadOptionsValidator"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Uploads:ReadUrlLifetime must be between 1 second and 1 day.")]
+    public TimeSpan ReadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
     /// How long after a path is issued its upload URL may be renewed (<c>{"blobPath": …}</c>); no renewed URL outlives
     /// it. At most 7 days: Azure discards uncommitted blocks a week after the last Put Block, so a resumed upload
     /// inside the window still finds the blocks it staged.

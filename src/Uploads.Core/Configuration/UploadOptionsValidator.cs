@@ -21,6 +21,13 @@ public sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
             return ValidateOptionsResult.Fail($"Uploads:DelegationKeyLifetime ({options.DelegationKeyLifetime}) must be at least twice Uploads:UrlLifetime plus Uploads:ClockSkew ({needed}).");
         }
 
+        // The same for read URLs, which the same key signs.
+        var neededForReads = (2 * options.ReadUrlLifetime) + options.ClockSkew;
+        if (options.DelegationKeyLifetime < neededForReads)
+        {
+            return ValidateOptionsResult.Fail($"Uploads:DelegationKeyLifetime ({options.DelegationKeyLifetime}) must be at least twice Uploads:ReadUrlLifetime plus Uploads:ClockSkew ({neededForReads}).");
+        }
+
         // A request the app answers must fail within what a client of an HTTP trigger can wait in Azure (230 s, the
         // front end's idle limit): a stalled account must give the client a 503 it can act on, not a dropped connection.
         if (options.StorageWorstCase > HttpRequestLimit)

@@ -37,6 +37,7 @@ public static class ProblemCodes
     public const string RequestTimeout = "request_timeout";
     public const string UploadVerified = "upload_verified";
     public const string UploadRejected = "upload_rejected";
+    public const string UploadPending = "upload_pending";
     public const string RenewalWindowClosed = "renewal_window_closed";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedContentType = "unsupported_content_type";
@@ -55,7 +56,7 @@ public static class ProblemCodes
         NotMultipart, MalformedMultipart, MissingFile, MissingFileName, EmptyFile, SeveralFiles, TooManyParts,
         FieldTooLarge, UnexpectedFileField, AmbiguousFileName, MalformedRequest,
         InvalidApiKey, InvalidFileName, ForeignBlobPath, NotFound,
-        RequestTimeout, UploadVerified, UploadRejected, RenewalWindowClosed, PayloadTooLarge, UnsupportedContentType,
+        RequestTimeout, UploadVerified, UploadRejected, UploadPending, RenewalWindowClosed, PayloadTooLarge, UnsupportedContentType,
         UnsupportedRequestType, MissingExtension, Sha256Mismatch,
         InternalError, ServiceUnavailable,
     ];

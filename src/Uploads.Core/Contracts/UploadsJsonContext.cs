@@ -22,4 +22,7 @@ namespace Uploads.Core.Contracts;
 [JsonSerializable(typeof(DirectUploadResponse))]
 [JsonSerializable(typeof(UploadStatus))]
 [JsonSerializable(typeof(UploadPolicyResponse))]
+[JsonSerializable(typeof(ReadUrlRequest))]
+[JsonSerializable(typeof(ReadUrlResponse))]
+[JsonSerializable(typeof(UploadListResponse))]
 public sealed partial class UploadsJsonContext : JsonSerializerContext;

@@ -13,6 +13,7 @@ public static class AppSettings
         "Uploads__ContainerName",
         "Uploads__QuarantineContainerName",
         "Uploads__UrlLifetime",
+        "Uploads__ReadUrlLifetime",
         "Uploads__RenewalWindow",
         "Uploads__ClockSkew",
         "Uploads__DirectUploadMaxBytes",

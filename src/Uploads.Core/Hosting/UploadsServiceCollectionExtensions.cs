@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
+using Uploads.Core.Consumer;
 using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Signing;
@@ -65,6 +66,10 @@ public static class UploadsServiceCollectionExtensions
             sp.GetRequiredService<Sha256Declarations>()));
         services.TryAddSingleton<UploadStatusService>();
         services.TryAddSingleton<UploadReconciler>();
+
+        // The consumer side: read URLs for pinned verified content, list and delete of a client's uploads.
+        services.TryAddSingleton<ReadUrlService>();
+        services.TryAddSingleton<UploadCatalog>();
         services.TryAddSingleton(_ => new EventGridPublisherClientOptions());
         services.TryAddSingleton<IVerdictPublisher>(sp =>
             sp.GetRequiredService<IOptions<VerificationOptions>>().Value.EventGridTopicEndpoint is { } endpoint

@@ -10,4 +10,10 @@ namespace Uploads.Core.Signing;
 public interface IBlobSasSigner
 {
     ValueTask<Uri> SignAsync(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset startsOn, DateTimeOffset expiresOn, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A read-only URL for one snapshot (<paramref name="snapshot"/> names it: <see cref="BlobClient.WithSnapshot"/>),
+    /// whose answers carry <paramref name="contentType"/> and <paramref name="contentDisposition"/> (<see cref="ReadSas"/>).
+    /// </summary>
+    ValueTask<Uri> SignReadAsync(BlobClient snapshot, string contentType, string contentDisposition, DateTimeOffset startsOn, DateTimeOffset expiresOn, CancellationToken cancellationToken);
 }

@@ -19,4 +19,11 @@ public sealed class SharedKeySasSigner(IOptions<UploadOptions> options) : IBlobS
         var builder = UploadSas.CreateBuilder(blob.BlobContainerName, blob.Name, permissions, startsOn, expiresOn, _allowHttp);
         return ValueTask.FromResult(blob.GenerateSasUri(builder));
     }
+
+    public ValueTask<Uri> SignReadAsync(BlobClient snapshot, string contentType, string contentDisposition, DateTimeOffset startsOn, DateTimeOffset expiresOn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var builder = ReadSas.CreateBuilder(snapshot, contentType, contentDisposition, startsOn, expiresOn, _allowHttp);
+        return ValueTask.FromResult(snapshot.GenerateSasUri(builder));
+    }
 }

@@ -21,4 +21,13 @@ public sealed class UserDelegationSasSigner(UserDelegationKeyCache keys, IOption
         var sas = builder.ToSasQueryParameters(key, blob.AccountName);
         return new BlobUriBuilder(blob.Uri) { Sas = sas }.ToUri();
     }
+
+    public async ValueTask<Uri> SignReadAsync(BlobClient snapshot, string contentType, string contentDisposition, DateTimeOffset startsOn, DateTimeOffset expiresOn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var key = await keys.GetAsync(expiresOn, cancellationToken).ConfigureAwait(false);
+        var builder = ReadSas.CreateBuilder(snapshot, contentType, contentDisposition, startsOn, expiresOn, _allowHttp);
+        var sas = builder.ToSasQueryParameters(key, snapshot.AccountName);
+        return new BlobUriBuilder(snapshot.Uri) { Sas = sas }.ToUri();
+    }
 }

@@ -42,6 +42,7 @@ public sealed class UploadStatusService(UploadVerifier verifier)
         return status.Status == UploadState.Pending ? RetryAdvice.NotYet : null;
     }
 
-    private static UploadProblem NotFound(string blobPath) => UploadProblem.NotFound(
+    /// <summary>The answer for a path the client cannot see: missing, another client's, or never issued (the read URL, list and delete routes answer it too).</summary>
+    internal static UploadProblem NotFound(string blobPath) => UploadProblem.NotFound(
         $"No upload exists at \"{blobPath}\". Upload the file first (PUT to the uploadUrl, or use the direct endpoint); check that the path is the blobPath you received.");
 }

@@ -54,8 +54,12 @@ public sealed partial class VerdictStore(
     {
         ArgumentNullException.ThrowIfNull(blob);
         var checkedAt = time.GetUtcNow();
+        var tags = VerdictTags.ForVerified(etag, detectedType, checkedAt, sha256);
+
+        // The checked bytes are pinned before the verdict names them (VerifiedPins: a snapshot conditional on the ETag).
+        await VerifiedPins.PinAsync(blob, etag, tags, cancellationToken).ConfigureAwait(false);
         await blob.SetTagsAsync(
-            VerdictTags.ForVerified(etag, detectedType, checkedAt, sha256),
+            tags,
             new BlobRequestConditions { IfMatch = etag },
             cancellationToken).ConfigureAwait(false);
         Log.Verified(logger, blob.Name, detectedType, sizeBytes);
@@ -89,7 +93,8 @@ public sealed partial class VerdictStore(
 
         // Snapshots hold whatever the uploader snapshotted before its last write (the URL's Write allows it) and were
         // never checked: once the current version is verified they are deleted, so no unverified bytes stay in the
-        // container under this name. (A rejected blob is deleted with its snapshots.)
+        // container under this name. (A rejected blob is deleted with its snapshots.) The sweep also removes the pin of
+        // the verdict this one replaces: the new content gets its own pin next (VerifiedPins).
         await blob.DeleteAsync(DeleteSnapshotsOption.OnlySnapshots, new BlobRequestConditions { IfMatch = updated.Value.ETag }, cancellationToken).ConfigureAwait(false);
         return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, sha256, cancellationToken).ConfigureAwait(false);
     }

@@ -37,6 +37,8 @@ public sealed class StartupValidationTests
     [Theory]
     [InlineData("Uploads:ContainerName", "Uploads_Bad", "ContainerName")]
     [InlineData("Uploads:UrlLifetime", "2.00:00:00", "UrlLifetime")]
+    [InlineData("Uploads:ReadUrlLifetime", "2.00:00:00", "ReadUrlLifetime")]
+    [InlineData("Uploads:ReadUrlLifetime", "00:00:00", "ReadUrlLifetime")]
     [InlineData("Uploads:DirectUploadMaxBytes", "0", "DirectUploadMaxBytes")]
     [InlineData("Uploads:DelegationKeyLifetime", "8.00:00:00", "DelegationKeyLifetime")]
     [InlineData("Uploads:AllowedActiveContent", "PdfFormScripts,Macros", "'Macros' is not an active-content category")]
@@ -132,5 +134,19 @@ public sealed class UploadOptionsValidatorTests
         var options = new UploadOptions { UrlLifetime = TimeSpan.Parse(urlLifetime, System.Globalization.CultureInfo.InvariantCulture), DelegationKeyLifetime = TimeSpan.Parse(keyLifetime, System.Globalization.CultureInfo.InvariantCulture) };
 
         Assert.Equal(valid, new UploadOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("00:15:00", "1.00:00:00", true)]
+    [InlineData("12:00:00", "1.00:05:00", true)]
+    [InlineData("12:00:00", "1.00:00:00", false)]
+    public void Validate_KeyLifetimeAgainstReadUrlLifetime(string readUrlLifetime, string keyLifetime, bool valid)
+    {
+        var options = new UploadOptions { ReadUrlLifetime = TimeSpan.Parse(readUrlLifetime, System.Globalization.CultureInfo.InvariantCulture), DelegationKeyLifetime = TimeSpan.Parse(keyLifetime, System.Globalization.CultureInfo.InvariantCulture) };
+
+        var result = new UploadOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, result.Succeeded);
+        Assert.True(valid || result.FailureMessage!.Contains("ReadUrlLifetime", StringComparison.Ordinal), result.FailureMessage);
     }
 }

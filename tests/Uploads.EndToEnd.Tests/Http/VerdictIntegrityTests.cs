@@ -160,7 +160,7 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
     }
 
     [Fact]
-    public async Task Presigned_ExeSnapshotThenPng_VerifiedWithNoSnapshotLeft()
+    public async Task Presigned_ExeSnapshotThenPng_VerifiedWithOnlyItsPinLeft()
     {
         var (url, path) = await IssueAsync("logo.png", "image/png");
         var exe = File.ReadAllBytes(TestFixtures.CorpusFile("binary-pe.exe"));
@@ -177,12 +177,19 @@ public sealed class VerdictIntegrityTests(ApiHost host) : IClassFixture<ApiHost>
         using var api = host.CreateClient();
         var status = await api.GetFromJsonAsync<JsonElement>(HttpRoutes.StatusOf(path));
         Assert.Equal("verified", status.GetProperty("status").GetString());
-        var versions = new List<string>();
+        var snapshots = new List<string>();
         await foreach (var item in host.Uploads.GetBlobsAsync(BlobTraits.None, BlobStates.Snapshots, path, CancellationToken.None))
         {
-            versions.Add(item.Snapshot ?? "current");
+            if (item.Snapshot is { } snapshot)
+            {
+                snapshots.Add(snapshot);
+            }
         }
 
-        Assert.Equal(["current"], versions);
+        // The uploader's snapshot of the EXE was swept; the one left is the pin of the verified PNG (VerifiedPins).
+        var pin = Assert.Single(snapshots);
+        var pinned = (await host.Uploads.GetBlobClient(path).WithSnapshot(pin).DownloadContentAsync()).Value.Content.ToArray();
+        Assert.Equal(Png(), pinned);
+        Assert.Equal(pin, (await host.Uploads.GetBlobClient(path).WithSnapshot(pin).GetTagsAsync()).Value.Tags["pin"]);
     }
 }

@@ -66,10 +66,10 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_Functions_ExactlyTheSevenOfTheService()
+    public void Metadata_Functions_ExactlyTheTenOfTheService()
     {
         Assert.Equal(
-            ["CreateUploadUrl", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
+            ["CreateReadUrl", "CreateUploadUrl", "DeleteUpload", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ListUploads", "ReconcileUploads", "VerifyUpload"],
             Functions.Value.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 

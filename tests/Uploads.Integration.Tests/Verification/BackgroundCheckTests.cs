@@ -235,7 +235,8 @@ public sealed class BackgroundCheckTests(AzuriteOAuthFixture fixture) : AppServi
                 return;
             }
 
-            if (request.Method == RequestMethod.Put && request.Uri.Query.Contains("comp=tags", StringComparison.Ordinal))
+            // The verdict on the blob, not the copy of it on the blob's pin (a snapshot: VerifiedPins).
+            if (request.Method == RequestMethod.Put && request.Uri.Query.Contains("comp=tags", StringComparison.Ordinal) && !request.Uri.Query.Contains("snapshot=", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref _verdictWrites);
             }
