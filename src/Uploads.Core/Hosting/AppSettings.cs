@@ -32,6 +32,11 @@ public static class AppSettings
         "Verification__RequestWait",
         "Verification__MaxConcurrentChecks",
         "Verification__DeadLetterContainerName",
+        "MalwareScanning__Enabled",
+        "MalwareScanning__Unscanned",
+        "MalwareScanning__ResultDeadline",
+        "MalwareScanning__MaxScanBytes",
+        "MalwareScanning__ResultsContainerName",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",
         "UploadStorage__serviceUri",

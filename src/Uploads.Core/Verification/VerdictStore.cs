@@ -24,7 +24,8 @@ public sealed partial class VerdictStore(
     IVerdictPublisher publisher,
     TimeProvider time,
     IOptions<UploadOptions> options,
-    ILogger<VerdictStore> logger)
+    ILogger<VerdictStore> logger,
+    IVerdictGate? scans = null)
 {
     /// <summary>
     /// The headers of every verified blob: the detected type, a download under its own name, and nothing else the
@@ -46,19 +47,45 @@ public sealed partial class VerdictStore(
     /// Records "verified" for the content with <paramref name="etag"/>: the verdict tags name that ETag (tags do not
     /// change it), then the event is published. The blob must already carry <see cref="VerifiedHeaders"/>.
     /// </summary>
-    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With malware scanning on (<see cref="IVerdictGate"/>, src/Uploads.Core/Scanning), our check's acceptance is recorded as
+    /// <c>checked</c> and the verdict waits for the scan result of the content our check read,
+    /// <paramref name="checkedETag"/> (<paramref name="etag"/> when null: nothing was written since).
+    /// </remarks>
+    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken, ETag? checkedETag = null)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        if (scans is { Enabled: true })
+        {
+            return await scans.ContentAcceptedAsync(this, blob, checkedETag ?? etag, etag, detectedType, sizeBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await RecordVerifiedWithScanAsync(blob, etag, detectedType, sizeBytes, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records "verified" for <paramref name="etag"/> with the scan's tags added to the verdict tags (none with scanning off), then publishes.</summary>
+    public async Task<UploadStatus> RecordVerifiedWithScanAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, IReadOnlyDictionary<string, string>? scanTags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var checkedAt = time.GetUtcNow();
-        await blob.SetTagsAsync(
-            VerdictTags.ForVerified(etag, detectedType, checkedAt),
-            new BlobRequestConditions { IfMatch = etag },
-            cancellationToken).ConfigureAwait(false);
+        var tags = VerdictTags.ForVerified(etag, detectedType, checkedAt);
+        foreach (var (key, value) in scanTags ?? new Dictionary<string, string>())
+        {
+            tags[key] = value;
+        }
+
+        await blob.SetTagsAsync(tags, new BlobRequestConditions { IfMatch = etag }, cancellationToken).ConfigureAwait(false);
         Log.Verified(logger, blob.Name, detectedType, sizeBytes);
-        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt);
+        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt) { MalwareScan = scans?.StatusOf(tags) };
         await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
         return status;
     }
+
+    /// <summary>An upload waiting for its malware scan result: decided if the result (or its deadline) is there (<see cref="IVerdictGate.ResolveAwaitingAsync"/>).</summary>
+    public Task<VerificationResult> ResolveAwaitingScanAsync(UploadStatus current, BlobProperties properties, CancellationToken cancellationToken) =>
+        scans is null
+            ? Task.FromResult(new VerificationResult(current, Decided: false, BytesRead: 0))
+            : scans.ResolveAwaitingAsync(this, current, properties, cancellationToken);
 
     /// <summary>
     /// Marks an uploaded blob verified: its headers become <see cref="VerifiedHeaders"/> and its metadata is cleared
@@ -83,7 +110,7 @@ public sealed partial class VerdictStore(
         // never checked: once the current version is verified they are deleted, so no unverified bytes stay in the
         // container under this name. (A rejected blob is deleted with its snapshots.)
         await blob.DeleteAsync(DeleteSnapshotsOption.OnlySnapshots, new BlobRequestConditions { IfMatch = updated.Value.ETag }, cancellationToken).ConfigureAwait(false);
-        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, cancellationToken).ConfigureAwait(false);
+        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, cancellationToken, checkedETag: properties.ETag).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -161,7 +188,12 @@ public sealed partial class VerdictStore(
             var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
             if (IsVerified(properties, tags))
             {
-                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags)), properties);
+                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags)) { MalwareScan = scans?.StatusOf(tags) }, properties);
+            }
+
+            if (scans?.AwaitingStatus(blobPath, properties, tags) is { } awaitingScan)
+            {
+                return (awaitingScan, properties);
             }
         }
 

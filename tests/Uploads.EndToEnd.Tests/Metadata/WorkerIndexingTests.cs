@@ -9,10 +9,10 @@ namespace Uploads.EndToEnd.Tests.Metadata;
 public sealed class WorkerIndexingTests(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]
-    public void Worker_IndexedFunctions_TheSevenOfTheService()
+    public void Worker_IndexedFunctions_TheEightOfTheService()
     {
         Assert.Equal(
-            ["CreateUploadUrl", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ReconcileUploads", "VerifyUpload"],
+            ["CreateUploadUrl", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ReceiveMalwareScanResult", "ReconcileUploads", "VerifyUpload"],
             host.App.Emulator.FunctionNames.Order(StringComparer.Ordinal));
     }
 
