@@ -81,6 +81,12 @@ param dotnetVersion string = '10.0'
 @description('Log Analytics retention in days.')
 param logRetentionDays int = 30
 
+@description('Malware scanning: Microsoft Defender for Storage\'s on-upload malware scan of the uploads account as a second, required input to the verdict (its results reach the app through a custom Event Grid topic and a storage queue of the uploads account). Off by default; billed per GB scanned (docs/deploy.md, "Malware scanning"). azd: MALWARE_SCANNING_ENABLED.')
+param enableMalwareScanning bool = false
+
+@description('With malware scanning on: the most GB Defender scans on upload per month on the uploads account (-1: no cap). Beyond it uploads are not scanned and follow MalwareScanning__Unscanned (refused by default). azd: MALWARE_SCANNING_CAP_GB.')
+param malwareScanningCapGBPerMonth int = 5000
+
 @description('Private-network mode: a virtual network, the Function App integrated into it, and private endpoints (with private DNS zones) for the host storage account (blob, queue, table) and Key Vault, whose public network access is then off. The uploads account stays public (clients PUT to it with their upload URLs). Off by default. azd: VNET_ENABLED.')
 param vnetEnabled bool = false
 
@@ -122,6 +128,12 @@ var poisonQueueName = 'webjobs-blobtrigger-poison'
 // The Flex deployment package container lives in the host storage account.
 var deploymentContainerName = 'app-package-${take(resourceToken, 7)}'
 var deadLetterContainerName = 'eventgrid-deadletter'
+// Malware scanning (enableMalwareScanning): the results topic, the queue its subscription delivers to on the uploads
+// account (MalwareScanOptions.ResultsQueueName in the code) with the Functions host's poison queue beside it, and the
+// container where the app records the results it received (the MalwareScanning__ResultsContainerName default).
+var scanTopicName = '${abbrs.eventGridDomainsTopics}scans-${resourceToken}'
+var scanResultsQueueName = 'malware-scan-results'
+var scanRecordsContainerName = 'malware-scans'
 // The blob trigger's Event Grid webhook targets this function (Host.Functions.<name>).
 var blobTriggerFunctionName = 'VerifyUpload'
 
@@ -211,6 +223,25 @@ module verdictTopic 'app/verdict-topic.bicep' = if (enableVerdictTopic) {
   }
 }
 
+module malwareScanning 'app/malware-scanning.bicep' = if (enableMalwareScanning) {
+  name: 'malware-scanning'
+  scope: rg
+  params: {
+    uploadsStorageName: uploadsStorageName
+    topicName: scanTopicName
+    resultsQueueName: scanResultsQueueName
+    poisonQueueName: '${scanResultsQueueName}-poison'
+    recordsContainerName: scanRecordsContainerName
+    capGBPerMonth: malwareScanningCapGBPerMonth
+    location: location
+    tags: tags
+  }
+  // Defender joins the account's existing system topic (only one per account), created with the account.
+  dependsOn: [
+    uploadsStorage
+  ]
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -228,6 +259,8 @@ module rbac 'app/rbac.bicep' = {
     verdictTopicName: verdictTopicName
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
+    scanResultsQueueName: enableMalwareScanning ? scanResultsQueueName : ''
+    scanRecordsContainerName: enableMalwareScanning ? scanRecordsContainerName : ''
   }
   // Names are computed above, not read from these modules' outputs: the order is stated instead.
   dependsOn: [
@@ -237,6 +270,7 @@ module rbac 'app/rbac.bicep' = {
     uploadsStorage
     vault
     verdictTopic
+    malwareScanning
   ]
 }
 
@@ -288,6 +322,7 @@ module api 'app/api.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     dotnetVersion: dotnetVersion
     virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
+    malwareScanningEnabled: enableMalwareScanning
   }
   // The app must not start before its identity can read host storage and Key Vault references (and, in
   // private-network mode, before the private endpoints and DNS zones it reaches them through exist).
@@ -317,3 +352,4 @@ output AZURE_VERDICT_TOPIC_ENDPOINT string = enableVerdictTopic ? verdictTopic!.
 output AZURE_APPLICATION_INSIGHTS_NAME string = applicationInsightsName
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = logAnalyticsName
 output AZURE_VNET_ENABLED bool = vnetEnabled
+output AZURE_MALWARE_SCANNING_ENABLED bool = enableMalwareScanning

@@ -82,6 +82,9 @@ param dotnetVersion string
 @description('Private-network mode: resource id of the subnet (delegated to Microsoft.App/environments) the app\'s outbound traffic goes through; empty for none.')
 param virtualNetworkSubnetId string
 
+@description('Malware scanning on: the verdict waits for Defender\'s scan result, and the queue-triggered function that receives it runs (disabled otherwise, so that it never polls a queue that does not exist).')
+param malwareScanningEnabled bool
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -185,6 +188,9 @@ var appCodeSettings = {
   UploadStorage__queueServiceUri: uploadsQueueEndpoint
   UploadStorage__credential: 'managedidentity'
   UploadStorage__clientId: identityClientId
+  MalwareScanning__Enabled: string(malwareScanningEnabled)
+  // Read by the host: the results function listens only with scanning on (docs: "How to disable functions").
+  'AzureWebJobs.ReceiveMalwareScanResult.Disabled': string(!malwareScanningEnabled)
 }
 
 var verdictTopicSettings = empty(verdictTopicEndpoint)

@@ -33,6 +33,12 @@ param keyVaultName string
 @description('Name of the verdict custom topic; empty when it is not created.')
 param verdictTopicName string
 
+@description('Malware scanning\'s results queue on the uploads account (malware-scanning.bicep); empty when scanning is off.')
+param scanResultsQueueName string
+
+@description('Malware scanning\'s container of received results on the uploads account; empty when scanning is off.')
+param scanRecordsContainerName string
+
 @description('Object id of the person running azd; empty grants nothing.')
 param deployerPrincipalId string
 
@@ -73,6 +79,10 @@ resource uploadsStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing 
     resource deadLetter 'containers' existing = {
       name: deadLetterContainerName
     }
+
+    resource scanRecords 'containers' existing = if (!empty(scanRecordsContainerName)) {
+      name: scanRecordsContainerName
+    }
   }
 
   resource queueService 'queueServices' existing = {
@@ -80,6 +90,14 @@ resource uploadsStorage 'Microsoft.Storage/storageAccounts@2026-09-01' existing 
 
     resource poison 'queues' existing = {
       name: poisonQueueName
+    }
+
+    resource scanResults 'queues' existing = if (!empty(scanResultsQueueName)) {
+      name: scanResultsQueueName
+    }
+
+    resource scanResultsPoison 'queues' existing = if (!empty(scanResultsQueueName)) {
+      name: '${scanResultsQueueName}-poison'
     }
   }
 }
@@ -249,6 +267,42 @@ resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 resource deadLetterReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(uploadsStorage::blobService::deadLetter.id, appIdentity.id, roles.storageBlobDataContributor)
   scope: uploadsStorage::blobService::deadLetter
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---- Malware scanning (only with scanning on) ----
+
+// The queue trigger receives, hides (visibility), updates and deletes result messages, and checks the queue exists:
+// message-level roles lack the queue's metadata read, so Contributor, on this one queue.
+resource scanResultsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(scanResultsQueueName)) {
+  name: guid(uploadsStorage::queueService::scanResults.id, appIdentity.id, roles.storageQueueDataContributor)
+  scope: uploadsStorage::queueService::scanResults
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The host moves a result that failed every try to <queue>-poison.
+resource scanResultsPoisonWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(scanResultsQueueName)) {
+  name: guid(uploadsStorage::queueService::scanResultsPoison.id, appIdentity.id, roles.storageQueueDataContributor)
+  scope: uploadsStorage::queueService::scanResultsPoison
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The app records each result it received (and claims it once for the verdict) in this container only.
+resource scanRecordsWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(scanRecordsContainerName)) {
+  name: guid(uploadsStorage::blobService::scanRecords.id, appIdentity.id, roles.storageBlobDataContributor)
+  scope: uploadsStorage::blobService::scanRecords
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
     principalId: appPrincipalId

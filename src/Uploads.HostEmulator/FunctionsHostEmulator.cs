@@ -45,6 +45,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
     private HostStorage? _hostStorage;
     private BlobTriggerQueue? _blobQueue;
     private BlobTriggerExecutor? _blobExecutor;
+    private QueueTriggers? _queueTriggers;
     private string? _trustBundle;
     private int _stopping;
 
@@ -85,6 +86,12 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
 
     /// <summary>Blob-trigger invocations started so far (all from the host's queue).</summary>
     public int BlobTriggerInvocations => _blobExecutor?.Invocations ?? 0;
+
+    /// <summary>Queue-trigger invocations started so far.</summary>
+    public int QueueTriggerInvocations => _queueTriggers?.Invocations ?? 0;
+
+    /// <summary>The queues the queue triggers listen to.</summary>
+    public IReadOnlyList<string> QueueTriggerQueueNames => _queueTriggers?.QueueNames ?? [];
 
     /// <summary>Timer-trigger invocations started so far.</summary>
     public int TimerInvocations => _timers?.Invocations ?? 0;
@@ -194,6 +201,7 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
             }
         }
 
+        _queueTriggers = QueueTriggers.Start(invoker, settings, HostJson.Queues(appDirectory, _options.Queues), _options, _loggerFactory.CreateLogger("Host.Triggers.Queue"));
         await StartFrontAsync(invoker, workerHttpUri, appDirectory, cancellationToken).ConfigureAwait(false);
         var timerLogger = _loggerFactory.CreateLogger("Host.Triggers.Timer");
         _timers = TimerTriggers.Start(
@@ -417,6 +425,11 @@ public sealed partial class FunctionsHostEmulator : IAsyncDisposable
         if (_blobQueue is not null)
         {
             await _blobQueue.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_queueTriggers is not null)
+        {
+            await _queueTriggers.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_channel is not null && _worker is not null && !_worker.Exited.IsCompleted)

@@ -26,6 +26,8 @@ public sealed class AppSettingsTests(CompiledTemplate template)
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
         "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED",
+        // The host's switch for one function: the malware-scan results function runs only with scanning on.
+        "AzureWebJobs.ReceiveMalwareScanResult.Disabled",
     ];
 
     /// <summary>Settings that must never be set here: key-based connections, settings Flex Consumption rejects, local-only switches.</summary>

@@ -35,6 +35,9 @@ public sealed partial class CheckerFindingTests(CompiledTemplate template)
         ["Microsoft.Storage/storageAccounts/managementPolicies"] = "2026-09-01",
         ["Microsoft.EventGrid/systemTopics"] = "2025-02-15",
         ["Microsoft.EventGrid/topics"] = "2025-02-15",
+        ["Microsoft.EventGrid/topics/eventSubscriptions"] = "2025-02-15",
+        // The newest non-preview version in the Bicep CLI's types (0.49.2); 2025-07-01-preview and later are previews.
+        ["Microsoft.Security/defenderForStorageSettings"] = "2025-06-01",
         ["Microsoft.KeyVault/vaults"] = "2026-05-15",
         ["Microsoft.Authorization/roleDefinitions"] = "2022-04-01",
         ["Microsoft.Authorization/roleAssignments"] = "2022-04-01",

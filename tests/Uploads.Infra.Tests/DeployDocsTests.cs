@@ -17,6 +17,7 @@ public sealed class DeployDocsTests
         [RoleAssignmentTests.KeyVaultSecretsOfficer] = "Key Vault Secrets Officer",
         [RoleAssignmentTests.EventGridDataSender] = "EventGrid Data Sender",
         [RoleAssignmentTests.BlobIndexTagsCustomRole] = "Uploads blob index tags",
+        [RoleAssignmentTests.StorageQueueDataMessageSender] = "Storage Queue Data Message Sender",
     };
 
     [Fact]

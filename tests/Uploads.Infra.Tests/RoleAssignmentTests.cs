@@ -26,6 +26,8 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
     private const string Queue = "Microsoft.Storage/storageAccounts/queueServices/queues";
     private const string App = "principal(Microsoft.ManagedIdentity/userAssignedIdentities({identityName}))";
     private const string SystemTopic = "principal(Microsoft.EventGrid/systemTopics({systemTopicName}))";
+    private const string ScanTopic = "principal(Microsoft.EventGrid/topics({topicName}))";
+    internal const string StorageQueueDataMessageSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
 
     internal static readonly (string Role, string Scope, string Principal)[] Expected =
     [
@@ -43,6 +45,12 @@ public sealed class RoleAssignmentTests(CompiledTemplate template)
         (KeyVaultSecretsUser, "Microsoft.KeyVault/vaults({keyVaultName})", App),
         (EventGridDataSender, "Microsoft.EventGrid/topics({verdictTopicName})", App),
         (KeyVaultSecretsOfficer, "Microsoft.KeyVault/vaults({keyVaultName})", "{deployerPrincipalId}"),
+        // Malware scanning (only with enableMalwareScanning: MalwareScanningTests): the app reads the results queue,
+        // writes its poison queue and its records container; the results topic's identity sends to that queue only.
+        (StorageQueueDataContributor, $"{Queue}({{uploadsStorageName}}/default/{{scanResultsQueueName}})", App),
+        (StorageQueueDataContributor, $"{Queue}({{uploadsStorageName}}/default/{{scanResultsQueueName}}-poison)", App),
+        (StorageBlobDataContributor, $"{Container}({{uploadsStorageName}}/default/{{scanRecordsContainerName}})", App),
+        (StorageQueueDataMessageSender, $"{Queue}({{uploadsStorageName}}/default/{{resultsQueueName}})", ScanTopic),
     ];
 
     [Fact]

@@ -258,7 +258,9 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
     [Fact]
     public void VerdictTopic_LocalAuthDisabledCloudEvents()
     {
-        var topic = template.Single("Microsoft.EventGrid/topics").Properties;
+        // The verdict topic (verdict-topic.bicep); the malware scan results' topic is MalwareScanningTests'.
+        var module = template.Module("verdict-topic").Properties["template"];
+        var topic = Assert.Single(template.OfType("Microsoft.EventGrid/topics"), t => ReferenceEquals(t.Template, module)).Properties;
 
         Assert.True((bool)topic["disableLocalAuth"]!);
         Assert.Equal("CloudEventSchemaV1_0", (string?)topic["inputSchema"]);

@@ -103,6 +103,8 @@ public sealed class FunctionsApp : IAsyncDisposable
             // The host's own storage: the Blob trigger's queue (Azurite's queue service when started with it) and
             // the timers' schedule status. Account key, as local.settings.json's UseDevelopmentStorage=true.
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            // As the template with malware scanning off: its results function does not listen (ScanningApiHost turns it on).
+            ["AzureWebJobs.ReceiveMalwareScanResult.Disabled"] = "true",
         };
         if (azurite.Mode == AzuriteMode.OAuthHttps)
         {

@@ -31,4 +31,22 @@ public sealed record UploadStatus(string BlobPath, UploadState Status, string? D
 {
     [JsonConverter(typeof(UtcSecondsJsonConverter))]
     public DateTimeOffset? CheckedAt { get; init; } = CheckedAt is { } at ? UtcSeconds.Truncate(at) : null;
+
+    /// <summary>The malware scan's part of the verdict when scanning is on (src/Uploads.Core/Scanning); null when it is off or not involved.</summary>
+    public MalwareScanStatus? MalwareScan { get; init; }
+}
+
+/// <summary>
+/// The malware scan's part of a status: <c>waiting</c> (our content check passed; the verdict waits for the scan result of
+/// this content until <c>deadline</c>), <c>clean</c> ("No threats found" for this content), or <c>unscanned</c> (no usable
+/// result, accepted by configuration). <c>result</c> is Defender's own result text.
+/// </summary>
+public sealed record MalwareScanStatus(string State, string? Result, DateTimeOffset? Deadline)
+{
+    public const string Waiting = "waiting";
+    public const string Clean = "clean";
+    public const string Unscanned = "unscanned";
+
+    [JsonConverter(typeof(UtcSecondsJsonConverter))]
+    public DateTimeOffset? Deadline { get; init; } = Deadline is { } at ? UtcSeconds.Truncate(at) : null;
 }

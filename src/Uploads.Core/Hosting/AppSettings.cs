@@ -34,6 +34,11 @@ public static class AppSettings
         "Verification__MaxConcurrentChecks",
         "Verification__DeadLetterContainerName",
         "Verification__ComputeSha256",
+        "MalwareScanning__Enabled",
+        "MalwareScanning__Unscanned",
+        "MalwareScanning__ResultDeadline",
+        "MalwareScanning__MaxScanBytes",
+        "MalwareScanning__ResultsContainerName",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",
         "UploadStorage__serviceUri",

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Consumer;
 using Uploads.Core.Policy;
+using Uploads.Core.Scanning;
 using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
@@ -28,6 +29,7 @@ public static class UploadsServiceCollectionExtensions
         services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName)).ValidateOnStart();
         services.AddOptions<VerificationOptions>().Bind(configuration.GetSection(VerificationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MalwareScanOptions>().Bind(configuration.GetSection(MalwareScanOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>());
 
@@ -52,6 +54,11 @@ public static class UploadsServiceCollectionExtensions
         services.TryAddSingleton<DirectUploadService>();
 
         // Verification: verdicts on the blobs; published to Event Grid when a topic is configured (identity auth).
+        // Malware scanning (off unless MalwareScanning:Enabled): the scan result is a second input to the verdict.
+        services.TryAddSingleton<ScanRecords>();
+        services.TryAddSingleton<MalwareScanVerdicts>();
+        services.TryAddSingleton<IVerdictGate>(sp => sp.GetRequiredService<MalwareScanVerdicts>());
+        services.TryAddSingleton<MalwareScanReceiver>();
         services.TryAddSingleton<VerdictStore>();
         services.TryAddSingleton<Sha256Declarations>();
         services.TryAddSingleton<CheckScheduler>();
@@ -90,6 +97,7 @@ public static class UploadsServiceCollectionExtensions
         _ = services.GetRequiredService<IOptions<UploadOptions>>().Value;
         _ = services.GetRequiredService<IOptions<ApiKeyOptions>>().Value;
         _ = services.GetRequiredService<IOptions<VerificationOptions>>().Value;
+        _ = services.GetRequiredService<IOptions<MalwareScanOptions>>().Value;
         _ = services.GetRequiredService<BlobServiceClient>();
     }
 }

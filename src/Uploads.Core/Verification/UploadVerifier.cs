@@ -183,6 +183,12 @@ public sealed partial class UploadVerifier : IDisposable
         var blobPath = check.BlobPath;
         var (current, properties) = await _verdicts.ReadAsync(blobPath, cancellationToken).ConfigureAwait(false);
         check.Saw(current);
+        if (properties is not null && current is { MalwareScan.State: MalwareScanStatus.Waiting })
+        {
+            // Our check passed already; the verdict waits for the malware scan (src/Uploads.Core/Scanning).
+            return await _verdicts.ResolveAwaitingScanAsync(current, properties, cancellationToken).ConfigureAwait(false);
+        }
+
         if (properties is null || current is not { Status: UploadState.Pending })
         {
             LogSettled(blobPath, properties);

@@ -24,7 +24,8 @@ public sealed partial class VerdictStore(
     IVerdictPublisher publisher,
     TimeProvider time,
     IOptions<UploadOptions> options,
-    ILogger<VerdictStore> logger)
+    ILogger<VerdictStore> logger,
+    IVerdictGate? scans = null)
 {
     /// <summary>
     /// The headers of every verified blob: the detected type, a download under its own name, and nothing else the
@@ -46,27 +47,55 @@ public sealed partial class VerdictStore(
     /// Records "verified" for the content with <paramref name="etag"/>: the verdict tags name that ETag (tags do not
     /// change it), then the event is published. The blob must already carry <see cref="VerifiedHeaders"/>.
     /// </summary>
-    public Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken) =>
-        RecordVerifiedAsync(blob, etag, detectedType, sizeBytes, sha256: null, cancellationToken);
+    /// <remarks>
+    /// With malware scanning on (<see cref="IVerdictGate"/>, src/Uploads.Core/Scanning), our check's acceptance is recorded as
+    /// <c>checked</c> and the verdict waits for the scan result of the content our check read,
+    /// <paramref name="checkedETag"/> (<paramref name="etag"/> when null: nothing was written since).
+    /// </remarks>
+    public Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, CancellationToken cancellationToken, ETag? checkedETag = null) =>
+        RecordVerifiedAsync(blob, etag, detectedType, sizeBytes, sha256: null, cancellationToken, checkedETag);
 
-    /// <summary>As <see cref="RecordVerifiedAsync(BlobClient, ETag, string, long, CancellationToken)"/>, with the content's SHA-256 (base64) when it was computed: recorded with the verdict, carried by the status and the event.</summary>
-    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, string? sha256, CancellationToken cancellationToken)
+    /// <summary>As <see cref="RecordVerifiedAsync(BlobClient, ETag, string, long, CancellationToken, ETag?)"/>, with the content's SHA-256 (base64) when it was computed: recorded with the verdict, carried by the status and the event.</summary>
+    public async Task<UploadStatus> RecordVerifiedAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, string? sha256, CancellationToken cancellationToken, ETag? checkedETag = null)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        if (scans is { Enabled: true })
+        {
+            return await scans.ContentAcceptedAsync(this, blob, checkedETag ?? etag, etag, detectedType, sizeBytes, sha256, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await RecordVerifiedWithScanAsync(blob, etag, detectedType, sizeBytes, sha256, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records "verified" for <paramref name="etag"/> (with <paramref name="sha256"/> when computed) and the scan's tags
+    /// added to the verdict tags (none with scanning off): the checked bytes are pinned first, then the tags written and
+    /// the event published.
+    /// </summary>
+    public async Task<UploadStatus> RecordVerifiedWithScanAsync(BlobClient blob, ETag etag, string detectedType, long sizeBytes, string? sha256, IReadOnlyDictionary<string, string>? scanTags, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(blob);
         var checkedAt = time.GetUtcNow();
         var tags = VerdictTags.ForVerified(etag, detectedType, checkedAt, sha256);
+        foreach (var (key, value) in scanTags ?? new Dictionary<string, string>())
+        {
+            tags[key] = value;
+        }
 
         // The checked bytes are pinned before the verdict names them (VerifiedPins: a snapshot conditional on the ETag).
         await VerifiedPins.PinAsync(blob, etag, tags, cancellationToken).ConfigureAwait(false);
-        await blob.SetTagsAsync(
-            tags,
-            new BlobRequestConditions { IfMatch = etag },
-            cancellationToken).ConfigureAwait(false);
+        await blob.SetTagsAsync(tags, new BlobRequestConditions { IfMatch = etag }, cancellationToken).ConfigureAwait(false);
         Log.Verified(logger, blob.Name, detectedType, sizeBytes);
-        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt, sha256);
+        var status = new UploadStatus(blob.Name, UploadState.Verified, detectedType, sizeBytes, null, checkedAt, sha256) { MalwareScan = scans?.StatusOf(tags) };
         await publisher.PublishAsync(status, cancellationToken).ConfigureAwait(false);
         return status;
     }
+
+    /// <summary>An upload waiting for its malware scan result: decided if the result (or its deadline) is there (<see cref="IVerdictGate.ResolveAwaitingAsync"/>).</summary>
+    public Task<VerificationResult> ResolveAwaitingScanAsync(UploadStatus current, BlobProperties properties, CancellationToken cancellationToken) =>
+        scans is null
+            ? Task.FromResult(new VerificationResult(current, Decided: false, BytesRead: 0))
+            : scans.ResolveAwaitingAsync(this, current, properties, cancellationToken);
 
     /// <summary>
     /// Marks an uploaded blob verified: its headers become <see cref="VerifiedHeaders"/> and its metadata is cleared
@@ -96,7 +125,7 @@ public sealed partial class VerdictStore(
         // container under this name. (A rejected blob is deleted with its snapshots.) The sweep also removes the pin of
         // the verdict this one replaces: the new content gets its own pin next (VerifiedPins).
         await blob.DeleteAsync(DeleteSnapshotsOption.OnlySnapshots, new BlobRequestConditions { IfMatch = updated.Value.ETag }, cancellationToken).ConfigureAwait(false);
-        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, sha256, cancellationToken).ConfigureAwait(false);
+        return await RecordVerifiedAsync(blob, updated.Value.ETag, detectedType, properties.ContentLength, sha256, cancellationToken, checkedETag: properties.ETag).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -174,7 +203,12 @@ public sealed partial class VerdictStore(
             var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
             if (IsVerified(properties, tags))
             {
-                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags), VerdictTags.Sha256Of(tags)), properties);
+                return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags), VerdictTags.Sha256Of(tags)) { MalwareScan = scans?.StatusOf(tags) }, properties);
+            }
+
+            if (scans?.AwaitingStatus(blobPath, properties, tags) is { } awaitingScan)
+            {
+                return (awaitingScan, properties);
             }
         }
 

@@ -47,6 +47,7 @@ internal sealed partial class QueueListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Action<QueueMessageOutcome>? _observer;
     private readonly Func<string, string, CancellationToken, Task>? _beforeHandling;
+    private readonly Func<QueueMessage, (string? Text, string? Problem)>? _decode;
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _execution = new();
     private readonly List<Task> _processing = [];
@@ -58,7 +59,8 @@ internal sealed partial class QueueListener : IAsyncDisposable
     /// <param name="poisonQueue">Where messages go after the last try; null: none (failed messages stay invisible until their lease ends).</param>
     /// <param name="observer">Told every outcome (<see cref="Configuration.EmulatorOptions.OnQueueMessage"/>).</param>
     /// <param name="beforeHandling">Awaited with the queue's name and the message's text before each message is handled (<see cref="Configuration.EmulatorOptions.BeforeQueueMessage"/>).</param>
-    public QueueListener(QueueClient queue, QueueClient? poisonQueue, QueueMessageHandler handler, QueueListenerOptions options, ILogger logger, Action<QueueMessageOutcome>? observer = null, Func<string, string, CancellationToken, Task>? beforeHandling = null)
+    /// <param name="decode">The message's text for its handler, or why it has none (such a message goes to the poison queue at once); null: the body as it is.</param>
+    public QueueListener(QueueClient queue, QueueClient? poisonQueue, QueueMessageHandler handler, QueueListenerOptions options, ILogger logger, Action<QueueMessageOutcome>? observer = null, Func<string, string, CancellationToken, Task>? beforeHandling = null, Func<QueueMessage, (string? Text, string? Problem)>? decode = null)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(handler);
@@ -70,6 +72,7 @@ internal sealed partial class QueueListener : IAsyncDisposable
         _logger = logger;
         _observer = observer;
         _beforeHandling = beforeHandling;
+        _decode = decode;
     }
 
     public string QueueName => _queue.Name;
@@ -184,7 +187,9 @@ internal sealed partial class QueueListener : IAsyncDisposable
 
     private async Task ProcessAsync(QueueMessage message)
     {
-        var text = message.Body?.ToString() ?? string.Empty;
+        var raw = message.Body?.ToString() ?? string.Empty;
+        var (decoded, problem) = _decode?.Invoke(message) ?? (raw, null);
+        var text = decoded ?? raw;
         var receipt = new PopReceipt(message.PopReceipt);
         try
         {
@@ -196,6 +201,14 @@ internal sealed partial class QueueListener : IAsyncDisposable
             }
 
             bool succeeded;
+            if (_poisonQueue is not null && problem is { } why)
+            {
+                // As the host's MessageDecodingFailed handler: never run, copied to the poison queue as it is.
+                Log.Undecodable(_logger, _queue.Name, message.MessageId, why);
+                await PoisonAsync(message, receipt, text).ConfigureAwait(false);
+                return;
+            }
+
             using (var renewal = CancellationTokenSource.CreateLinkedTokenSource(_execution.Token))
             {
                 var renewing = KeepInvisibleAsync(message.MessageId, receipt, renewal.Token);
@@ -370,6 +383,9 @@ internal sealed partial class QueueListener : IAsyncDisposable
 
         [LoggerMessage(EventId = 7607, EventName = "QueueCompletionFailed", Level = LogLevel.Error, Message = "Completing message {MessageId} of queue '{Queue}' failed; it comes back when its lease ends: {Reason}")]
         public static partial void CompletionFailed(ILogger logger, string queue, string messageId, string reason);
+
+        [LoggerMessage(EventId = 7609, EventName = "QueueMessageUndecodable", Level = LogLevel.Warning, Message = "Message {MessageId} of queue '{Queue}' cannot be decoded ({Reason}): moved to the poison queue without running")]
+        public static partial void Undecodable(ILogger logger, string queue, string messageId, string reason);
 
         [LoggerMessage(EventId = 7608, EventName = "QueueRenewalFailed", Level = LogLevel.Warning, Message = "Keeping message {MessageId} of queue '{Queue}' invisible failed: {Reason}")]
         public static partial void RenewalFailed(ILogger logger, string queue, string messageId, string reason);

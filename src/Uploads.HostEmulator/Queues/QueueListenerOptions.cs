@@ -1,3 +1,5 @@
+using Azure.Storage.Queues;
+
 namespace Uploads.HostEmulator.Queues;
 
 /// <summary>The host's queue settings (host.json <c>extensions.queues</c>), with the host's defaults.</summary>
@@ -17,6 +19,9 @@ public sealed record QueueListenerOptions
 
     /// <summary>The longest wait between polls of an empty queue (1 minute).</summary>
     public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How a queue trigger's message text is encoded (host.json <c>messageEncoding</c>: <c>base64</c>, the default, or <c>none</c>).</summary>
+    public QueueMessageEncoding MessageEncoding { get; init; } = QueueMessageEncoding.Base64;
 }
 
 /// <summary>What became of a queue message after a try.</summary>

@@ -68,7 +68,8 @@ internal sealed partial class HostStorage : IDisposable
         return (id.Length > 32 ? id[..32] : id).TrimEnd('-');
     }
 
-    private static SocketsHttpHandler CreateHandler(IReadOnlyList<string> trustedPemFiles)
+    /// <summary>An HTTP handler that trusts the system's roots plus <paramref name="trustedPemFiles"/>.</summary>
+    public static SocketsHttpHandler CreateHandler(IReadOnlyList<string> trustedPemFiles)
     {
         var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) };
         if (trustedPemFiles.Count == 0)

@@ -72,12 +72,12 @@ public sealed class AppSettingsListTests
     }
 
     [Fact]
-    public void BoundOptionsTypes_Registration_FindsTheThreeSections()
+    public void BoundOptionsTypes_Registration_FindsTheFourSections()
     {
         // The derivation below is only as good as this discovery: it must see the types the registration binds.
         var types = BoundOptionsTypes().Select(t => t.Name).Order(StringComparer.Ordinal);
 
-        Assert.Equal(["ApiKeyOptions", "UploadOptions", "VerificationOptions"], types);
+        Assert.Equal(["ApiKeyOptions", "MalwareScanOptions", "UploadOptions", "VerificationOptions"], types);
     }
 
     [Fact]

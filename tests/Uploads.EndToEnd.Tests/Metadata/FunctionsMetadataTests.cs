@@ -66,10 +66,21 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
-    public void Metadata_Functions_ExactlyTheTenOfTheService()
+    public void Metadata_ReceiveMalwareScanResult_QueueTriggerOnTheResultsQueueOfTheUploadsConnection()
+    {
+        var trigger = Trigger(Function("ReceiveMalwareScanResult"));
+
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        // The queue the template's Event Grid subscription delivers to, on the uploads account (identity-based connection).
+        Assert.Equal(Uploads.Core.Scanning.MalwareScanOptions.ResultsQueueName, trigger.GetProperty("queueName").GetString());
+        Assert.Equal("UploadStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void Metadata_Functions_ExactlyTheElevenOfTheService()
     {
         Assert.Equal(
-            ["CreateReadUrl", "CreateUploadUrl", "DeleteUpload", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ListUploads", "ReconcileUploads", "VerifyUpload"],
+            ["CreateReadUrl", "CreateUploadUrl", "DeleteUpload", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ListUploads", "ReceiveMalwareScanResult", "ReconcileUploads", "VerifyUpload"],
             Functions.Value.Select(f => f.GetProperty("name").GetString()).Order(StringComparer.Ordinal));
     }
 

@@ -9,10 +9,10 @@ namespace Uploads.EndToEnd.Tests.Metadata;
 public sealed class WorkerIndexingTests(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]
-    public void Worker_IndexedFunctions_TheTenOfTheService()
+    public void Worker_IndexedFunctions_TheElevenOfTheService()
     {
         Assert.Equal(
-            ["CreateReadUrl", "CreateUploadUrl", "DeleteUpload", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ListUploads", "ReconcileUploads", "VerifyUpload"],
+            ["CreateReadUrl", "CreateUploadUrl", "DeleteUpload", "DirectUpload", "GetOpenApiDocument", "GetUploadPolicy", "GetUploadStatus", "ListUploads", "ReceiveMalwareScanResult", "ReconcileUploads", "VerifyUpload"],
             host.App.Emulator.FunctionNames.Order(StringComparer.Ordinal));
     }
 
