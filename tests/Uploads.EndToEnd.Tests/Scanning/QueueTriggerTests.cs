@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Uploads.HostEmulator.Configuration;
 using Uploads.HostEmulator.Queues;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Scanning;
 

@@ -1,4 +1,5 @@
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Scanning;
 
