@@ -77,10 +77,10 @@
 
   // ---- SHA-256 of a file (issue 21) -------------------------------------------------------------------------
   // The API takes an optional `sha256` (base64 of the 32 bytes) with a new upload URL and then checks the stored bytes
-  // against it. Not sent yet: set sendSha256 to true once the API this page talks to takes it (newUrl sends it then).
+  // against it (a mismatch is a rejection naming both digests); the verdict and the status then carry it.
   // Web Crypto hashes a whole buffer only, so files above sha256MaxBytes are sent without one; crypto.subtle exists
   // in secure contexts only (HTTPS, or http://127.0.0.1 / localhost).
-  const sendSha256 = false;
+  const sendSha256 = true;
   const sha256MaxBytes = 256 * 1024 * 1024;
 
   async function sha256Base64(file) {

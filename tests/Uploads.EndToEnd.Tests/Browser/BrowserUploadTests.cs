@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
+using Azure.Storage.Blobs.Models;
 using Uploads.EndToEnd.Tests.Support;
 using Uploads.Testing;
 
@@ -61,6 +63,20 @@ public sealed class BrowserUploadTests : IDisposable
         }
 
         return [];
+    }
+
+    /// <summary>The SHA-256 the verdict of the stored <paramref name="fileName"/> records (the page declared it with its URL request); null when none.</summary>
+    private async Task<string?> VerdictSha256Async(string fileName)
+    {
+        await foreach (var blob in host.Uploads.GetBlobsAsync(BlobTraits.Tags))
+        {
+            if (blob.Name.EndsWith("/" + fileName, StringComparison.Ordinal))
+            {
+                return blob.Tags?.TryGetValue("sha256", out var sha256) == true ? sha256 : null;
+            }
+        }
+
+        return null;
     }
 
     [Fact]
@@ -209,6 +225,10 @@ public sealed class BrowserUploadTests : IDisposable
         }
 
         Assert.Equal("1.0 MiB of 1.0 MiB", Row(phase, "server.log").GetProperty("stats").GetString()!.Split(" · ")[1]);
+
+        // The page declared each file's SHA-256 (Web Crypto) with its URL request: the verdict records exactly that digest.
+        Assert.Equal(Convert.ToBase64String(SHA256.HashData(await File.ReadAllBytesAsync(png))), await VerdictSha256Async("photo.png"));
+        Assert.Equal(Convert.ToBase64String(SHA256.HashData(await File.ReadAllBytesAsync(text))), await VerdictSha256Async("server.log"));
         Assert.StartsWith("verified as text/plain", Row(phase, "server.log").GetProperty("text").GetString(), StringComparison.Ordinal);
 
         // Refused: said in words, no bar (a full bar reads as success).
