@@ -68,7 +68,7 @@ public sealed class BrowserUploadTests : IDisposable
     /// <summary>The SHA-256 the verdict of the stored <paramref name="fileName"/> records (the page declared it with its URL request); null when none.</summary>
     private async Task<string?> VerdictSha256Async(string fileName)
     {
-        await foreach (var blob in host.Uploads.GetBlobsAsync(BlobTraits.Tags))
+        await foreach (var blob in host.Uploads.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Tags }))
         {
             if (blob.Name.EndsWith("/" + fileName, StringComparison.Ordinal))
             {

@@ -17,23 +17,8 @@ public sealed class ClientSha256Tests(ApiHost host) : IClassFixture<ApiHost>, ID
 
     private static string Sha256Of(string path) => Convert.ToBase64String(SHA256.HashData(File.ReadAllBytes(path)));
 
-    private (UploadsClient Client, ClientTraffic Traffic) CreateClient(int parallelism = 4, bool declare = true)
-    {
-        var traffic = new ClientTraffic(host.Azurite.CreateHttpMessageHandler());
-        var client = new UploadsClient(
-            new UploadsClientOptions
-            {
-                ApiBase = host.BaseAddress,
-                ApiKey = host.ApiKey,
-                Parallelism = parallelism,
-                BlockBytes = BlockBytes,
-                RetryDelay = TimeSpan.FromMilliseconds(20),
-                StatusPollInterval = TimeSpan.FromMilliseconds(100),
-                DeclareSha256 = declare,
-            },
-            traffic);
-        return (client, traffic);
-    }
+    private (UploadsClient Client, ClientTraffic Traffic) CreateClient(int parallelism = 4, bool declare = true) =>
+        TestClients.Create(host, BlockBytes, parallelism, declareSha256: declare);
 
     [Theory]
     [InlineData(UploadMode.Direct)]

@@ -12,23 +12,8 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
 
     public void Dispose() => _files.Dispose();
 
-    private (UploadsClient Client, ClientTraffic Traffic) CreateClient(int parallelism = 4, string? journalDirectory = null)
-    {
-        var traffic = new ClientTraffic(host.Azurite.CreateHttpMessageHandler());
-        var client = new UploadsClient(
-            new UploadsClientOptions
-            {
-                ApiBase = host.BaseAddress,
-                ApiKey = host.ApiKey,
-                Parallelism = parallelism,
-                BlockBytes = BlockBytes,
-                RetryDelay = TimeSpan.FromMilliseconds(20),
-                StatusPollInterval = TimeSpan.FromMilliseconds(100),
-                JournalDirectory = journalDirectory,
-            },
-            traffic);
-        return (client, traffic);
-    }
+    private (UploadsClient Client, ClientTraffic Traffic) CreateClient(int parallelism = 4, string? journalDirectory = null) =>
+        TestClients.Create(host, BlockBytes, parallelism, journalDirectory);
 
     [Fact]
     public async Task UploadAsync_SmallFileAuto_DirectAndVerified()
