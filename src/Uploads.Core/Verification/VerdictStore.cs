@@ -200,7 +200,17 @@ public sealed partial class VerdictStore(
         // upload URL (Cool, Cold) sends the blob back to pending, and verification refuses it.
         if (properties.TagCount > 0 && !HasExplicitTier(properties))
         {
-            var tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
+            IDictionary<string, string> tags;
+            try
+            {
+                tags = (await blob.GetTagsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value.Tags;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // Deleted between the two reads: a verdict moved it to quarantine (or its owner removed it) just now.
+                return (await QuarantinedStatusAsync(blobPath, cancellationToken).ConfigureAwait(false), null);
+            }
+
             if (IsVerified(properties, tags))
             {
                 return (new UploadStatus(blobPath, UploadState.Verified, tags[VerdictTags.Type], properties.ContentLength, null, VerdictTags.CheckedAt(tags), VerdictTags.Sha256Of(tags)) { MalwareScan = scans?.StatusOf(tags) }, properties);
