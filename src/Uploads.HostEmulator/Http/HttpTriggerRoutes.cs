@@ -8,7 +8,8 @@ namespace Uploads.HostEmulator.Http;
 /// <summary>
 /// The HTTP routes of the app's functions, as the host builds them: the trigger's <c>route</c> (the function name
 /// when unset) under host.json's route prefix, and its <c>methods</c> (any method when unset). A path that matches no
-/// route, or a method the route does not allow, is no function (the host answers 404 for both).
+/// route, or a method the route does not allow, is no function (the host answers 404 for both). A disabled function's
+/// route still matches (it shadows the routes after it, as in the host), and the front answers it 404.
 /// </summary>
 internal sealed class HttpTriggerRoutes
 {
@@ -29,9 +30,9 @@ internal sealed class HttpTriggerRoutes
         }
     }
 
-    /// <summary>Every route as "METHOD /path" (for the start-up banner and tests).</summary>
+    /// <summary>Every route as "METHOD /path -> Function" (for the start-up banner and tests), " (disabled)" after a disabled function.</summary>
     public IEnumerable<string> Describe() =>
-        _routes.SelectMany(r => (r.Methods ?? ["*"]).Select(m => $"{m.ToUpperInvariant()} {r.Template} -> {r.Function.Name}"));
+        _routes.SelectMany(r => (r.Methods ?? ["*"]).Select(m => $"{m.ToUpperInvariant()} {r.Template} -> {r.Function.Name}{(r.Function.IsDisabled ? " (disabled)" : string.Empty)}"));
 
     public WorkerFunction? Match(HttpRequest request)
     {

@@ -9,7 +9,8 @@ namespace Uploads.HostEmulator.Triggers;
 /// <summary>
 /// Runs the function a <see cref="BlobTriggerMessage"/> names, as the host's <c>BlobQueueTriggerExecutor</c> does for the
 /// Event Grid source: a message for a function the host does not know (its <c>FunctionId</c> is
-/// <c>Host.Functions.&lt;Name&gt;</c>) is completed without running anything; otherwise the function is invoked
+/// <c>Host.Functions.&lt;Name&gt;</c>), or one that is disabled (the host registers no listener for it, see
+/// <see cref="DisabledSetting"/>), is completed without running anything; otherwise the function is invoked
 /// with the blob as deferred-binding data (<c>model_binding_data</c>, source <c>AzureStorageBlobs</c>), which the worker
 /// turns into a <c>BlobClient</c> on the trigger's connection. The result says whether the invocation succeeded; a
 /// failure leaves the message to the queue's retries.
@@ -34,7 +35,7 @@ internal sealed partial class BlobTriggerExecutor(FunctionInvoker invoker, AppSe
     {
         ArgumentNullException.ThrowIfNull(message);
         var function = message.FunctionId.StartsWith(FunctionIdPrefix, StringComparison.Ordinal)
-            ? invoker.Functions.FirstOrDefault(f => string.Equals(f.Name, message.FunctionId[FunctionIdPrefix.Length..], StringComparison.Ordinal) && IsEventGridBlobTrigger(f))
+            ? invoker.Functions.FirstOrDefault(f => string.Equals(f.Name, message.FunctionId[FunctionIdPrefix.Length..], StringComparison.Ordinal) && IsEventGridBlobTrigger(f) && !f.IsDisabled)
             : null;
         if (function is null)
         {
@@ -103,7 +104,7 @@ internal sealed partial class BlobTriggerExecutor(FunctionInvoker invoker, AppSe
         [LoggerMessage(EventId = 7302, EventName = "BlobTriggerFailed", Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed, Id={InvocationId}) for {Path}: {Reason}")]
         public static partial void InvocationFailed(ILogger logger, string functionName, string path, string invocationId, string reason);
 
-        [LoggerMessage(EventId = 7303, EventName = "BlobTriggerFunctionNotFound", Level = LogLevel.Warning, Message = "Blob '{BlobName}' will not be processed: no Blob trigger with an Event Grid source has the id '{FunctionId}' (queue message {MessageId})")]
+        [LoggerMessage(EventId = 7303, EventName = "BlobTriggerFunctionNotFound", Level = LogLevel.Warning, Message = "Blob '{BlobName}' will not be processed: no enabled Blob trigger with an Event Grid source has the id '{FunctionId}' (queue message {MessageId})")]
         public static partial void FunctionNotFound(ILogger logger, string blobName, string functionId, string messageId);
 
         [LoggerMessage(EventId = 7304, EventName = "BlobTriggerOutsideThePath", Level = LogLevel.Warning, Message = "Blob '{Container}/{BlobName}' is outside the path of 'Functions.{FunctionName}': not run (queue message {MessageId})")]

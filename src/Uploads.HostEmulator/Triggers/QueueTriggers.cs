@@ -25,8 +25,7 @@ namespace Uploads.HostEmulator.Triggers;
 /// long). A message that is not valid for <c>messageEncoding</c> (<c>base64</c>, the default) goes to the poison queue at
 /// once, unchanged, as the host's decoding-failure handler does. The input is the decoded text; the trigger metadata
 /// is the host's: <c>QueueTrigger</c>, <c>DequeueCount</c>, <c>ExpirationTime</c>, <c>Id</c>, <c>InsertionTime</c>,
-/// <c>NextVisibleTime</c>, <c>PopReceipt</c>. A function disabled by <c>AzureWebJobs.&lt;name&gt;.Disabled</c> (or
-/// <c>AzureWebJobs__&lt;name&gt;__Disabled</c>) = true is not listened for, as in the host.
+/// <c>NextVisibleTime</c>, <c>PopReceipt</c>. A disabled function (<see cref="DisabledSetting"/>) is not listened for, as in the host.
 /// </summary>
 internal sealed partial class QueueTriggers : IAsyncDisposable
 {
@@ -56,9 +55,8 @@ internal sealed partial class QueueTriggers : IAsyncDisposable
         var triggers = new QueueTriggers(logger);
         foreach (var function in invoker.Functions.Where(f => f.Trigger.Type.Equals(TriggerType, StringComparison.OrdinalIgnoreCase)))
         {
-            if (IsDisabled(settings, function.Name))
+            if (function.IsDisabled)
             {
-                Log.Disabled(logger, function.Name);
                 continue;
             }
 
@@ -95,10 +93,6 @@ internal sealed partial class QueueTriggers : IAsyncDisposable
 
         return triggers;
     }
-
-    private static bool IsDisabled(AppSettingResolver settings, string functionName) =>
-        (settings.Lookup($"AzureWebJobs.{functionName}.Disabled") ?? settings.Lookup($"AzureWebJobs__{functionName}__Disabled")) is { } value
-        && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
 
     /// <summary>The text of a message under <paramref name="encoding"/>, or why it has none.</summary>
     private static (string? Text, string? Problem) Decode(QueueMessage message, QueueMessageEncoding encoding)
@@ -220,8 +214,5 @@ internal sealed partial class QueueTriggers : IAsyncDisposable
 
         [LoggerMessage(EventId = 7414, EventName = "QueueTriggerFailed", Level = LogLevel.Error, Message = "Executed 'Functions.{FunctionName}' (Failed) for message {MessageId} (dequeue count {DequeueCount}): {Reason}")]
         public static partial void Failed(ILogger logger, string functionName, string messageId, long dequeueCount, string reason);
-
-        [LoggerMessage(EventId = 7413, EventName = "QueueTriggerDisabled", Level = LogLevel.Information, Message = "Function 'Functions.{FunctionName}' is disabled (AzureWebJobs.{FunctionName}.Disabled)")]
-        public static partial void Disabled(ILogger logger, string functionName);
     }
 }

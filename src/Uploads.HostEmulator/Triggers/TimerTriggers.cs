@@ -17,7 +17,8 @@ namespace Uploads.HostEmulator.Triggers;
 /// (the host was down) runs the function at once with <c>IsPastDue</c> true; after every run the status is updated.
 /// Each function runs as a singleton: the next occurrence is computed only once the invocation ends, so invocations
 /// never overlap, and a failed one is logged and the schedule goes on. The input is the host's <c>TimerInfo</c> JSON
-/// under the binding's name; the trigger metadata is <c>TimerTrigger</c> (the time, as text).
+/// under the binding's name; the trigger metadata is <c>TimerTrigger</c> (the time, as text). A disabled function
+/// (<see cref="DisabledSetting"/>) is not scheduled, as in the host: it neither runs nor records a status.
 /// </summary>
 /// <remarks>
 /// Differences from the host: without <c>AzureWebJobsStorage</c> the status is kept in memory only (nothing is past
@@ -38,6 +39,7 @@ internal sealed partial class TimerTriggers : IAsyncDisposable
     private readonly TimerStatusStore? _store;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
+    private readonly List<string> _scheduled = [];
     private int _invocations;
 
     private TimerTriggers(FunctionInvoker invoker, TimeProvider time, ILogger logger, TimerStatusStore? store)
@@ -51,6 +53,9 @@ internal sealed partial class TimerTriggers : IAsyncDisposable
     /// <summary>Invocations started so far, all timer functions together.</summary>
     public int Invocations => Volatile.Read(ref _invocations);
 
+    /// <summary>The timer functions running on their schedules (not those disabled or in error).</summary>
+    public IReadOnlyList<string> FunctionNames => _scheduled;
+
     /// <summary>Reads every timer function's schedule and starts it; a function whose schedule is missing or malformed is logged in error and not run.</summary>
     /// <param name="store">Where monitored schedules keep their status; null: in memory only.</param>
     public static TimerTriggers Start(FunctionInvoker invoker, AppSettingResolver settings, TimeProvider time, ILogger logger, TimerStatusStore? store)
@@ -58,7 +63,7 @@ internal sealed partial class TimerTriggers : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(invoker);
         ArgumentNullException.ThrowIfNull(settings);
         var timers = new TimerTriggers(invoker, time, logger, store);
-        foreach (var function in invoker.Functions.Where(f => f.Trigger.Type.Equals(TriggerType, StringComparison.OrdinalIgnoreCase)))
+        foreach (var function in invoker.Functions.Where(f => f.Trigger.Type.Equals(TriggerType, StringComparison.OrdinalIgnoreCase) && !f.IsDisabled))
         {
             TimerSchedule schedule;
             try
@@ -77,6 +82,7 @@ internal sealed partial class TimerTriggers : IAsyncDisposable
             var useMonitor = (function.Trigger.GetBoolean("useMonitor") ?? true) && !schedule.IsMoreFrequentThanOncePerMinute(now);
             var first = schedule.Next(now);
             Log.Scheduled(logger, function.Name, schedule.Expression, first, useMonitor);
+            timers._scheduled.Add(function.Name);
             timers._loops.Add(Task.Run(() => timers.RunAsync(function, schedule, runOnStartup, useMonitor, timers._stop.Token)));
         }
 

@@ -3,9 +3,15 @@ using Uploads.HostEmulator.Rpc;
 
 namespace Uploads.HostEmulator.Worker;
 
-/// <summary>A function the worker indexed and loaded: its metadata and its trigger binding (from <c>raw_bindings</c>).</summary>
+/// <summary>
+/// A function the worker indexed and loaded: its metadata, its trigger binding (from <c>raw_bindings</c>), and whether
+/// the app settings disable it (<see cref="Configuration.DisabledSetting"/>; every trigger honours it).
+/// </summary>
 internal sealed record WorkerFunction(string Id, string Name, RpcFunctionMetadata Metadata, FunctionBinding Trigger)
 {
+    /// <summary>Disabled by <c>AzureWebJobs.&lt;Name&gt;.Disabled</c>: loaded, but no trigger runs it (HTTP answers 404).</summary>
+    public bool IsDisabled { get; init; }
+
     public static WorkerFunction From(RpcFunctionMetadata metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
