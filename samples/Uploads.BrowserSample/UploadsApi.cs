@@ -2,23 +2,24 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Uploads.Policy;
 
 namespace Uploads.BrowserSample;
 
 /// <summary>The upload API as the backend calls it: with the key, which this class adds and nothing returns.</summary>
 public sealed class UploadsApi(HttpClient http)
 {
-    /// <summary><c>POST /api/integrations/uploads/url</c>: a new upload URL, or with a blobPath a renewed one.</summary>
+    /// <summary><c>POST</c> <see cref="HttpRoutes.UploadUrlPath"/>: a new upload URL, or with a blobPath a renewed one.</summary>
     public Task<ApiAnswer> RequestUrlAsync(UrlRequest request, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/integrations/uploads/url") { Content = JsonContent.Create(request) }, cancellationToken);
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath) { Content = JsonContent.Create(request) }, cancellationToken);
 
-    /// <summary><c>GET /api/integrations/uploads/policy</c>: the allowed types, their extensions and size limits.</summary>
+    /// <summary><c>GET</c> <see cref="HttpRoutes.PolicyPath"/>: the allowed types, their extensions and size limits.</summary>
     public Task<ApiAnswer> GetPolicyAsync(CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/integrations/uploads/policy"), cancellationToken);
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, HttpRoutes.PolicyPath), cancellationToken);
 
-    /// <summary><c>GET /api/integrations/uploads/status</c>.</summary>
+    /// <summary><c>GET</c> <see cref="HttpRoutes.StatusPath"/> of one upload.</summary>
     public Task<ApiAnswer> GetStatusAsync(string blobPath, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/integrations/uploads/status?blobPath=" + Uri.EscapeDataString(blobPath)), cancellationToken);
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, HttpRoutes.StatusOf(blobPath)), cancellationToken);
 
     private async Task<ApiAnswer> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
