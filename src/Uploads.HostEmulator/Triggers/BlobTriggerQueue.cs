@@ -31,7 +31,11 @@ internal sealed class BlobTriggerQueue : IAsyncDisposable
 
     public string Name => _queue.Name;
 
-    public static BlobTriggerQueue Start(HostStorage storage, BlobTriggerExecutor executor, QueueListenerOptions options, ILogger logger, Action<QueueMessageOutcome>? observer, Func<string, string, CancellationToken, Task>? beforeHandling)
+    /// <param name="listen">
+    /// False when every Blob trigger with an Event Grid source is disabled: the host then starts no listener for the
+    /// queue (each function's listener starts the shared one), so the webhook's messages wait there, unrun.
+    /// </param>
+    public static BlobTriggerQueue Start(HostStorage storage, BlobTriggerExecutor executor, QueueListenerOptions options, ILogger logger, Action<QueueMessageOutcome>? observer, Func<string, string, CancellationToken, Task>? beforeHandling, bool listen = true)
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(executor);
@@ -44,7 +48,11 @@ internal sealed class BlobTriggerQueue : IAsyncDisposable
             logger,
             observer,
             beforeHandling);
-        listener.Start();
+        if (listen)
+        {
+            listener.Start();
+        }
+
         return new BlobTriggerQueue(queue, listener);
     }
 

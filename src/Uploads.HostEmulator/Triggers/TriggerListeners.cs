@@ -9,7 +9,8 @@ namespace Uploads.HostEmulator.Triggers;
 /// The host's listeners for the functions that are not HTTP-triggered, over the host's own storage
 /// (<c>AzureWebJobsStorage</c>, see <see cref="HostStorage"/>): the Blob trigger's queue for Blob triggers with an
 /// Event Grid source (the webhook writes to it), the queue triggers, and the timers. Queues start before the HTTP front
-/// (its webhook needs the Blob trigger's queue), timers after it. A disabled function has no listener.
+/// (its webhook needs the Blob trigger's queue), timers after it. A disabled function has no listener: with every
+/// Event Grid Blob trigger disabled, the webhook still writes to the queue but nothing reads it, as in the host.
 /// </summary>
 internal sealed partial class TriggerListeners(FunctionInvoker invoker, AppSettingResolver settings, string appDirectory, EmulatorOptions options, ILoggerFactory loggerFactory)
     : IDisposable
@@ -52,7 +53,14 @@ internal sealed partial class TriggerListeners(FunctionInvoker invoker, AppSetti
             else
             {
                 _blobExecutor = new BlobTriggerExecutor(invoker, settings, blobLogger);
-                _blobQueue = BlobTriggerQueue.Start(_hostStorage, _blobExecutor, options.Queues, loggerFactory.CreateLogger("Host.Queues"), options.OnQueueMessage, options.BeforeQueueMessage);
+                _blobQueue = BlobTriggerQueue.Start(
+                    _hostStorage,
+                    _blobExecutor,
+                    options.Queues,
+                    loggerFactory.CreateLogger("Host.Queues"),
+                    options.OnQueueMessage,
+                    options.BeforeQueueMessage,
+                    listen: invoker.Functions.Any(f => BlobTriggerExecutor.IsEventGridBlobTrigger(f) && !f.IsDisabled));
             }
         }
 

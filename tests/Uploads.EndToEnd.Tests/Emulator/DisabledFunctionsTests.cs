@@ -1,6 +1,5 @@
 using System.Net;
 using Uploads.EndToEnd.Tests.Support;
-using Uploads.HostEmulator.Queues;
 using Uploads.Policy;
 using Uploads.Testing;
 
@@ -10,8 +9,8 @@ namespace Uploads.EndToEnd.Tests.Emulator;
 /// <c>AzureWebJobs.&lt;name&gt;.Disabled</c> for every kind of trigger, as the host honours it ("Disable functions in
 /// Azure Functions"; the host's <c>FunctionInvocationMiddleware</c>): the function is still loaded, but an HTTP function
 /// answers an empty 404 (the host runs it only for the master key, which the emulator has not), a timer is not
-/// scheduled, and a Blob trigger's queued event is completed without running it (the host registers no listener for
-/// it, so its queue executor finds no function). The enabled paths are pinned by the endpoint, webhook and timer tests.
+/// scheduled, and a Blob trigger's events are queued but not run (the host starts no listener for it). The enabled
+/// paths are pinned by the endpoint, webhook and timer tests.
 /// </summary>
 public sealed class DisabledFunctionsTests(AzuriteHostStorageFixture fixture) : IClassFixture<AzuriteHostStorageFixture>
 {
@@ -53,17 +52,23 @@ public sealed class DisabledFunctionsTests(AzuriteHostStorageFixture fixture) : 
     }
 
     [Fact]
-    public async Task Notify_BlobTriggerDisabled_EventAcceptedAndCompletedWithoutRunning()
+    public async Task Notify_OnlyBlobTriggerDisabled_EventAcceptedAndLeftInTheQueueUnrun()
     {
         await using var app = await FunctionsApp.StartAsync(fixture.Azurite, Disabled);
-        var blobUrl = new Uri($"{fixture.Azurite.BlobServiceUri.AbsoluteUri.TrimEnd('/')}/uploads/{Guid.NewGuid():N}/never-run.pdf");
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        var blobName = $"{Guid.NewGuid():N}/never-run.pdf";
+        var blobUrl = new Uri($"{fixture.Azurite.BlobServiceUri.AbsoluteUri.TrimEnd('/')}/uploads/{blobName}");
 
-        // NotifyAsync waits until the host's queue has settled the event.
-        Assert.Equal(HttpStatusCode.Accepted, await EventGridWebhook.NotifyAsync(app, blobUrl));
+        using var response = await http.PostAsync(EventGridWebhook.Path, EventGridWebhook.Events(EventGridWebhook.BlobCreated(blobUrl), "Notification"));
 
-        var outcome = Assert.Single(app.QueueOutcomes, o => EventGridWebhook.QueuedBlobOf(o) == "uploads/" + EventGridWebhook.BlobPathOf(blobUrl));
-        Assert.Equal(QueueMessageResult.Completed, outcome.Result);
+        // As the host's Blobs extension: the webhook still writes the event to the host's queue (and answers 202), but
+        // with no enabled Blob trigger no listener reads that queue: the event waits there until one is enabled.
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var queueName = app.Emulator.BlobTriggerQueueName!;
+        Assert.DoesNotContain($"Listening to queue '{queueName}'", app.HostLog, StringComparison.Ordinal);
+        var waiting = (await fixture.Azurite.CreateQueueServiceClient().GetQueueClient(queueName).PeekMessagesAsync(32)).Value;
+        Assert.Contains(waiting, m => m.Body.ToString().Contains(blobName, StringComparison.Ordinal));
         Assert.Equal(0, app.Emulator.BlobTriggerInvocations);
-        Assert.Contains("will not be processed: no enabled Blob trigger", app.HostLog, StringComparison.Ordinal);
+        Assert.Empty(app.QueueOutcomes);
     }
 }

@@ -46,4 +46,18 @@ public sealed class DisabledTriggerTests
         Assert.True(routes.Match(request)?.IsDisabled);
         Assert.Equal(["GET /api/things -> GetThing (disabled)"], routes.Describe());
     }
+
+    [Fact]
+    public async Task BlobExecute_FunctionDisabled_MessageCompletedWithoutInvoking()
+    {
+        // With another Blob trigger enabled the host's shared queue runs; a message for the disabled one finds no
+        // registered function and is completed (no worker is needed: nothing is invoked).
+        var disabled = Function("Verify", """{"name":"blob","type":"blobTrigger","direction":"in","path":"uploads/{name}","source":"EventGrid"}""", disabled: true);
+        var executor = new BlobTriggerExecutor(Invoker(disabled), new AppSettingResolver(new Dictionary<string, string>()), NullLogger.Instance);
+
+        var done = await executor.ExecuteAsync(new BlobTriggerMessage("Host.Functions.Verify", "BlockBlob", "uploads", "a.pdf", "\"0x1\""), "message-1", CancellationToken.None);
+
+        Assert.True(done);
+        Assert.Equal(0, executor.Invocations);
+    }
 }
