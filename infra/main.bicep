@@ -54,6 +54,14 @@ param quarantineRetentionDays int = 30
 @description('Days after which undeliverable Event Grid events (dead letters) are deleted.')
 param deadLetterRetentionDays int = 14
 
+// At least 2: a scan-result record must outlive the longest an upload waits for it (MalwareScanning__ResultDeadline and
+// __ClaimLease, at most 1 day each, plus the pass); 8 by default, beyond the 7 days a result message lives in its
+// queue (infra/app/uploads-storage.bicep, scanRecordsRule; docs/deploy.md, "Malware scanning").
+@minValue(2)
+@maxValue(3650)
+@description('With malware scanning on: days after their last change after which the app\'s records of scan results (container malware-scans) are deleted by the lifecycle policy.')
+param malwareScanRecordsRetentionDays int = 8
+
 @description('Create an Event Grid custom topic that receives one event per verification verdict (Verification__EventGridTopicEndpoint).')
 param enableVerdictTopic bool = true
 
@@ -192,6 +200,8 @@ module uploadsStorage 'app/uploads-storage.bicep' = {
     deadLetterContainerName: deadLetterContainerName
     quarantineRetentionDays: quarantineRetentionDays
     deadLetterRetentionDays: deadLetterRetentionDays
+    scanRecordsContainerName: enableMalwareScanning ? scanRecordsContainerName : ''
+    scanRecordsRetentionDays: malwareScanRecordsRetentionDays
     corsAllowedOrigins: filter(map(split(corsAllowedOrigins, ','), o => trim(o)), o => !empty(o))
   }
 }

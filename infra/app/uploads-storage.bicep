@@ -30,6 +30,12 @@ param quarantineRetentionDays int
 @description('Days after which dead-lettered events are deleted.')
 param deadLetterRetentionDays int
 
+@description('With malware scanning on: the private container where the app records the scan results it received (malware-scanning.bicep creates it); empty when scanning is off, and then no rule deletes there.')
+param scanRecordsContainerName string = ''
+
+@description('Days after their last change after which scan-result records are deleted (main.bicep, malwareScanRecordsRetentionDays).')
+param scanRecordsRetentionDays int = 8
+
 @description('Browser origins allowed to PUT blobs through upload URLs. Empty: no CORS rule.')
 param corsAllowedOrigins array
 
@@ -127,57 +133,92 @@ resource poisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@202
   name: poisonQueueName
 }
 
+// The rules of the account's one lifecycle policy (a second policy would replace it: the malware-scan records' rule is
+// added here, present only when scanning is on, since only then does its container exist).
+var retentionRules = [
+    {
+      name: 'delete-quarantined-blobs'
+      enabled: true
+      type: 'Lifecycle'
+      definition: {
+        filters: {
+          blobTypes: [
+            'blockBlob'
+          ]
+          prefixMatch: [
+            '${quarantineContainerName}/'
+          ]
+        }
+        actions: {
+          baseBlob: {
+            delete: {
+              daysAfterModificationGreaterThan: quarantineRetentionDays
+            }
+          }
+        }
+      }
+    }
+    {
+      name: 'delete-dead-lettered-events'
+      enabled: true
+      type: 'Lifecycle'
+      definition: {
+        filters: {
+          blobTypes: [
+            'blockBlob'
+          ]
+          prefixMatch: [
+            '${deadLetterContainerName}/'
+          ]
+        }
+        actions: {
+          baseBlob: {
+            delete: {
+              daysAfterModificationGreaterThan: deadLetterRetentionDays
+            }
+          }
+        }
+      }
+    }
+]
+
+// A scan-result record (ScanRecords in the code: an empty blob per upload and scanned ETag, metadata only) matters
+// only while its upload waits in `checked` for it: at most MalwareScanning__ResultDeadline (at most 1 day) after our
+// check, plus the reconciliation pass's schedule (5 min) and a MalwareScanning__ClaimLease (at most 1 day); a result
+// recorded before our check waits for a check that comes within the pass's grace period and schedule. Deleted
+// earlier, a waiting upload would be decided "no result" (refused by default) although its result came. The default,
+// 8 days, also outlives a result message's life in the queue (7 days, the subscription's queueMessageTimeToLiveInSeconds),
+// so a late redelivery finds the record of the verdict it led to instead of recreating one. Lifecycle counts whole
+// days after the last change (each claim step writes the record) and runs about once a day: deletion comes 8-9 days after.
+var scanRecordsRule = {
+  name: 'delete-malware-scan-records'
+  enabled: true
+  type: 'Lifecycle'
+  definition: {
+    filters: {
+      blobTypes: [
+        'blockBlob'
+      ]
+      prefixMatch: [
+        '${scanRecordsContainerName}/'
+      ]
+    }
+    actions: {
+      baseBlob: {
+        delete: {
+          daysAfterModificationGreaterThan: scanRecordsRetentionDays
+        }
+      }
+    }
+  }
+}
+
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-09-01' = {
   parent: account
   name: 'default'
   properties: {
     policy: {
-      rules: [
-        {
-          name: 'delete-quarantined-blobs'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: [
-                'blockBlob'
-              ]
-              prefixMatch: [
-                '${quarantineContainerName}/'
-              ]
-            }
-            actions: {
-              baseBlob: {
-                delete: {
-                  daysAfterModificationGreaterThan: quarantineRetentionDays
-                }
-              }
-            }
-          }
-        }
-        {
-          name: 'delete-dead-lettered-events'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: {
-              blobTypes: [
-                'blockBlob'
-              ]
-              prefixMatch: [
-                '${deadLetterContainerName}/'
-              ]
-            }
-            actions: {
-              baseBlob: {
-                delete: {
-                  daysAfterModificationGreaterThan: deadLetterRetentionDays
-                }
-              }
-            }
-          }
-        }
-      ]
+      rules: empty(scanRecordsContainerName) ? retentionRules : concat(retentionRules, [scanRecordsRule])
     }
   }
   dependsOn: [

@@ -154,7 +154,13 @@ public sealed partial class SecurityPropertyTests(CompiledTemplate template)
     public void Lifecycle_QuarantineRule_DeletesAfterConfigurableDays()
     {
         var policy = template.Single("Microsoft.Storage/storageAccounts/managementPolicies");
-        var rules = policy.Properties["policy"]!["rules"]!.AsArray();
+        // The account's one policy: the retention rules always, the malware-scan records' rule only with scanning on
+        // (MalwareScanningTests.Lifecycle_ScanRecordsRule_OnlyWithScanningOn_OutlivesTheLongestWait).
+        Assert.Equal(
+            "[if(empty(parameters('scanRecordsContainerName')), variables('retentionRules'), concat(variables('retentionRules'), createArray(variables('scanRecordsRule'))))]",
+            (string?)policy.Properties["policy"]!["rules"]);
+        var rules = policy.Variables["retentionRules"]!.AsArray();
+        Assert.Equal(["delete-quarantined-blobs", "delete-dead-lettered-events"], rules.Select(r => (string?)r!["name"]));
         var quarantine = rules.Single(r => (string?)r!["name"] == "delete-quarantined-blobs")!;
 
         Assert.True((bool)quarantine["enabled"]!);

@@ -39,6 +39,7 @@ public static class AppSettings
         "MalwareScanning__ResultDeadline",
         "MalwareScanning__MaxScanBytes",
         "MalwareScanning__ResultsContainerName",
+        "MalwareScanning__ClaimLease",
         // The uploads storage connection, shared with the Blob trigger (identity-based form in Azure).
         "UploadStorage",
         "UploadStorage__serviceUri",

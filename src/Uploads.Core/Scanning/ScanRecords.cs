@@ -1,13 +1,38 @@
+using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Scanning;
 
-/// <summary>A scan result kept for an upload: for the content with <see cref="ETag"/> (or <see cref="Sha256"/>); <see cref="Claimed"/> once a verdict was recorded from it.</summary>
-public sealed record ScanRecord(string Name, ETag RecordETag, string ETag, string? Sha256, string ResultType, bool Claimed)
+/// <summary>Where a claim on a scan record stands (metadata <c>claim</c>): unclaimed records have none.</summary>
+public enum ClaimState
 {
+    /// <summary>Nobody has claimed the record yet.</summary>
+    None,
+
+    /// <summary>A claimant is deciding the verdict from it (until its lease runs out).</summary>
+    Claimed,
+
+    /// <summary>The claimant confirmed its claim and is writing the verdict (until its lease runs out).</summary>
+    Writing,
+
+    /// <summary>The verdict was written and its event published: never claimed again.</summary>
+    Finished,
+}
+
+/// <summary>
+/// A scan result kept for an upload: for the content with <see cref="ETag"/> (or <see cref="Sha256"/>). Its claim:
+/// <see cref="State"/>, which <see cref="Attempt"/> (1 for the first claimant), by whom, since when (the lease counts
+/// from <see cref="ClaimedAt"/>). <see cref="RecordETag"/> is the record blob's own ETag: every claim step is a write
+/// conditional on it, so exactly one claimant wins each step.
+/// </summary>
+public sealed record ScanRecord(string Name, ETag RecordETag, string ETag, string? Sha256, string ResultType, ClaimState State = ClaimState.None, int Attempt = 0, string? Claimant = null, DateTimeOffset? ClaimedAt = null)
+{
+    public bool Claimed => State != ClaimState.None;
+
     public ScanVerdict Verdict => ResultType switch
     {
         MalwareScanResult.NoThreatsFound => ScanVerdict.Clean,
@@ -22,18 +47,30 @@ public sealed record ScanRecord(string Name, ETag RecordETag, string ETag, strin
 /// (its identity's role is scoped to the container; upload URLs name one blob of the uploads container): unlike the
 /// index tags Defender writes on the upload, nothing a client can set is trusted. Why blobs and not tags: a result can
 /// arrive before our check (the record waits for it) and a tag write replaces every tag, so two writers would lose
-/// each other's; a record is created once (If-None-Match) and claimed once (If-Match), so exactly one verdict and one
-/// event come of it, whichever side (the result's function or our check) gets there last.
+/// each other's. A record is created once (If-None-Match); the verdict it leads to is decided under a claim with a
+/// lease (<see cref="MalwareScanOptions.ClaimLease"/>): <see cref="ClaimAsync"/> (<see cref="ClaimState.Claimed"/>),
+/// <see cref="ConfirmAsync"/> just before the verdict is written (<see cref="ClaimState.Writing"/>) and
+/// <see cref="FinishAsync"/> after its event (<see cref="ClaimState.Finished"/>), each If-Match the record's ETag as
+/// the claimant last wrote it. A claim whose lease ran out (its claimant died, or stalls) can be taken again, which
+/// changes the record's ETag: the earlier claimant's next conditional write fails, and it writes no verdict and
+/// publishes no event. So exactly one claimant holds the record at any time, and one verdict and one event come of it,
+/// whichever side (the result's function, our check, the reconciliation pass) gets there.
 /// </summary>
-public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanOptions> options)
+public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanOptions> options, TimeProvider time)
 {
     private const string ResultKey = "result";
     private const string Sha256Key = "sha256";
     private const string ETagKey = "etag";
-    private const string ClaimedKey = "claimed";
+    private const string ClaimKey = "claim";
+    private const string AttemptKey = "attempt";
+    private const string ClaimantKey = "claimant";
+    private const string ClaimedAtKey = "claimedat";
 
     /// <summary>The result recorded when none arrived within the deadline (never one of Defender's texts).</summary>
     public const string NoResult = "No result";
+
+    /// <summary>Who claims in this process (metadata <c>claimant</c>, for the logs): the machine and the process.</summary>
+    public static string Claimant { get; } = new string([.. $"{Environment.MachineName}-{Environment.ProcessId}".Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')]);
 
     public BlobContainerClient Container { get; } = service.GetBlobContainerClient(options.Value.ResultsContainerName);
 
@@ -66,32 +103,24 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
 
     /// <summary>
     /// Records a result for <paramref name="etag"/> unless one is there already (a duplicate delivery, or the deadline's
-    /// record): the record that is there afterwards. <paramref name="claimed"/> creates it claimed (the deadline's own).
+    /// record): the record that is there afterwards. <paramref name="claimed"/> creates it claimed by this process,
+    /// attempt 1 (the deadline's own record: its creator decides the verdict).
     /// </summary>
     public async Task<(ScanRecord Record, bool Created)> CreateAsync(string blobPath, string etag, string? sha256, string resultType, bool claimed, CancellationToken cancellationToken)
     {
         var name = $"{blobPath}/{etag}";
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [ResultKey] = Uri.EscapeDataString(resultType),
-            [ETagKey] = etag,
-        };
-        if (sha256 is not null)
-        {
-            metadata[Sha256Key] = sha256;
-        }
-
+        var record = new ScanRecord(name, default, etag, sha256, resultType);
         if (claimed)
         {
-            metadata[ClaimedKey] = "true";
+            record = record with { State = ClaimState.Claimed, Attempt = 1, Claimant = Claimant, ClaimedAt = UtcSeconds.Truncate(time.GetUtcNow()) };
         }
 
         var blob = Container.GetBlobClient(name);
-        var upload = new BlobUploadOptions { Metadata = metadata, Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All } };
+        var upload = new BlobUploadOptions { Metadata = Metadata(record), Conditions = new BlobRequestConditions { IfNoneMatch = Azure.ETag.All } };
         try
         {
             var created = await UploadAsync(blob, upload, cancellationToken).ConfigureAwait(false);
-            return (new ScanRecord(name, created, etag, sha256, resultType, claimed), true);
+            return (record with { RecordETag = created }, true);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -100,36 +129,85 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         }
     }
 
-    /// <summary>Marks the record used for a verdict; false when someone else claimed it first (that one records the verdict).</summary>
-    public async Task<bool> ClaimAsync(ScanRecord record, CancellationToken cancellationToken)
+    /// <summary>True when <paramref name="record"/> can be claimed now: never claimed, or its claimant's lease ran out before it finished.</summary>
+    public bool IsClaimable(ScanRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (record.Claimed)
+        return record.State switch
         {
-            return false;
-        }
+            ClaimState.None => true,
+            ClaimState.Finished => false,
+            _ => record.ClaimedAt is not { } at || time.GetUtcNow() >= at + options.Value.ClaimLease,
+        };
+    }
 
-        var blob = Container.GetBlobClient(record.Name);
+    /// <summary>
+    /// Claims the record for a verdict (the next attempt, by this process, from now): the claimed record, or null when
+    /// it is not claimable (<see cref="IsClaimable"/>) or another claimant changed it since it was read.
+    /// </summary>
+    public Task<ScanRecord?> ClaimAsync(ScanRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return IsClaimable(record)
+            ? WriteAsync(record, record with { State = ClaimState.Claimed, Attempt = record.Attempt + 1, Claimant = Claimant, ClaimedAt = UtcSeconds.Truncate(time.GetUtcNow()) }, cancellationToken)
+            : Task.FromResult<ScanRecord?>(null);
+    }
+
+    /// <summary>
+    /// Just before the verdict is written: confirms that <paramref name="claim"/> is still this claimant's (nobody took
+    /// it over since) and restarts its lease. Null when it was lost: the caller writes nothing.
+    /// </summary>
+    public Task<ScanRecord?> ConfirmAsync(ScanRecord claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        return WriteAsync(claim, claim with { State = ClaimState.Writing, ClaimedAt = UtcSeconds.Truncate(time.GetUtcNow()) }, cancellationToken);
+    }
+
+    /// <summary>After the verdict and its event: the record is never claimed again. False when another claimant took it over meanwhile.</summary>
+    public async Task<bool> FinishAsync(ScanRecord claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        return await WriteAsync(claim, claim with { State = ClaimState.Finished }, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>Writes <paramref name="next"/>'s claim if the record is still as <paramref name="current"/> (If-Match); null when it is not (412) or gone (404).</summary>
+    private async Task<ScanRecord?> WriteAsync(ScanRecord current, ScanRecord next, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var written = await Container.GetBlobClient(current.Name).SetMetadataAsync(Metadata(next), new BlobRequestConditions { IfMatch = current.RecordETag }, cancellationToken).ConfigureAwait(false);
+            return next with { RecordETag = written.Value.ETag };
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    private static Dictionary<string, string> Metadata(ScanRecord record)
+    {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [ResultKey] = Uri.EscapeDataString(record.ResultType),
             [ETagKey] = record.ETag,
-            [ClaimedKey] = "true",
         };
         if (record.Sha256 is not null)
         {
             metadata[Sha256Key] = record.Sha256;
         }
 
-        try
+        if (record.State != ClaimState.None)
         {
-            await blob.SetMetadataAsync(metadata, new BlobRequestConditions { IfMatch = record.RecordETag }, cancellationToken).ConfigureAwait(false);
-            return true;
+            metadata[ClaimKey] = record.State.ToString().ToLowerInvariant();
+            metadata[AttemptKey] = record.Attempt.ToString(CultureInfo.InvariantCulture);
+            metadata[ClaimantKey] = record.Claimant ?? Claimant;
+            if (record.ClaimedAt is { } at)
+            {
+                metadata[ClaimedAtKey] = UtcSeconds.ToText(at);
+            }
         }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            return false;
-        }
+
+        return metadata;
     }
 
     private async Task<ETag> UploadAsync(BlobClient blob, BlobUploadOptions upload, CancellationToken cancellationToken)
@@ -145,8 +223,23 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         }
     }
 
-    private static ScanRecord? Read(string name, ETag recordETag, IDictionary<string, string>? metadata) =>
-        metadata is not null && metadata.TryGetValue(ResultKey, out var result) && metadata.TryGetValue(ETagKey, out var etag)
-            ? new ScanRecord(name, recordETag, etag, metadata.TryGetValue(Sha256Key, out var sha) ? sha : null, Uri.UnescapeDataString(result), metadata.ContainsKey(ClaimedKey))
-            : null;
+    private static ScanRecord? Read(string name, ETag recordETag, IDictionary<string, string>? metadata)
+    {
+        if (metadata is null || !metadata.TryGetValue(ResultKey, out var result) || !metadata.TryGetValue(ETagKey, out var etag))
+        {
+            return null;
+        }
+
+        var state = metadata.TryGetValue(ClaimKey, out var claim) && Enum.TryParse<ClaimState>(claim, ignoreCase: true, out var parsed) ? parsed : ClaimState.None;
+        return new ScanRecord(
+            name,
+            recordETag,
+            etag,
+            metadata.TryGetValue(Sha256Key, out var sha) ? sha : null,
+            Uri.UnescapeDataString(result),
+            state,
+            metadata.TryGetValue(AttemptKey, out var attempt) && int.TryParse(attempt, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0,
+            metadata.TryGetValue(ClaimantKey, out var claimant) ? claimant : null,
+            metadata.TryGetValue(ClaimedAtKey, out var at) && UtcSeconds.TryParse(at, out var instant) ? instant : null);
+    }
 }
