@@ -122,7 +122,7 @@ public sealed partial class DirectUploadService(
     /// Checks the file's name and declared type, then stages its bytes under a new blob path while the sniffer
     /// watches them. A refusal (413 first, then 403 or 415) leaves nothing staged that will be committed.
     /// </summary>
-    private async Task<Outcome<FilePart>> ReceiveAsync(ApiClient client, FormFile part, CancellationToken cancellationToken)
+    private async Task<Outcome<FilePart>> ReceiveAsync(ApiClient client, MultipartFile part, CancellationToken cancellationToken)
     {
         var fileName = part.FileName;
         var nameCheck = FileNameRules.Check(fileName);

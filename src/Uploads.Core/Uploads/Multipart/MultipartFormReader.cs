@@ -88,7 +88,7 @@ internal sealed class MultipartFormReader : IDisposable
     /// declared type, and its bytes, which the caller reads to their end before <see cref="ReadToEndAsync"/>. The
     /// problem (400) when a part breaks a rule or the body has no file part.
     /// </summary>
-    public async Task<Outcome<FormFile>> ReadFileAsync(CancellationToken cancellationToken)
+    public async Task<Outcome<MultipartFile>> ReadFileAsync(CancellationToken cancellationToken)
     {
         if (_fileSeen)
         {
@@ -122,7 +122,7 @@ internal sealed class MultipartFormReader : IDisposable
     public void Dispose() => _body.Dispose();
 
     /// <summary>Reads parts up to the next file part (returned) or the end of the body (neither value nor problem).</summary>
-    private async Task<Outcome<FormFile>> NextFileAsync(CancellationToken cancellationToken)
+    private async Task<Outcome<MultipartFile>> NextFileAsync(CancellationToken cancellationToken)
     {
         while (await _reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
         {
@@ -155,7 +155,7 @@ internal sealed class MultipartFormReader : IDisposable
             }
 
             _fileSeen = true;
-            return new FormFile(_declaredSha256, fileName.Value, section.ContentType, section.Body);
+            return new MultipartFile(_declaredSha256, fileName.Value, section.ContentType, section.Body);
         }
 
         return default;

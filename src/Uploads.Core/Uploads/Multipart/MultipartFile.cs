@@ -5,4 +5,4 @@ namespace Uploads.Core.Uploads.Multipart;
 /// before the file (null without one), the file name and declared type from the part's headers, and the part's bytes
 /// (read them to their end, then <see cref="MultipartFormReader.ReadToEndAsync"/>).
 /// </summary>
-internal sealed record FormFile(byte[]? DeclaredSha256, string FileName, string? ContentType, Stream Content);
+internal sealed record MultipartFile(byte[]? DeclaredSha256, string FileName, string? ContentType, Stream Content);
