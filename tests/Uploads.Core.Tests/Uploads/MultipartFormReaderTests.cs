@@ -164,59 +164,11 @@ public sealed class MultipartFormReaderTests
     }
 
     [Fact]
-    public async Task ReadFileAsync_TwoSha256Fields_InvalidFieldSendItOnce()
-    {
-        using var reader = Open(Body(Field("sha256", Convert.ToBase64String(Digest)), Field("sha256", Convert.ToBase64String(Digest)), FilePart("%PDF")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.InvalidField, "more than one \"sha256\" field");
-    }
-
-    [Theory]
-    [InlineData("AQID", "decodes to 3 bytes")]
-    [InlineData("", "it is empty")]
-    public async Task ReadFileAsync_MalformedSha256Field_InvalidFieldNamingWhatIsWrong(string value, string what)
-    {
-        using var reader = Open(Body(Field("sha256", value), FilePart("%PDF")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.InvalidField, what);
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_Sha256FieldLongerThanItsLimit_InvalidFieldWithoutReadingItAll()
-    {
-        using var reader = Open(Body(Field("sha256", new string('A', 100_000)), FilePart("%PDF")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.InvalidField, "\"sha256\" must be the base64");
-    }
-
-    [Fact]
-    public async Task ReadToEndAsync_Sha256FieldAfterTheFile_InvalidFieldSendItBefore()
-    {
-        var problem = await ReadToEndAfterFileAsync(Body(FilePart("%PDF"), Field("sha256", Convert.ToBase64String(Digest))));
-
-        AssertProblem(problem, ProblemCodes.InvalidField, "The \"sha256\" field came after the \"file\" part. Send it before the file");
-    }
-
-    [Fact]
     public async Task ReadToEndAsync_OtherFieldAfterTheFile_BodyEndsWell()
     {
         var problem = await ReadToEndAfterFileAsync(Body(FilePart("%PDF"), Field("comment", "after the file")));
 
         Assert.Null(problem);
-    }
-
-    [Fact]
-    public async Task ReadToEndAsync_TwoFileParts_SeveralFiles()
-    {
-        var problem = await ReadToEndAfterFileAsync(Body(FilePart("%PDF one", "one.pdf"), FilePart("%PDF two", "two.pdf")));
-
-        AssertProblem(problem, ProblemCodes.SeveralFiles, "Send exactly one \"file\" part per request");
     }
 
     [Fact]
@@ -227,56 +179,76 @@ public sealed class MultipartFormReaderTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => reader.ReadToEndAsync(CancellationToken.None));
     }
 
-    [Fact]
-    public async Task ReadFileAsync_NoFilePart_MissingFile()
+    public static TheoryData<string, string, string, string> RefusedBeforeTheFile()
     {
-        using var reader = Open(Body(Field("title", "no file here")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.MissingFile, "The body has no part named \"file\"");
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_OnlyTheClosingBoundary_MissingFile()
-    {
-        using var reader = Open(Body());
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.MissingFile, "The body has no part named \"file\"");
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_FileFieldWithoutFilename_MissingFileName()
-    {
-        using var reader = Open(Body(Field("file", "%PDF")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.MissingFileName, "The \"file\" part has no filename.");
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_FileInAnotherField_UnexpectedFileFieldNamingIt()
-    {
-        using var reader = Open(Body(FilePart("%PDF", name: "upload")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.UnexpectedFileField, "not \"upload\"");
+        var digest = Convert.ToBase64String(Digest);
+        var disposition = $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; ";
+        return new()
+        {
+            { "two sha256 fields", Body(Field("sha256", digest), Field("sha256", digest), FilePart("%PDF")), ProblemCodes.InvalidField, "more than one \"sha256\" field. Send it once, before the file." },
+            { "sha256 of 3 bytes", Body(Field("sha256", "AQID"), FilePart("%PDF")), ProblemCodes.InvalidField, "decodes to 3 bytes" },
+            { "empty sha256", Body(Field("sha256", ""), FilePart("%PDF")), ProblemCodes.InvalidField, "it is empty" },
+            { "sha256 over its 256 bytes", Body(Field("sha256", new string('A', 100_000)), FilePart("%PDF")), ProblemCodes.InvalidField, "\"sha256\" must be the base64" },
+            { "no file part", Body(Field("title", "no file here")), ProblemCodes.MissingFile, "The body has no part named \"file\"" },
+            { "only the closing boundary", Body(), ProblemCodes.MissingFile, "The body has no part named \"file\"" },
+            { "file as a plain field", Body(Field("file", "%PDF")), ProblemCodes.MissingFileName, "The \"file\" part has no filename." },
+            { "empty filename", Body(FilePart("%PDF", fileName: "")), ProblemCodes.MissingFileName, "The \"file\" part has no filename." },
+            { "file in another field", Body(FilePart("%PDF", name: "upload")), ProblemCodes.UnexpectedFileField, "Send the file in the field named \"file\", not \"upload\"." },
+            { "two filename", Body($"{disposition}filename=\"a.pdf\"; filename=\"b.exe\"\r\n\r\n%PDF\r\n"), ProblemCodes.AmbiguousFileName, "names its file more than once" },
+            { "two filename*", Body($"{disposition}filename=\"a.pdf\"; filename*=UTF-8''b.pdf; filename*=UTF-8''c.exe\r\n\r\n%PDF\r\n"), ProblemCodes.AmbiguousFileName, "names its file more than once" },
+            { "no Content-Disposition", Body($"--{Boundary}\r\nContent-Type: text/plain\r\n\r\n%PDF\r\n"), ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header." },
+            { "attachment disposition", Body($"--{Boundary}\r\nContent-Disposition: attachment; filename=\"a.pdf\"\r\n\r\n%PDF\r\n"), ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header." },
+            { "field over 64 KiB", Body(Field("note", new string('n', MultipartFormReader.MaxOtherFieldBytes + 1)), FilePart("%PDF")), ProblemCodes.FieldTooLarge, "The form field \"note\" is too large" },
+            { "17 parts", Body([.. Enumerable.Range(0, MultipartFormReader.MaxParts).Select(i => Field($"f{i}", "x")), FilePart("%PDF")]), ProblemCodes.TooManyParts, $"more than {MultipartFormReader.MaxParts} parts" },
+        };
     }
 
     [Theory]
-    [InlineData("filename=\"a.pdf\"; filename=\"b.exe\"")]
-    [InlineData("filename=\"a.pdf\"; filename*=UTF-8''b.pdf; filename*=UTF-8''c.exe")]
-    public async Task ReadFileAsync_FileNamedTwice_AmbiguousFileName(string parameters)
+    [MemberData(nameof(RefusedBeforeTheFile))]
+    public async Task ReadFileAsync_BodyBreakingARuleBeforeTheFile_ProblemNamingIt(string rule, string body, string code, string detail)
     {
-        using var reader = Open(Body($"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; {parameters}\r\n\r\n%PDF\r\n"));
+        using var reader = Open(body);
 
-        var (_, _, problem) = await ReadFileAsync(reader);
+        var (file, _, problem) = await ReadFileAsync(reader);
 
-        AssertProblem(problem, ProblemCodes.AmbiguousFileName, "names its file more than once");
+        Assert.True(file is null, rule);
+        AssertProblem(problem, code, detail);
+    }
+
+    public static TheoryData<string, string, string, string> RefusedAfterTheFile() => new()
+    {
+        { "sha256 after the file", Body(FilePart("%PDF"), Field("sha256", Convert.ToBase64String(Digest))), ProblemCodes.InvalidField, "The \"sha256\" field came after the \"file\" part. Send it before the file" },
+        { "a second file", Body(FilePart("%PDF one", "one.pdf"), FilePart("%PDF two", "two.pdf")), ProblemCodes.SeveralFiles, "Send exactly one \"file\" part per request" },
+        { "17 parts", Body([FilePart("%PDF"), .. Enumerable.Range(0, MultipartFormReader.MaxParts).Select(i => Field($"f{i}", "x"))]), ProblemCodes.TooManyParts, $"more than {MultipartFormReader.MaxParts} parts" },
+        { "field over 64 KiB", Body(FilePart("%PDF"), Field("note", new string('n', MultipartFormReader.MaxOtherFieldBytes + 1))), ProblemCodes.FieldTooLarge, "The form field \"note\" is too large" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedAfterTheFile))]
+    public async Task ReadToEndAsync_PartAfterTheFileBreakingARule_ProblemNamingIt(string rule, string body, string code, string detail)
+    {
+        var problem = await ReadToEndAfterFileAsync(body);
+
+        Assert.True(problem is not null, rule);
+        AssertProblem(problem, code, detail);
+    }
+
+    public static TheoryData<string, string> MalformedHeaders() => new()
+    {
+        { "headers over 16 KiB", "X-Padding: " + new string('p', MultipartFormReader.MaxHeaderBytesPerPart) + "\r\n" },
+        { "17 headers", string.Concat(Enumerable.Range(0, MultipartFormReader.MaxHeadersPerPart).Select(i => $"X-H{i}: v\r\n")) },
+        { "a header line without a colon", "No colon here\r\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedHeaders))]
+    public async Task ReadFileAsync_PartHeadersOverTheirLimitsOrMalformed_MalformedBody(string rule, string headers)
+    {
+        using var reader = Open(Body($"--{Boundary}\r\n{headers}Content-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF\r\n"));
+
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => reader.ReadFileAsync(CancellationToken.None));
+
+        Assert.True(reader.IsMalformedBody(thrown), $"{rule}: {thrown}");
     }
 
     [Fact]
@@ -291,28 +263,6 @@ public sealed class MultipartFormReaderTests
     }
 
     [Fact]
-    public async Task ReadFileAsync_EmptyFilename_MissingFileName()
-    {
-        using var reader = Open(Body(FilePart("%PDF", fileName: "")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.MissingFileName, "The \"file\" part has no filename.");
-    }
-
-    [Theory]
-    [InlineData("Content-Type: text/plain\r\n")]
-    [InlineData("Content-Disposition: attachment; filename=\"a.pdf\"\r\n")]
-    public async Task ReadFileAsync_PartWithoutFormDataDisposition_MalformedMultipart(string headers)
-    {
-        using var reader = Open(Body($"--{Boundary}\r\n{headers}\r\n%PDF\r\n"));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header.");
-    }
-
-    [Fact]
     public async Task ReadFileAsync_FieldOfExactlyTheLimit_Ignored()
     {
         using var reader = Open(Body(Field("note", new string('n', MultipartFormReader.MaxOtherFieldBytes)), FilePart("%PDF")));
@@ -324,27 +274,6 @@ public sealed class MultipartFormReaderTests
     }
 
     [Fact]
-    public async Task ReadFileAsync_FieldOverTheLimit_FieldTooLargeNamingIt()
-    {
-        using var reader = Open(Body(Field("note", new string('n', MultipartFormReader.MaxOtherFieldBytes + 1)), FilePart("%PDF")));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.FieldTooLarge, "The form field \"note\" is too large");
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_MorePartsThanTheLimitBeforeTheFile_TooManyParts()
-    {
-        var fields = Enumerable.Range(0, MultipartFormReader.MaxParts).Select(i => Field($"f{i}", "x"));
-        using var reader = Open(Body([.. fields, FilePart("%PDF")]));
-
-        var (_, _, problem) = await ReadFileAsync(reader);
-
-        AssertProblem(problem, ProblemCodes.TooManyParts, $"more than {MultipartFormReader.MaxParts} parts");
-    }
-
-    [Fact]
     public async Task ReadToEndAsync_PartsUpToTheLimitWithTheFile_BodyEndsWell()
     {
         var fields = Enumerable.Range(0, MultipartFormReader.MaxParts - 2).Select(i => Field($"f{i}", "x"));
@@ -352,38 +281,6 @@ public sealed class MultipartFormReaderTests
         var problem = await ReadToEndAfterFileAsync(Body([Field("first", "x"), FilePart("%PDF"), .. fields]));
 
         Assert.Null(problem);
-    }
-
-    [Fact]
-    public async Task ReadToEndAsync_PartsAfterTheFileOverTheLimit_TooManyParts()
-    {
-        var fields = Enumerable.Range(0, MultipartFormReader.MaxParts).Select(i => Field($"f{i}", "x"));
-
-        var problem = await ReadToEndAfterFileAsync(Body([FilePart("%PDF"), .. fields]));
-
-        AssertProblem(problem, ProblemCodes.TooManyParts, $"more than {MultipartFormReader.MaxParts} parts");
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_PartHeadersOverTheByteLimit_MalformedBody()
-    {
-        var header = "X-Padding: " + new string('p', MultipartFormReader.MaxHeaderBytesPerPart) + "\r\n";
-        using var reader = Open(Body($"--{Boundary}\r\n{header}Content-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF\r\n"));
-
-        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => reader.ReadFileAsync(CancellationToken.None));
-
-        Assert.True(reader.IsMalformedBody(thrown), thrown.ToString());
-    }
-
-    [Fact]
-    public async Task ReadFileAsync_MorePartHeadersThanTheLimit_MalformedBody()
-    {
-        var headers = string.Concat(Enumerable.Range(0, MultipartFormReader.MaxHeadersPerPart).Select(i => $"X-H{i}: v\r\n"));
-        using var reader = Open(Body($"--{Boundary}\r\n{headers}Content-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF\r\n"));
-
-        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => reader.ReadFileAsync(CancellationToken.None));
-
-        Assert.True(reader.IsMalformedBody(thrown), thrown.ToString());
     }
 
     [Fact]
