@@ -2,16 +2,15 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
+using Uploads.Core.Uploads.Multipart;
 using Uploads.Core.Verification;
 using Uploads.Policy;
 using Uploads.Sniffing;
@@ -19,14 +18,15 @@ using Uploads.Sniffing;
 namespace Uploads.Core.Uploads;
 
 /// <summary>
-/// <c>POST /api/integrations/uploads/direct</c>: reads a <c>multipart/form-data</c> body as it arrives and streams
-/// the part named <c>file</c> into a new blob, one block at a time. The size cap is enforced on the bytes actually
+/// <c>POST /api/integrations/uploads/direct</c>: streams the part named <c>file</c> of a <c>multipart/form-data</c>
+/// body into a new blob as it arrives, one block at a time; the multipart protocol (its parts, fields, headers and
+/// limits) is <see cref="MultipartFormReader"/>'s, this class runs the upload pipeline over what it yields. The size cap is enforced on the bytes actually
 /// received, whether or not the client sent a Content-Length. The blob is committed only after the whole body has
 /// been read and checked; any refusal, error or disconnect before that leaves no blob.
 /// The content is sniffed as it streams (<see cref="StreamingSniffer"/>): a file that is not what it claims is
 /// refused with 415 naming both types, usually from its first bytes, and nothing is stored. A stored file is
 /// marked verified at once, so the later Blob trigger finds nothing to do. Its SHA-256 is computed as it streams and
-/// recorded with the verdict; a <c>sha256</c> form field sent before the file is checked against it (<see cref="Sha256FormField"/>).
+/// recorded with the verdict; a <c>sha256</c> form field sent before the file is checked against it.
 /// </summary>
 public sealed partial class DirectUploadService(
     UploadContainers containers,
@@ -35,22 +35,11 @@ public sealed partial class DirectUploadService(
     IOptions<UploadOptions> options,
     ILogger<DirectUploadService> logger)
 {
-    public const string FileFieldName = "file";
-
-    /// <summary>Form fields other than the file are ignored, up to this size each.</summary>
-    private const int MaxOtherFieldBytes = (int)(64 * ByteSize.KiB);
-
     /// <summary>
     /// A body over the cap is read to its end (discarded) up to this many bytes, so that ordinary clients, which
     /// send the whole body before they read the answer, receive the 413 instead of a reset connection.
     /// </summary>
     private const long MaxDrainBytes = 64 * ByteSize.MiB;
-
-    /// <summary>Room for the multipart framing and small form fields around the file.</summary>
-    private const long FramingAllowance = ByteSize.MiB;
-
-    /// <summary>Most parts a body may have: the file and a few small fields.</summary>
-    private const int MaxParts = 16;
 
     private readonly UploadOptions _options = options.Value;
 
@@ -59,27 +48,21 @@ public sealed partial class DirectUploadService(
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(body);
 
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
-            || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        var opened = MultipartFormReader.Open(contentType, body);
+        if (opened.Problem is not null)
         {
-            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, $"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
+            return opened.Problem;
         }
 
-        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
-        {
-            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, "The multipart/form-data Content-Type has no valid boundary.");
-        }
-
-        var tracked = new RequestBodyStream(body);
-        if (contentLength > _options.DirectUploadMaxBytes + FramingAllowance)
+        using var form = opened.Value!;
+        if (contentLength > _options.DirectUploadMaxBytes + MultipartFormReader.FramingAllowance)
         {
             // Known to be too large before a byte is read: nothing is staged. The body is still read (bounded) so
             // that clients that send everything before reading the answer see the 413.
             Log.Refused(logger, client.Id, 413, "Content-Length over the cap");
             if (contentLength <= MaxDrainBytes)
             {
-                await DrainAsync(tracked, MaxDrainBytes, cancellationToken).ConfigureAwait(false);
+                await form.DiscardAsync(MaxDrainBytes, cancellationToken).ConfigureAwait(false);
             }
 
             return TooLarge();
@@ -88,163 +71,82 @@ public sealed partial class DirectUploadService(
         Outcome<DirectUploadResponse> outcome;
         try
         {
-            outcome = await ReadAsync(client, boundary, tracked, cancellationToken).ConfigureAwait(false);
+            outcome = await ReadAsync(client, form, cancellationToken).ConfigureAwait(false);
         }
-        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == 413)
+        catch (Exception ex) when (MultipartFormReader.IsServerSizeLimit(ex))
         {
             // The server's own request size limit: the answer is the same as for the service's cap.
             return TooLarge();
         }
-        catch (Exception ex) when (ex is InvalidDataException || ex is IOException && tracked.ReachedEnd)
+        catch (Exception ex) when (form.IsMalformedBody(ex))
         {
             Log.MalformedBody(logger, client.Id, ex.Message);
-            outcome = UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
+            outcome = MultipartFormReader.MalformedBody();
         }
 
         if (outcome.Problem is not null)
         {
             // Read what is left of the body so that the client, still sending, gets this answer rather than a reset.
-            await DrainAsync(tracked, MaxDrainBytes, cancellationToken).ConfigureAwait(false);
+            await form.DiscardAsync(MaxDrainBytes, cancellationToken).ConfigureAwait(false);
         }
 
         return outcome;
     }
 
     /// <summary>
-    /// Reads the parts in order: other form fields are read and ignored, the one file part is received; the blob is
-    /// committed once the body has ended and nothing was wrong with it.
+    /// Runs the pipeline over what the reader yields: the file part is received (checked, sniffed, hashed and staged
+    /// as it streams), the rest of the body is read, and the blob is committed once the body has ended and nothing
+    /// was wrong with it.
     /// </summary>
-    private async Task<Outcome<DirectUploadResponse>> ReadAsync(ApiClient client, string boundary, Stream body, CancellationToken cancellationToken)
+    private async Task<Outcome<DirectUploadResponse>> ReadAsync(ApiClient client, MultipartFormReader form, CancellationToken cancellationToken)
     {
-        var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
-        FilePart? file = null;
-        byte[]? declaredSha256 = null;
-        try
+        var part = await form.ReadFileAsync(cancellationToken).ConfigureAwait(false);
+        if (part.Problem is not null)
         {
-            var parts = 0;
-            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
-            {
-                if (++parts > MaxParts)
-                {
-                    return UploadProblem.BadRequest(ProblemCodes.TooManyParts, $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
-                }
-
-                if (Sha256FormField.Is(section))
-                {
-                    var declared = await Sha256FormField.ReadAsync(section, fileSeen: file is not null, declaredSha256 is not null, cancellationToken).ConfigureAwait(false);
-                    if (declared.Problem is not null)
-                    {
-                        return declared.Problem;
-                    }
-
-                    declaredSha256 = declared.Value;
-                    continue;
-                }
-
-                var fileName = await FileNameOfAsync(section, fileSeen: file is not null, cancellationToken).ConfigureAwait(false);
-                if (fileName.Problem is not null)
-                {
-                    return fileName.Problem;
-                }
-
-                if (fileName.Value is null)
-                {
-                    continue;
-                }
-
-                var received = await ReceiveAsync(client, section, fileName.Value, cancellationToken).ConfigureAwait(false);
-                if (received.Problem is not null)
-                {
-                    return received.Problem;
-                }
-
-                file = received.Value;
-            }
-
-            return file is null
-                ? UploadProblem.BadRequest(ProblemCodes.MissingFile, $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
-                : await CommitAsync(client, file, declaredSha256, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            file?.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// The file name of a part, from its Content-Disposition; a null name for another form field (read, bounded,
-    /// and ignored); a problem for a part the body may not have.
-    /// </summary>
-    private static async Task<Outcome<string>> FileNameOfAsync(MultipartSection section, bool fileSeen, CancellationToken cancellationToken)
-    {
-        var disposition = section.GetContentDispositionHeader();
-        if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
-        {
-            return UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header.");
+            return part.Problem;
         }
 
-        var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
-        var isFile = disposition.IsFileDisposition();
-        if (!string.Equals(name, FileFieldName, StringComparison.Ordinal))
+        var received = await ReceiveAsync(client, part.Value!, cancellationToken).ConfigureAwait(false);
+        if (received.Problem is not null)
         {
-            if (isFile)
-            {
-                return UploadProblem.BadRequest(ProblemCodes.UnexpectedFileField, $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
-            }
-
-            return await DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes
-                ? UploadProblem.BadRequest(ProblemCodes.FieldTooLarge, $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
-                : default(Outcome<string>);
+            return received.Problem;
         }
 
-        if (!isFile)
-        {
-            return UploadProblem.BadRequest(ProblemCodes.MissingFileName, $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
-        }
-
-        if (fileSeen)
-        {
-            return UploadProblem.BadRequest(ProblemCodes.SeveralFiles, $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
-        }
-
-        if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
-            || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
-        {
-            // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
-            return UploadProblem.BadRequest(ProblemCodes.AmbiguousFileName, $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
-        }
-
-        return HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
+        using var file = received.Value!;
+        return await form.ReadToEndAsync(cancellationToken).ConfigureAwait(false) is { } problem
+            ? problem
+            : await CommitAsync(client, file, part.Value!.DeclaredSha256, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Checks the file's name and declared type, then stages its bytes under a new blob path while the sniffer
     /// watches them. A refusal (413 first, then 403 or 415) leaves nothing staged that will be committed.
     /// </summary>
-    private async Task<Outcome<FilePart>> ReceiveAsync(ApiClient client, MultipartSection section, string fileName, CancellationToken cancellationToken)
+    private async Task<Outcome<FilePart>> ReceiveAsync(ApiClient client, MultipartFile part, CancellationToken cancellationToken)
     {
+        var fileName = part.FileName;
         var nameCheck = FileNameRules.Check(fileName);
         if (!nameCheck.IsValid)
         {
-            return await SizeFirstAsync(section.Body, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
+            return await SizeFirstAsync(part.Content, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
         }
 
-        var resolution = ContentTypeResolution.Resolve(fileName, section.ContentType);
+        var resolution = ContentTypeResolution.Resolve(fileName, part.ContentType);
         if (resolution.Problem is not null)
         {
-            return await SizeFirstAsync(section.Body, 0, resolution.Problem, cancellationToken).ConfigureAwait(false);
+            return await SizeFirstAsync(part.Content, 0, resolution.Problem, cancellationToken).ConfigureAwait(false);
         }
 
         var blobPath = BlobPath.Create(client.Id, fileName, time.GetUtcNow());
         var file = new FilePart(
             fileName,
-            section.ContentType,
+            part.ContentType,
             blobPath,
             new StagedBlockWriter(containers.Uploads.GetBlockBlobClient(blobPath), _options.DirectUploadBlockBytes),
             new StreamingSniffer(_options.AllowedActiveContentKinds, WorkBudget.ForFile(_options.DirectUploadMaxBytes, cancellationToken: cancellationToken)) { MaxImagePixels = _options.MaxImagePixels });
         try
         {
-            var refusal = await CopyCheckedAsync(section.Body, file, cancellationToken).ConfigureAwait(false);
+            var refusal = await CopyCheckedAsync(part.Content, file, cancellationToken).ConfigureAwait(false);
             if (refusal is null)
             {
                 return file;
@@ -352,36 +254,8 @@ public sealed partial class DirectUploadService(
     /// </summary>
     private async Task<UploadProblem> SizeFirstAsync(Stream filePart, long countedBytes, UploadProblem refusal, CancellationToken cancellationToken)
     {
-        var rest = await DrainAsync(filePart, _options.DirectUploadMaxBytes - countedBytes, cancellationToken).ConfigureAwait(false);
+        var rest = await BodyDrain.DrainAsync(filePart, _options.DirectUploadMaxBytes - countedBytes, cancellationToken).ConfigureAwait(false);
         return countedBytes + rest > _options.DirectUploadMaxBytes ? TooLarge() : refusal;
-    }
-
-    /// <summary>
-    /// Reads and discards up to <paramref name="limit"/> + 1 bytes; returns how many were read. A body the server
-    /// itself refuses to read further (its own size limit, a reset) just ends the draining.
-    /// </summary>
-    private static async Task<long> DrainAsync(Stream stream, long limit, CancellationToken cancellationToken)
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
-        long total = 0;
-        try
-        {
-            int read;
-            while (total <= limit && (read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                total += read;
-            }
-
-            return total;
-        }
-        catch (IOException)
-        {
-            return total;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 
     private UploadProblem TooLarge() => UploadProblem.TooLarge(

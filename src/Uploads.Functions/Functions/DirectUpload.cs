@@ -23,7 +23,9 @@ public sealed class DirectUpload(ApiKeyAuthenticator authenticator, DirectUpload
             return ApiResults.Problem(RequestAuthentication.MissingOrInvalidKey);
         }
 
-        var outcome = await uploads.UploadAsync(client, request.ContentType, request.ContentLength, request.Body, cancellationToken).ConfigureAwait(false);
+        // Not request.Body: a read of it cancelled by the invocation's token would break the request (see CancellableRequestBody).
+        await using var body = new CancellableRequestBody(request.BodyReader);
+        var outcome = await uploads.UploadAsync(client, request.ContentType, request.ContentLength, body, cancellationToken).ConfigureAwait(false);
         if (outcome.Problem is { } problem)
         {
             return ApiResults.Problem(problem);

@@ -4,7 +4,7 @@ using Microsoft.Net.Http.Headers;
 using Uploads.Core.Contracts;
 using Uploads.Core.Verification;
 
-namespace Uploads.Core.Uploads;
+namespace Uploads.Core.Uploads.Multipart;
 
 /// <summary>
 /// The <c>sha256</c> form field of a direct upload: the SHA-256 the client declares for its file, which the stream is
@@ -32,7 +32,7 @@ internal static class Sha256FormField
         if (fileSeen)
         {
             return UploadProblem.BadRequest(ProblemCodes.InvalidField,
-                $"The \"{Sha256Digest.FieldName}\" field came after the \"{DirectUploadService.FileFieldName}\" part. Send it before the file (the file is checked against it as it streams): add the field to the form first, then the file.");
+                $"The \"{Sha256Digest.FieldName}\" field came after the \"{MultipartFormReader.FileFieldName}\" part. Send it before the file (the file is checked against it as it streams): add the field to the form first, then the file.");
         }
 
         if (declaredAlready)

@@ -1,4 +1,4 @@
-namespace Uploads.Core.Uploads;
+namespace Uploads.Core.Uploads.Multipart;
 
 /// <summary>
 /// A read-only view of a request body that remembers whether the body ended normally. A multipart parser reports a
