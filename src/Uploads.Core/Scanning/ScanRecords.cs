@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Scanning;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Uploads.Core.Verification;
+namespace Uploads.Core.Configuration;
 
 /// <summary>Post-upload verification and its reconciliation pass. Bound from the <c>Verification</c> section and validated at start-up.</summary>
 public sealed class VerificationOptions
