@@ -413,7 +413,7 @@ public sealed class HookScriptTests
     public void AddApiClient_ClientId_SameVerdictAsTheAppsValidator(string clientId)
     {
         var result = RunSh("scripts/add-api-client.sh", [clientId], ClientEnvironment(""));
-        var validator = new Uploads.Core.Configuration.ApiKeyOptionsValidator().Validate(
+        var validator = new Uploads.Core.Security.ApiKeyOptionsValidator().Validate(
             null, new Uploads.Core.Configuration.ApiKeyOptions { Clients = { [clientId] = new string('a', 64) } });
 
         Assert.Equal(validator.Succeeded, result.ExitCode == 0);

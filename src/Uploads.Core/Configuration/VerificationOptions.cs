@@ -42,7 +42,7 @@ public sealed class VerificationOptions
 
     /// <summary>
     /// How many checks run at once in one instance, whichever entry point asked (Blob trigger, reconciliation pass,
-    /// status, renewal); the others wait, queued per client and served in turn (<see cref="CheckScheduler"/>).
+    /// status, renewal); the others wait, queued per client and served in turn (<c>Verification/CheckScheduler</c>).
     /// A check is CPU work on one thread at a time: the default is one per processor, at least two.
     /// </summary>
     [Range(1, 256, ErrorMessage = "Verification:MaxConcurrentChecks must be between 1 and 256.")]

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using Uploads.Core.Security;
+using Uploads.Core.Configuration;
 
-namespace Uploads.Core.Configuration;
+namespace Uploads.Core.Security;
 
 /// <summary>Start-up validation of the configured API clients: ids follow <see cref="ClientIdRule"/>, hashes are SHA-256 hex.</summary>
 public sealed partial class ApiKeyOptionsValidator : IValidateOptions<ApiKeyOptions>
