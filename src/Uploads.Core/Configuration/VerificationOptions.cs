@@ -56,7 +56,7 @@ public sealed class VerificationOptions
     /// The container Event Grid dead-letters undeliverable <c>BlobCreated</c> events to; the reconciliation pass
     /// verifies the blobs they name and deletes each dead-letter file it has handled. Unset, dead letters are not read.
     /// </summary>
-    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Verification:DeadLetterContainerName must be a valid blob container name.")]
+    [ContainerName("Verification:DeadLetterContainerName")]
     public string? DeadLetterContainerName { get; set; }
 
     /// <summary>
