@@ -82,7 +82,7 @@ public sealed partial class UploadReconciler(
                 Log.Reconciled(logger, blobPath, result.Status!.Status);
             }
         }
-        catch (Exception ex) when (ex is RequestFailedException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is InvalidOperationException || StorageFailures.IsUnavailable(ex, cancellationToken))
         {
             // Left pending: the next pass (or its event, or a status check) tries again.
             pass.AddFailed();
