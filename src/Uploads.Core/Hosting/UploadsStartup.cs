@@ -14,7 +14,7 @@ namespace Uploads.Core.Hosting;
 /// logged and retried with backoff (1 s doubling to 30 s) until it succeeds or the host stops. Storage that is
 /// unreachable at start-up therefore never crashes the worker.
 /// </summary>
-public sealed partial class UploadsStartup(
+internal sealed partial class UploadsStartup(
     UploadContainers containers,
     IBlobSasSigner signer,
     UserDelegationKeyCache keys,
