@@ -1,3 +1,4 @@
+using Uploads.Core.Configuration;
 using Uploads.Core.Security;
 
 // scripts/mint-key.sh <clientId> runs the build of scripts/run-local.sh; dotnet run --project src/Uploads.Admin -- mint-key <clientId> builds first.

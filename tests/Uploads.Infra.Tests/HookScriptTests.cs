@@ -414,7 +414,7 @@ public sealed class HookScriptTests
     {
         var result = RunSh("scripts/add-api-client.sh", [clientId], ClientEnvironment(""));
         var validator = new Uploads.Core.Security.ApiKeyOptionsValidator().Validate(
-            null, new Uploads.Core.Security.ApiKeyOptions { Clients = { [clientId] = new string('a', 64) } });
+            null, new Uploads.Core.Configuration.ApiKeyOptions { Clients = { [clientId] = new string('a', 64) } });
 
         Assert.Equal(validator.Succeeded, result.ExitCode == 0);
         Assert.Equal(Uploads.Core.Security.ClientIdRule.IsValid(clientId), validator.Succeeded);

@@ -10,11 +10,11 @@ public sealed class UploadOptions
     public const string SectionName = "Uploads";
 
     /// <summary>Container that receives uploads (presigned and direct).</summary>
-    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Uploads:ContainerName must be a valid blob container name.")]
+    [Required, ContainerName("Uploads:ContainerName")]
     public string ContainerName { get; set; } = "uploads";
 
     /// <summary>Container that receives files that failed verification.</summary>
-    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Uploads:QuarantineContainerName must be a valid blob container name.")]
+    [Required, ContainerName("Uploads:QuarantineContainerName")]
     public string QuarantineContainerName { get; set; } = "quarantine";
 
     /// <summary>How long an upload URL stays valid. The guide promises one hour.</summary>

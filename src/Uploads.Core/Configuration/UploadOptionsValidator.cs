@@ -4,7 +4,7 @@ using Uploads.Sniffing;
 namespace Uploads.Core.Configuration;
 
 /// <summary>Rules across <see cref="UploadOptions"/> values that attributes cannot express.</summary>
-public sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
+internal sealed class UploadOptionsValidator : IValidateOptions<UploadOptions>
 {
     /// <summary>Azure's limit on an HTTP-triggered request (the load balancer's idle timeout), whatever the function timeout.</summary>
     public static readonly TimeSpan HttpRequestLimit = TimeSpan.FromSeconds(230);

@@ -5,7 +5,7 @@ namespace Uploads.Core.Hosting;
 /// The infrastructure tests hold the Bicep template to this list, so that the two cannot drift apart; a test in
 /// Uploads.Core.Tests holds it to the bound options types and to README's settings table.
 /// </summary>
-public static class AppSettings
+internal static class AppSettings
 {
     /// <summary>Settings with a fixed name.</summary>
     public static IReadOnlyList<string> Fixed { get; } =

@@ -1,5 +1,3 @@
-using Azure;
-using Azure.Identity;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +14,7 @@ namespace Uploads.Core.Hosting;
 /// logged and retried with backoff (1 s doubling to 30 s) until it succeeds or the host stops. Storage that is
 /// unreachable at start-up therefore never crashes the worker.
 /// </summary>
-public sealed partial class UploadsStartup(
+internal sealed partial class UploadsStartup(
     UploadContainers containers,
     IBlobSasSigner signer,
     UserDelegationKeyCache keys,
@@ -44,7 +42,7 @@ public sealed partial class UploadsStartup(
 
                 return;
             }
-            catch (Exception ex) when (IsStorageUnavailable(ex) && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (StorageFailures.IsUnavailable(ex, stoppingToken))
             {
                 readiness.NotReady("storage is not reachable", delay);
                 Log.WarmUpFailed(logger, ex, attempt, delay.TotalSeconds);
@@ -68,22 +66,6 @@ public sealed partial class UploadsStartup(
             await keys.RefreshAsync(time.GetUtcNow() + options.Value.UrlLifetime, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <summary>
-    /// Failures that mean storage or the identity endpoint cannot be reached or refused for now (after the SDK's own
-    /// retries): worth retrying later, never a crash. Anything else is a bug and propagates.
-    /// A try that exceeded <see cref="UploadOptions.StorageNetworkTimeout"/> ends in an
-    /// <see cref="OperationCanceledException"/> from the SDK's own token: callers rule out their own cancellation
-    /// (the request's, the host's) before they ask.
-    /// </summary>
-    public static bool IsStorageUnavailable(Exception exception) => exception switch
-    {
-        RequestFailedException => true,
-        AuthenticationFailedException or CredentialUnavailableException => true,
-        HttpRequestException or IOException or TimeoutException or OperationCanceledException => true,
-        AggregateException aggregate => aggregate.InnerExceptions.All(IsStorageUnavailable),
-        _ => false,
-    };
 
     private static partial class Log
     {

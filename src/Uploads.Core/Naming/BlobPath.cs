@@ -14,7 +14,7 @@ namespace Uploads.Core.Naming;
 /// bytes at, and storage only accepts bytes at a path through a URL this service issued for it — so that path, and
 /// its time, came from here (see <see cref="Uploads.UploadUrlService"/>).
 /// </remarks>
-public static class BlobPath
+internal static class BlobPath
 {
     private const int SegmentBytes = 16;
     private const int TimeBytes = 4;

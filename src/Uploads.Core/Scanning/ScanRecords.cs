@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 
 namespace Uploads.Core.Scanning;

@@ -11,7 +11,7 @@ namespace Uploads.Core.Scanning;
 /// tags plus <c>source</c> and <c>scan</c> (<c>clean</c>, or <c>unscanned</c> when accepted without a result). Written
 /// only by the app (upload URLs carry no tag permission); Defender's own tags are never read.
 /// </summary>
-public static class ScanTags
+internal static class ScanTags
 {
     /// <summary>The <c>verdict</c> value of content that passed our check and waits for its scan result.</summary>
     public const string AwaitingScan = "checked";

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Security;
 

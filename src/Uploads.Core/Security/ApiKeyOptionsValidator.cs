@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 
 namespace Uploads.Core.Security;
 

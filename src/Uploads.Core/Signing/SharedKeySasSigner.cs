@@ -9,7 +9,7 @@ namespace Uploads.Core.Signing;
 /// Signs with the account key carried by the connection string. Used only when the configured connection has one
 /// (Azurite's default for local runs); production disables shared-key access and uses <see cref="UserDelegationSasSigner"/>.
 /// </summary>
-public sealed class SharedKeySasSigner(IOptions<UploadOptions> options) : IBlobSasSigner
+internal sealed class SharedKeySasSigner(IOptions<UploadOptions> options) : IBlobSasSigner
 {
     private readonly bool _allowHttp = options.Value.AllowHttpUploadUrls;
 

@@ -13,7 +13,7 @@ namespace Uploads.Core.Signing;
 /// still outlives any URL it signs. Callers wait on storage only when no key covers the expiry they need (the first
 /// call, if the warm-up has not finished), and concurrent callers then share a single request.
 /// </summary>
-public sealed partial class UserDelegationKeyCache(
+internal sealed partial class UserDelegationKeyCache(
     BlobServiceClient service,
     TimeProvider time,
     IOptions<UploadOptions> options,

@@ -9,7 +9,7 @@ namespace Uploads.Core.Signing;
 /// Signs user-delegation SAS with a cached key from <see cref="UserDelegationKeyCache"/>: no account key is involved,
 /// and issuing a URL costs no call to storage or Entra ID once the key is cached.
 /// </summary>
-public sealed class UserDelegationSasSigner(UserDelegationKeyCache keys, IOptions<UploadOptions> options) : IBlobSasSigner
+internal sealed class UserDelegationSasSigner(UserDelegationKeyCache keys, IOptions<UploadOptions> options) : IBlobSasSigner
 {
     private readonly bool _allowHttp = options.Value.AllowHttpUploadUrls;
 

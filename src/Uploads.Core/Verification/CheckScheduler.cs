@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 using Uploads.Core.Naming;
 
 namespace Uploads.Core.Verification;

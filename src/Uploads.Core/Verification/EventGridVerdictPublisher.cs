@@ -12,7 +12,7 @@ namespace Uploads.Core.Verification;
 /// <c>Uploads.BlobVerified</c> or <c>Uploads.BlobRejected</c>, subject = blob path, data = the status body.
 /// A failed publish is logged as an error and does not undo the verdict, which stays readable through the status endpoint.
 /// </summary>
-public sealed partial class EventGridVerdictPublisher(EventGridPublisherClient client, ILogger<EventGridVerdictPublisher> logger) : IVerdictPublisher
+internal sealed partial class EventGridVerdictPublisher(EventGridPublisherClient client, ILogger<EventGridVerdictPublisher> logger) : IVerdictPublisher
 {
     public const string Source = "/integrations/uploads";
     public const string VerifiedType = "Uploads.BlobVerified";

@@ -3,7 +3,7 @@ using Uploads.Core.Contracts;
 namespace Uploads.Core.Verification;
 
 /// <summary>Metadata kept on a quarantined blob: why it was rejected and what it was. Values are percent-encoded (metadata is ASCII).</summary>
-public static class QuarantineMetadata
+internal static class QuarantineMetadata
 {
     public const string Reason = "reason";
     public const string DetectedType = "detectedtype";

@@ -9,7 +9,7 @@ namespace Uploads.Core.Verification;
 /// how it is written in tags, answers and events (the same base64), and the reason a file that does not match its
 /// declaration is rejected with, on both upload paths.
 /// </summary>
-public static class Sha256Digest
+internal static class Sha256Digest
 {
     /// <summary>The name of the field on both paths: the URL request's property and the direct upload's form field.</summary>
     public const string FieldName = "sha256";

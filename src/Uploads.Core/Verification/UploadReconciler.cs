@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Storage;
 
@@ -81,7 +82,7 @@ public sealed partial class UploadReconciler(
                 Log.Reconciled(logger, blobPath, result.Status!.Status);
             }
         }
-        catch (Exception ex) when (ex is RequestFailedException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is InvalidOperationException || StorageFailures.IsUnavailable(ex, cancellationToken))
         {
             // Left pending: the next pass (or its event, or a status check) tries again.
             pass.AddFailed();

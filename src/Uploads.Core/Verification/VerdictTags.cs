@@ -8,7 +8,7 @@ namespace Uploads.Core.Verification;
 /// tags can be written without changing the blob's ETag, clients cannot set them (upload URLs carry no tag
 /// permission), and an overwrite produces a new ETag, so a stale "verified" can never apply to new content.
 /// </summary>
-public static class VerdictTags
+internal static class VerdictTags
 {
     public const string Verdict = "verdict";
     public const string ETagTag = "etag";

@@ -23,7 +23,7 @@ public sealed record ContentDecision([property: MemberNotNullWhen(true, nameof(C
 /// to be (the extension of its name, and its declared Content-Type when one was sent), and the file must fit its
 /// category's size limit.
 /// </summary>
-public static class VerificationPolicy
+internal static class VerificationPolicy
 {
     /// <summary>
     /// The media types HTTP clients send when nobody chose one: <c>application/octet-stream</c> (the SDKs, browsers for an

@@ -20,7 +20,7 @@ namespace Uploads.Core.Verification;
 /// (<see cref="DeleteSnapshotsOption.OnlySnapshots"/>, just before the new pin) for new content that passes; the
 /// deletion with <see cref="DeleteSnapshotsOption.IncludeSnapshots"/> for content that is rejected or deleted.
 /// </summary>
-public static class VerifiedPins
+internal static class VerifiedPins
 {
     /// <summary>The tag naming the pin: on the pin itself and in the verdict of the blob it was taken of.</summary>
     public const string PinTag = "pin";

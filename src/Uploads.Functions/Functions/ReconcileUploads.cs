@@ -1,4 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
+using Uploads.Core.Configuration;
 using Uploads.Core.Verification;
 
 namespace Uploads.Functions.Functions;

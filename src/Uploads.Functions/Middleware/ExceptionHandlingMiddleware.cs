@@ -4,7 +4,7 @@ using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
-using Uploads.Core.Hosting;
+using Uploads.Core.Storage;
 using Uploads.Functions.Http;
 
 namespace Uploads.Functions.Middleware;
@@ -44,7 +44,7 @@ internal sealed partial class ExceptionHandlingMiddleware(ILogger<ExceptionHandl
                 BadHttpRequestException bad => UploadProblem.BadRequest(
                     bad.StatusCode switch { 408 => ProblemCodes.RequestTimeout, 413 => ProblemCodes.PayloadTooLarge, _ => ProblemCodes.MalformedRequest },
                     $"The request body was refused: {bad.Message}") with { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
-                _ when UploadsStartup.IsStorageUnavailable(ex) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", RetryAdvice.NotYet),
+                _ when StorageFailures.IsUnavailable(ex, context.CancellationToken) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", RetryAdvice.NotYet),
                 _ => null,
             };
             if (problem is null)

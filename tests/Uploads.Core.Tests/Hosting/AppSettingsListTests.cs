@@ -3,6 +3,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 using Uploads.Core.Hosting;
 using Uploads.Core.Storage;
 using Uploads.Testing;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Uploads.Core.Configuration;
 using Uploads.Core.Security;
 
 namespace Uploads.Core.Tests.Security;

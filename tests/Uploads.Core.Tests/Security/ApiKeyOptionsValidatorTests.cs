@@ -1,3 +1,4 @@
+using Uploads.Core.Configuration;
 using Uploads.Core.Security;
 
 namespace Uploads.Core.Tests.Security;

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using Uploads.Core.Configuration;
-using Uploads.Core.Hosting;
 using Uploads.Core.Signing;
+using Uploads.Core.Storage;
 using Uploads.Testing;
 
 namespace Uploads.Core.Tests.Signing;
@@ -144,6 +144,6 @@ public sealed class UserDelegationKeyCacheTests
         // Past that, a URL would outlive the key: the caller gets the storage error, which the app answers 503.
         _time.SetUtcNow(first.SignedStartsOn.AddMinutes(5).AddHours(23.5));
         var error = await Assert.ThrowsAsync<RequestFailedException>(async () => await cache.GetAsync(_time.GetUtcNow().AddHours(1), CancellationToken.None));
-        Assert.True(UploadsStartup.IsStorageUnavailable(error));
+        Assert.True(StorageFailures.IsUnavailable(error, CancellationToken.None));
     }
 }

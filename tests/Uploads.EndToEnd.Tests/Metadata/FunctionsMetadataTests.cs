@@ -72,7 +72,7 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
         // The queue the template's Event Grid subscription delivers to, on the uploads account (identity-based connection).
-        Assert.Equal(Uploads.Core.Scanning.MalwareScanOptions.ResultsQueueName, trigger.GetProperty("queueName").GetString());
+        Assert.Equal(Uploads.Core.Configuration.MalwareScanOptions.ResultsQueueName, trigger.GetProperty("queueName").GetString());
         Assert.Equal("UploadStorage", trigger.GetProperty("connection").GetString());
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
+using Uploads.Core.Configuration;
 using Uploads.Core.Scanning;
 using Uploads.Testing;
 

@@ -20,7 +20,7 @@ public sealed class QueueTriggerTests(ScanningApiHost host) : IClassFixture<Scan
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private List<QueueMessageOutcome> OutcomesOf(string marker) =>
-        [.. host.App.QueueOutcomes.Where(o => o.QueueName == Uploads.Core.Scanning.MalwareScanOptions.ResultsQueueName && o.MessageText.Contains(marker, StringComparison.Ordinal))];
+        [.. host.App.QueueOutcomes.Where(o => o.QueueName == Uploads.Core.Configuration.MalwareScanOptions.ResultsQueueName && o.MessageText.Contains(marker, StringComparison.Ordinal))];
 
     [Fact]
     public async Task FailingMessage_TriedFiveTimesInTurnThenPoisoned()
@@ -47,7 +47,7 @@ public sealed class QueueTriggerTests(ScanningApiHost host) : IClassFixture<Scan
             host.Azurite.QueueServiceUri!,
             new StorageSharedKeyCredential(host.Azurite.AccountName, host.Azurite.AccountKey),
             new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None, Transport = new HttpClientTransport(host.Azurite.CreateHttpClient()) })
-            .GetQueueClient(Uploads.Core.Scanning.MalwareScanOptions.ResultsQueueName);
+            .GetQueueClient(Uploads.Core.Configuration.MalwareScanOptions.ResultsQueueName);
         await raw.CreateIfNotExistsAsync();
         await raw.SendMessageAsync($"{{\"plain\":\"{marker}\"}}");
 

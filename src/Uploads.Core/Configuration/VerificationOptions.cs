@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Uploads.Core.Verification;
+namespace Uploads.Core.Configuration;
 
 /// <summary>Post-upload verification and its reconciliation pass. Bound from the <c>Verification</c> section and validated at start-up.</summary>
 public sealed class VerificationOptions
@@ -42,7 +42,7 @@ public sealed class VerificationOptions
 
     /// <summary>
     /// How many checks run at once in one instance, whichever entry point asked (Blob trigger, reconciliation pass,
-    /// status, renewal); the others wait, queued per client and served in turn (<see cref="CheckScheduler"/>).
+    /// status, renewal); the others wait, queued per client and served in turn (<c>Verification/CheckScheduler</c>).
     /// A check is CPU work on one thread at a time: the default is one per processor, at least two.
     /// </summary>
     [Range(1, 256, ErrorMessage = "Verification:MaxConcurrentChecks must be between 1 and 256.")]
@@ -56,7 +56,7 @@ public sealed class VerificationOptions
     /// The container Event Grid dead-letters undeliverable <c>BlobCreated</c> events to; the reconciliation pass
     /// verifies the blobs they name and deletes each dead-letter file it has handled. Unset, dead letters are not read.
     /// </summary>
-    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", ErrorMessage = "Verification:DeadLetterContainerName must be a valid blob container name.")]
+    [ContainerName("Verification:DeadLetterContainerName")]
     public string? DeadLetterContainerName { get; set; }
 
     /// <summary>

@@ -1,4 +1,4 @@
-namespace Uploads.Core.Security;
+namespace Uploads.Core.Configuration;
 
 /// <summary>
 /// API clients: client id → lower-case hex SHA-256 of the client's key. Never the key itself.
