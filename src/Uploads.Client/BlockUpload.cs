@@ -21,41 +21,47 @@ internal sealed class BlockUpload(UploadsClient api, UploadsClientOptions option
 
         // The whole file, on every run (a resumed one sends only some blocks, but declared the whole file's digest).
         var sha256 = options.DeclareSha256 ? await FileSha256.OfFileAsync(file.Path, cancellationToken).ConfigureAwait(false) : null;
-        var start = (journal is not null && journal.IsFor(file, lastWrite, sha256) ? await TryResumeAsync(journal, file, cancellationToken).ConfigureAwait(false) : null)
-            ?? new Start(await api.RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false), plan, []);
+        var start = await StartAsync(file, plan, journal, lastWrite, sha256, cancellationToken).ConfigureAwait(false);
         plan = start.Plan;
 
         var state = new BlockUploadState(journalPath, new UploadJournal(start.Url.BlobPath, file.Type.MediaType, file.SizeBytes, lastWrite, plan.BlockBytes, start.Staged, sha256));
         state.Save(); // the journal names the path before the first block is sent
-        using var url = new RenewingUrl(start.Url, expired => RenewOrRestartAsync(expired, file, sha256, state, cancellationToken), retry, storageOptions);
-        var missing = Enumerable.Range(0, plan.Count).Where(index => !state.IsStaged(index)).ToArray();
+        using var url = new RenewingUrl(start.Url.UploadUrl, () => RenewOrRestartAsync(file, sha256, state, cancellationToken), retry, storageOptions);
+        var missing = Enumerable.Range(0, plan.Count).Except(start.Staged).ToArray();
         var resumedBytes = start.Staged.Sum(index => (long)plan.LengthOf(index));
         var reporter = new BlockProgress(file.Path, file.SizeBytes, resumedBytes, progress);
 
         await StageAsync(file.Path, plan, missing, url, state, reporter, cancellationToken).ConfigureAwait(false);
         await CommitAsync(plan, file.Type.MediaType, url, cancellationToken).ConfigureAwait(false);
         state.Complete();
-        return new UploadResult(file.Path, url.Current.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, start.Staged.Count, sha256);
+        return new UploadResult(file.Path, state.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, start.Staged.Count, sha256);
     }
 
     /// <summary>
-    /// The upload the journal names, under a renewed URL and its block size, with the blocks storage holds; null when
-    /// there is nothing to resume (nothing staged, already finished, or too old): a new upload starts.
+    /// Where this run starts: the upload the journal names, with its block size and the blocks storage holds, when the
+    /// journal is of this file and the renewal finds something to resume; otherwise a new upload cut by <paramref name="plan"/>.
     /// </summary>
-    private async Task<Start?> TryResumeAsync(UploadJournal journal, CheckedFile file, CancellationToken cancellationToken)
+    private async Task<Start> StartAsync(CheckedFile file, BlockPlan plan, UploadJournal? journal, DateTime lastWrite, string? sha256, CancellationToken cancellationToken)
     {
-        PresignedUrl renewed;
+        if (journal is not null && journal.IsFor(file, lastWrite, sha256) && await TryRenewAsync(journal.BlobPath, cancellationToken).ConfigureAwait(false) is { } renewed)
+        {
+            var resumed = new BlockPlan(file.SizeBytes, journal.BlockBytes);
+            return new Start(renewed, resumed, StagedIn(resumed, renewed.StagedBlocks));
+        }
+
+        return new Start(await api.RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false), plan, []);
+    }
+
+    private async Task<PresignedUrl?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
+    {
         try
         {
-            renewed = await api.RenewUrlAsync(journal.BlobPath, cancellationToken).ConfigureAwait(false);
+            return await api.RenewUrlAsync(blobPath, cancellationToken).ConfigureAwait(false);
         }
         catch (UploadApiException ex) when (ex.Status is 404 or 409 or 410)
         {
-            return null;
+            return null; // nothing to resume (nothing staged, already finished, or too old): start a new upload
         }
-
-        var plan = new BlockPlan(file.SizeBytes, journal.BlockBytes);
-        return new Start(renewed, plan, StagedIn(plan, renewed.StagedBlocks));
     }
 
     /// <summary>Storage's list is the truth: a block counts as staged only if it is there with the expected size.</summary>
@@ -69,17 +75,17 @@ internal sealed class BlockUpload(UploadsClient api, UploadsClientOptions option
     /// A fresh URL for the upload's path; when the URL expired before any block reached storage (404: nothing to
     /// resume), a new upload under a new path, recorded in the journal.
     /// </summary>
-    private async Task<PresignedUrl> RenewOrRestartAsync(PresignedUrl expired, CheckedFile file, string? sha256, BlockUploadState state, CancellationToken cancellationToken)
+    private async Task<Uri> RenewOrRestartAsync(CheckedFile file, string? sha256, BlockUploadState state, CancellationToken cancellationToken)
     {
         try
         {
-            return await api.RenewUrlAsync(expired.BlobPath, cancellationToken).ConfigureAwait(false);
+            return (await api.RenewUrlAsync(state.BlobPath, cancellationToken).ConfigureAwait(false)).UploadUrl;
         }
         catch (UploadApiException ex) when (ex.Status == 404)
         {
             var fresh = await api.RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false);
             state.Restart(fresh.BlobPath);
-            return fresh;
+            return fresh.UploadUrl;
         }
     }
 

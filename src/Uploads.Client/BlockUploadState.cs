@@ -19,11 +19,15 @@ internal sealed class BlockUploadState
         _staged = [.. journal.StagedBlocks];
     }
 
-    public bool IsStaged(int index)
+    /// <summary>Where the upload goes: the path its URL was issued for (a new one after a <see cref="Restart"/>).</summary>
+    public string BlobPath
     {
-        lock (_lock)
+        get
         {
-            return _staged.Contains(index);
+            lock (_lock)
+            {
+                return _journal.BlobPath;
+            }
         }
     }
 

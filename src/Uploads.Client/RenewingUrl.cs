@@ -9,11 +9,10 @@ namespace Uploads.Client;
 /// a 403 renews it and tries again (twice at most). One renewal serves every call in flight: the first to find the
 /// URL expired renews it, the others take the new one. Transient failures are retried (<see cref="TransientRetry"/>).
 /// </summary>
-internal sealed class RenewingUrl(PresignedUrl url, Func<PresignedUrl, Task<PresignedUrl>> renew, TransientRetry retry, BlobClientOptions storageOptions) : IDisposable
+internal sealed class RenewingUrl(Uri url, Func<Task<Uri>> renew, TransientRetry retry, BlobClientOptions storageOptions) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-
-    public PresignedUrl Current { get; private set; } = url;
+    private Uri _current = url;
 
     public void Dispose() => _gate.Dispose();
 
@@ -21,13 +20,13 @@ internal sealed class RenewingUrl(PresignedUrl url, Func<PresignedUrl, Task<Pres
     {
         for (var renewals = 0; ; renewals++)
         {
-            var current = Current;
+            var current = Volatile.Read(ref _current);
             try
             {
                 await retry.RunAsync(
                     async _ =>
                     {
-                        await call(new BlockBlobClient(current.UploadUrl, storageOptions)).ConfigureAwait(false);
+                        await call(new BlockBlobClient(current, storageOptions)).ConfigureAwait(false);
                         return true;
                     },
                     cancellationToken).ConfigureAwait(false);
@@ -40,14 +39,14 @@ internal sealed class RenewingUrl(PresignedUrl url, Func<PresignedUrl, Task<Pres
         }
     }
 
-    private async Task RenewAsync(PresignedUrl expired)
+    private async Task RenewAsync(Uri expired)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (ReferenceEquals(Current, expired))
+            if (ReferenceEquals(_current, expired))
             {
-                Current = await renew(expired).ConfigureAwait(false);
+                Volatile.Write(ref _current, await renew().ConfigureAwait(false));
             }
         }
         finally
