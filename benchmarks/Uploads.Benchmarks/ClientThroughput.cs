@@ -243,7 +243,8 @@ internal static class ClientThroughput
         return (seconds, await stdout.ConfigureAwait(false));
     }
 
-    private static JsonElement Outcome((double Seconds, string Stdout) run) => JsonDocument.Parse(run.Stdout.Trim()).RootElement.Clone();
+    /// <summary>The file's <c>--json</c> line (the first; the run's summary line follows it).</summary>
+    private static JsonElement Outcome((double Seconds, string Stdout) run) => JsonDocument.Parse(run.Stdout.Split('\n')[0]).RootElement.Clone();
 
     private static async Task WriteFileAsync(string path, long size)
     {

@@ -35,6 +35,10 @@ internal sealed record UploadJournal(string BlobPath, string ContentType, long S
         }
     }
 
+    /// <summary>Whether the journal is of this file as it is now (same size, modification time, type and declared digest): only then can its upload resume.</summary>
+    public bool IsFor(CheckedFile file, DateTime lastWriteUtc, string? sha256) =>
+        SizeBytes == file.SizeBytes && LastWriteUtc == lastWriteUtc && ContentType == file.Type.MediaType && Sha256 == sha256;
+
     /// <summary>Written to a temporary file then moved over the old one, so a crash leaves the old or the new journal.</summary>
     public void Write(string journalPath)
     {

@@ -4,10 +4,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Azure;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Specialized;
 using Uploads.Policy;
 
 namespace Uploads.Client;
@@ -22,8 +20,8 @@ public sealed partial class UploadsClient : IDisposable
 {
     private readonly UploadsClientOptions _options;
     private readonly HttpClient _http;
-    private readonly BlobClientOptions _storageOptions;
     private readonly TransientRetry _retry;
+    private readonly BlockUpload _blocks;
 
     /// <param name="handler">The HTTP stack for the API and storage (a test's fault injector, a proxy…); null for the default.</param>
     public UploadsClient(UploadsClientOptions options, HttpMessageHandler? handler = null)
@@ -34,9 +32,10 @@ public sealed partial class UploadsClient : IDisposable
         _options = options;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.Timeout = Timeout.InfiniteTimeSpan; // blocks of any size; cancellation is the caller's
-        _storageOptions = new BlobClientOptions { Transport = new HttpClientTransport(_http) };
-        _storageOptions.Retry.MaxRetries = 0; // one retry rule: TransientRetry
+        var storageOptions = new BlobClientOptions { Transport = new HttpClientTransport(_http) };
+        storageOptions.Retry.MaxRetries = 0; // one retry rule: TransientRetry
         _retry = new TransientRetry(options);
+        _blocks = new BlockUpload(this, options, _retry, storageOptions);
     }
 
     public void Dispose() => _http.Dispose();
@@ -93,7 +92,7 @@ public sealed partial class UploadsClient : IDisposable
 
         return direct
             ? await UploadDirectAsync(file, progress, cancellationToken).ConfigureAwait(false)
-            : await UploadBlocksAsync(file, progress, cancellationToken).ConfigureAwait(false);
+            : await _blocks.RunAsync(file, progress, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<UploadResult> UploadDirectAsync(CheckedFile file, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
@@ -120,153 +119,6 @@ public sealed partial class UploadsClient : IDisposable
             HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResult, cancellationToken).ConfigureAwait(false);
         progress?.Report(new UploadProgress(file.Path, file.SizeBytes, file.SizeBytes, file.SizeBytes / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
         return new UploadResult(file.Path, result.BlobPath, UploadMode.Direct, file.SizeBytes, 0, 0, sha256);
-    }
-
-    private async Task<UploadResult> UploadBlocksAsync(CheckedFile file, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
-    {
-        var journalPath = UploadJournal.PathFor(file.Path, _options.JournalDirectory);
-        var lastWrite = File.GetLastWriteTimeUtc(file.Path);
-        var plan = BlockPlan.For(file.SizeBytes, _options.BlockBytes);
-        var journal = UploadJournal.TryRead(journalPath);
-
-        // The whole file, on every run (a resumed one sends only some blocks, but declared the whole file's digest).
-        var sha256 = _options.DeclareSha256 ? await FileSha256.OfFileAsync(file.Path, cancellationToken).ConfigureAwait(false) : null;
-        PresignedUrl url;
-        var staged = new HashSet<int>();
-        if (journal is not null && journal.SizeBytes == file.SizeBytes && journal.LastWriteUtc == lastWrite && journal.ContentType == file.Type.MediaType
-            && journal.Sha256 == sha256
-            && await TryRenewAsync(journal.BlobPath, cancellationToken).ConfigureAwait(false) is { } renewed)
-        {
-            url = renewed;
-            plan = new BlockPlan(file.SizeBytes, journal.BlockBytes);
-            // Storage's list is the truth: a block counts as staged only if it is there with the expected size.
-            var present = (renewed.StagedBlocks ?? []).ToDictionary(b => b.Id, b => b.SizeBytes, StringComparer.Ordinal);
-            for (var index = 0; index < plan.Count; index++)
-            {
-                if (present.TryGetValue(BlockPlan.IdOf(index), out var size) && size == plan.LengthOf(index))
-                {
-                    staged.Add(index);
-                }
-            }
-        }
-        else
-        {
-            url = await RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false);
-        }
-
-        var resumed = staged.Count;
-        var journalLock = new object();
-        void Record(int? index)
-        {
-            lock (journalLock)
-            {
-                if (index is { } staging)
-                {
-                    staged.Add(staging);
-                }
-
-                new UploadJournal(url.BlobPath, file.Type.MediaType, file.SizeBytes, lastWrite, plan.BlockBytes, [.. staged.Order()], sha256).Write(journalPath);
-            }
-        }
-
-        Record(null); // the journal names the path before the first block is sent
-
-        async Task<PresignedUrl> RenewAsync(PresignedUrl expired)
-        {
-            try
-            {
-                return await RenewUrlAsync(expired.BlobPath, cancellationToken).ConfigureAwait(false);
-            }
-            catch (UploadApiException ex) when (ex.Status == 404)
-            {
-                // The URL expired before any block reached storage: nothing to resume, so start under a new path.
-                var fresh = await RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false);
-                lock (journalLock)
-                {
-                    url = fresh;
-                    staged.Clear();
-                }
-
-                Record(null);
-                return fresh;
-            }
-        }
-
-        using var urlHolder = new UrlHolder(url);
-        long sent = staged.Sum(i => (long)plan.LengthOf(i));
-        var resumedBytes = sent;
-        var stopwatch = Stopwatch.StartNew();
-        long sentThisRun = 0;
-        progress?.Report(new UploadProgress(file.Path, sent, file.SizeBytes, 0, resumedBytes));
-
-        var missing = Enumerable.Range(0, plan.Count).Where(i => !staged.Contains(i)).ToArray();
-        await Parallel.ForEachAsync(
-            missing,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = cancellationToken },
-            async (index, ct) =>
-            {
-                var length = plan.LengthOf(index);
-                var buffer = new byte[length];
-                await using (var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true))
-                {
-                    stream.Position = plan.OffsetOf(index);
-                    await stream.ReadExactlyAsync(buffer, ct).ConfigureAwait(false);
-                }
-
-                await WithUrlAsync(urlHolder, RenewAsync, blob => blob.StageBlockAsync(BlockPlan.IdOf(index), new MemoryStream(buffer, writable: false), cancellationToken: ct), ct).ConfigureAwait(false);
-                Record(index);
-                var total = Interlocked.Add(ref sent, length);
-                var thisRun = Interlocked.Add(ref sentThisRun, length);
-                progress?.Report(new UploadProgress(file.Path, total, file.SizeBytes, thisRun / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3), resumedBytes));
-            }).ConfigureAwait(false);
-
-        var ids = Enumerable.Range(0, plan.Count).Select(BlockPlan.IdOf).ToArray();
-        await WithUrlAsync(
-            urlHolder,
-            RenewAsync,
-            blob => blob.CommitBlockListAsync(ids, new Azure.Storage.Blobs.Models.CommitBlockListOptions { HttpHeaders = new() { ContentType = file.Type.MediaType } }, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
-        File.Delete(journalPath);
-        return new UploadResult(file.Path, urlHolder.Current.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, resumed, sha256);
-    }
-
-    private async Task<PresignedUrl?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await RenewUrlAsync(blobPath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UploadApiException ex) when (ex.Status is 404 or 409 or 410)
-        {
-            return null; // nothing to resume (nothing staged, already finished, or too old): start a new upload
-        }
-    }
-
-    /// <summary>
-    /// Runs a storage call with the current URL, retrying transient failures; a 403 (the URL expired while the
-    /// upload ran) renews the URL once, for every block in flight, and tries again.
-    /// </summary>
-    private async Task WithUrlAsync(UrlHolder holder, Func<PresignedUrl, Task<PresignedUrl>> renew, Func<BlockBlobClient, Task> call, CancellationToken cancellationToken)
-    {
-        for (var renewals = 0; ; renewals++)
-        {
-            var current = holder.Current;
-            try
-            {
-                await _retry.RunAsync(
-                    async _ =>
-                    {
-                        await call(new BlockBlobClient(current.UploadUrl, _storageOptions)).ConfigureAwait(false);
-                        return true;
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 403 && renewals < 2)
-            {
-                await holder.RenewAsync(current, () => renew(current)).ConfigureAwait(false);
-            }
-        }
     }
 
     private async Task<T> SendAsync<T>(Func<HttpContent>? content, HttpMethod method, string relative, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
@@ -316,32 +168,6 @@ public sealed partial class UploadsClient : IDisposable
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
             return null;
-        }
-    }
-
-    /// <summary>The URL every block in flight uses; when one finds it expired, one renewal serves them all.</summary>
-    private sealed class UrlHolder(PresignedUrl url) : IDisposable
-    {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-
-        public void Dispose() => _gate.Dispose();
-
-        public PresignedUrl Current { get; private set; } = url;
-
-        public async Task RenewAsync(PresignedUrl expired, Func<Task<PresignedUrl>> renew)
-        {
-            await _gate.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                if (ReferenceEquals(Current, expired))
-                {
-                    Current = await renew().ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _gate.Release();
-            }
         }
     }
 }
