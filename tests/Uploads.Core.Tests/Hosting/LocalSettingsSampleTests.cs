@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Uploads.Core.Configuration;
 using Uploads.Core.Hosting;
 using Uploads.Core.Scanning;
 using Uploads.Testing;
