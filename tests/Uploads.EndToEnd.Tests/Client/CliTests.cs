@@ -223,7 +223,8 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
                 using var connection = await silent.AcceptTcpClientAsync();
                 using var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
                 await kill.WaitForExitAsync();
-                await process.WaitForExitAsync();
+                using var exited = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                await process.WaitForExitAsync(exited.Token); // fails, rather than hangs, if the signal is ignored
             },
             "put",
             file,

@@ -23,8 +23,11 @@ internal static class CliProcess
     /// <summary>Runs the CLI with its output redirected (so not a terminal) and returns its exit code and both streams.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ApiHost host, string? apiKey, Func<Process, Task>? whileRunning, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(Command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in Command.Skip(1).Concat(arguments))
+        // A test run started as a shell's background job inherits SIGINT ignored (POSIX), and the CLI would then
+        // ignore the Ctrl+C a test sends: env resets it to the default, as a terminal's shell does for its commands.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("--default-signal=INT");
+        foreach (var argument in Command.Concat(arguments))
         {
             start.ArgumentList.Add(argument);
         }
