@@ -10,7 +10,7 @@ using Uploads.Policy;
 namespace Uploads.Functions.Functions;
 
 /// <summary><c>POST /api/integrations/uploads/read-url</c> <c>{blobPath}</c> → <c>{readUrl, expiresAt, contentType, sizeBytes, sha256}</c>.</summary>
-public sealed class CreateReadUrl(ApiKeyAuthenticator authenticator, ReadUrlService readUrls)
+internal sealed class CreateReadUrl(ApiKeyAuthenticator authenticator, ReadUrlService readUrls)
 {
     [Function(nameof(CreateReadUrl))]
     public async Task<IActionResult> Run(

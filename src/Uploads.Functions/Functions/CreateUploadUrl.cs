@@ -10,7 +10,7 @@ using Uploads.Policy;
 namespace Uploads.Functions.Functions;
 
 /// <summary><c>POST /api/integrations/uploads/url</c> → <c>{uploadUrl, blobPath, expiresAt}</c>.</summary>
-public sealed class CreateUploadUrl(ApiKeyAuthenticator authenticator, UploadUrlService uploads)
+internal sealed class CreateUploadUrl(ApiKeyAuthenticator authenticator, UploadUrlService uploads)
 {
     [Function(nameof(CreateUploadUrl))]
     public async Task<IActionResult> Run(

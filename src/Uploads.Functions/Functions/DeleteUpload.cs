@@ -9,7 +9,7 @@ using Uploads.Policy;
 namespace Uploads.Functions.Functions;
 
 /// <summary><c>DELETE /api/integrations/uploads?blobPath=…</c> → 204: removes one of the caller's uploads with its pinned content (idempotent).</summary>
-public sealed class DeleteUpload(ApiKeyAuthenticator authenticator, UploadCatalog catalog)
+internal sealed class DeleteUpload(ApiKeyAuthenticator authenticator, UploadCatalog catalog)
 {
     [Function(nameof(DeleteUpload))]
     public async Task<IActionResult> Run(

@@ -10,7 +10,7 @@ using Uploads.Policy;
 namespace Uploads.Functions.Functions;
 
 /// <summary><c>POST /api/integrations/uploads/direct</c>: multipart field <c>file</c>, at most 10 MB, streamed to storage → 201.</summary>
-public sealed class DirectUpload(ApiKeyAuthenticator authenticator, DirectUploadService uploads)
+internal sealed class DirectUpload(ApiKeyAuthenticator authenticator, DirectUploadService uploads)
 {
     [Function(nameof(DirectUpload))]
     public async Task<IActionResult> Run(

@@ -10,7 +10,7 @@ namespace Uploads.Functions.Functions;
 /// <c>GET /api/openapi.json</c>, without a key: the OpenAPI 3.1 document of the API. The bytes are docs/openapi.json,
 /// embedded at build time, so the committed document is the one served (locally and in Azure).
 /// </summary>
-public sealed class GetOpenApiDocument
+internal sealed class GetOpenApiDocument
 {
     internal const string ResourceName = "Uploads.Functions.openapi.json";
 

@@ -16,7 +16,7 @@ namespace Uploads.Functions.Functions;
 /// under <c>integrations/uploads</c> (the table is no secret: docs/openapi.json lists it too). No storage call;
 /// <c>ETag</c> and <c>Cache-Control: private, max-age=3600</c>, and <c>If-None-Match</c> with the current tag answers 304.
 /// </summary>
-public sealed class GetUploadPolicy(ApiKeyAuthenticator authenticator, PublishedPolicy policy)
+internal sealed class GetUploadPolicy(ApiKeyAuthenticator authenticator, PublishedPolicy policy)
 {
     [Function(nameof(GetUploadPolicy))]
     public IActionResult Run(

@@ -13,7 +13,7 @@ namespace Uploads.Functions.Functions;
 /// <c>GET /api/integrations/uploads/status?blobPath=…</c> → <c>{blobPath, status, detectedType, sizeBytes, reason, checkedAt}</c>;
 /// a pending status carries <c>Retry-After</c> (a check still running goes on in the background).
 /// </summary>
-public sealed class GetUploadStatus(ApiKeyAuthenticator authenticator, UploadStatusService statuses)
+internal sealed class GetUploadStatus(ApiKeyAuthenticator authenticator, UploadStatusService statuses)
 {
     [Function(nameof(GetUploadStatus))]
     public async Task<IActionResult> Run(

@@ -10,7 +10,7 @@ using Uploads.Policy;
 namespace Uploads.Functions.Functions;
 
 /// <summary><c>GET /api/integrations/uploads?state=&amp;pageSize=&amp;continuation=</c> → <c>{uploads, continuation}</c>: the caller's uploads, one page.</summary>
-public sealed class ListUploads(ApiKeyAuthenticator authenticator, UploadCatalog catalog)
+internal sealed class ListUploads(ApiKeyAuthenticator authenticator, UploadCatalog catalog)
 {
     [Function(nameof(ListUploads))]
     public async Task<IActionResult> Run(

@@ -8,7 +8,7 @@ namespace Uploads.Functions.Functions;
 /// The reconciliation pass on a timer (<c>Verification:ReconcileSchedule</c>): verifies every upload whose
 /// <c>BlobCreated</c> event was late, dropped or dead-lettered, so that none stays pending.
 /// </summary>
-public sealed class ReconcileUploads(UploadReconciler reconciler)
+internal sealed class ReconcileUploads(UploadReconciler reconciler)
 {
     [Function(nameof(ReconcileUploads))]
     public Task Run([TimerTrigger("%" + VerificationOptions.ReconcileScheduleSetting + "%")] TimerInfo timer, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace Uploads.Functions.Functions;
 /// BlobCreated event by the uploads account's system topic instead of polling, so large containers cost nothing to
 /// watch and verification starts within seconds of the upload.
 /// </summary>
-public sealed class VerifyUpload(UploadVerifier verifier)
+internal sealed class VerifyUpload(UploadVerifier verifier)
 {
     [Function(nameof(VerifyUpload))]
     public Task Run(

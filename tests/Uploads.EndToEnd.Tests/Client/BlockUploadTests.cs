@@ -108,7 +108,7 @@ public sealed class BlockUploadRenewalTests(ShortUrlApiHost host) : IClassFixtur
     public async Task UploadAsync_UrlExpiresBeforeAnyBlockIsStored_RestartsUnderANewPathAndCompletes()
     {
         var path = _files.CreateText("late-start.txt", 3 * BlockBytes);
-        using var expiring = new FirstBlockAfterExpiry(host.Azurite.CreateHttpMessageHandler());
+        using var expiring = new HeldUntilExpired(host.Azurite.CreateHttpMessageHandler(), number => number == 1);
         var traffic = new ClientTraffic(expiring);
         using var client = new UploadsClient(new UploadsClientOptions { ApiBase = host.BaseAddress, ApiKey = host.ApiKey, Parallelism = 1, BlockBytes = BlockBytes, RetryDelay = TimeSpan.FromMilliseconds(20) }, traffic);
         string? firstPath = null;
@@ -133,16 +133,42 @@ public sealed class BlockUploadRenewalTests(ShortUrlApiHost host) : IClassFixtur
         Assert.False(File.Exists(path + ".upload.json"));
     }
 
-    /// <summary>Holds the first block request until its URL's SAS has expired (its <c>se</c>), so storage refuses it with a 403.</summary>
-    private sealed class FirstBlockAfterExpiry(HttpMessageHandler inner) : DelegatingHandler(inner)
+    [Fact]
+    public async Task UploadAsync_UrlExpiresWithFourBlocksInFlight_OneRenewalServesThemAll()
+    {
+        var path = _files.CreateText("in-flight.txt", 8 * BlockBytes);
+        // The first block is stored; the next four (all in flight at once) are held until the URL has expired.
+        using var expiring = new HeldUntilExpired(host.Azurite.CreateHttpMessageHandler(), number => number is >= 2 and <= 5);
+        var traffic = new ClientTraffic(expiring);
+        using var client = new UploadsClient(new UploadsClientOptions { ApiBase = host.BaseAddress, ApiKey = host.ApiKey, Parallelism = 4, BlockBytes = BlockBytes, RetryDelay = TimeSpan.FromMilliseconds(20) }, traffic);
+
+        var result = await client.UploadAsync(path, UploadMode.Presigned);
+
+        Assert.Equal(4, expiring.Held);
+        Assert.Equal(2, traffic.UrlRequests); // the URL and one renewal, for four refused blocks
+        Assert.Equal(8, traffic.BlocksStaged);
+        Assert.Equal((8, 0), (result.BlocksSent, result.BlocksResumed));
+        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(await File.ReadAllBytesAsync(path), (await host.Uploads.GetBlobClient(result.BlobPath).DownloadContentAsync()).Value.Content.ToArray());
+    }
+
+    /// <summary>
+    /// Holds the chosen block requests (1-based, in the order they arrive) until their URL's SAS has expired (its
+    /// <c>se</c>), so storage refuses them with a 403.
+    /// </summary>
+    private sealed class HeldUntilExpired(HttpMessageHandler inner, Func<int, bool> hold) : DelegatingHandler(inner)
     {
         private int _blocks;
+        private int _held;
+
+        public int Held => Volatile.Read(ref _held);
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var query = HttpUtility.ParseQueryString(request.RequestUri!.Query);
-            if (request.Method == HttpMethod.Put && query["comp"] == "block" && Interlocked.Increment(ref _blocks) == 1)
+            if (request.Method == HttpMethod.Put && query["comp"] == "block" && hold(Interlocked.Increment(ref _blocks)))
             {
+                Interlocked.Increment(ref _held);
                 var wait = DateTimeOffset.Parse(query["se"]!, System.Globalization.CultureInfo.InvariantCulture) + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
                 if (wait > TimeSpan.Zero)
                 {
