@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Uploads.Policy;
 
 namespace Uploads.Client;
 
@@ -35,10 +36,10 @@ public sealed class UploadApiException(int status, string? code, string message)
 
     public string? Code { get; } = code;
 
-    /// <summary>Refused by the upload policy (type, size, name): sending again will not help.</summary>
-    public bool IsPolicyRefusal => Status is 403 or 413 or 415 && Code != "foreign_blob_path";
+    /// <summary>Refused by the upload policy (type, size, name): sending again will not help (as <see cref="Problems"/> declares it).</summary>
+    public bool IsPolicyRefusal => Problems.IsPolicyRefusal(Status, Code);
 
-    public bool IsAuthenticationFailure => Status == 401;
+    public bool IsAuthenticationFailure => Status == Problems.InvalidApiKey.Status;
 }
 
 /// <summary>A file refused before anything was sent: missing, unreadable, empty, of a type or size the API refuses.</summary>

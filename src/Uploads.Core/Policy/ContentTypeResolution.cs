@@ -1,4 +1,3 @@
-using Uploads.Core.Contracts;
 using Uploads.Policy;
 
 namespace Uploads.Core.Policy;
@@ -10,6 +9,6 @@ public readonly record struct ContentTypeResolution(AllowedContentType? Type, Up
     public static ContentTypeResolution Resolve(string fileName, string? declaredContentType)
     {
         var resolution = UploadPolicy.Resolve(fileName, declaredContentType);
-        return resolution.Type is { } type ? new(type, null) : new(null, UploadProblem.UnsupportedType(resolution.Refusal!));
+        return resolution.Type is { } type ? new(type, null) : new(null, Problems.UnsupportedContentType.With(resolution.Refusal!));
     }
 }

@@ -62,13 +62,13 @@ public sealed partial class DirectUploadService(
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, $"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
+            return Problems.NotMultipart.With($"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
         {
-            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, "The multipart/form-data Content-Type has no valid boundary.");
+            return Problems.NotMultipart.With("The multipart/form-data Content-Type has no valid boundary.");
         }
 
         var tracked = new RequestBodyStream(body);
@@ -98,7 +98,7 @@ public sealed partial class DirectUploadService(
         catch (Exception ex) when (ex is InvalidDataException || ex is IOException && tracked.ReachedEnd)
         {
             Log.MalformedBody(logger, client.Id, ex.Message);
-            outcome = UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
+            outcome = Problems.MalformedMultipart.With("The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
         }
 
         if (outcome.Problem is not null)
@@ -126,7 +126,7 @@ public sealed partial class DirectUploadService(
             {
                 if (++parts > MaxParts)
                 {
-                    return UploadProblem.BadRequest(ProblemCodes.TooManyParts, $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
+                    return Problems.TooManyParts.With($"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
                 }
 
                 if (Sha256FormField.Is(section))
@@ -162,7 +162,7 @@ public sealed partial class DirectUploadService(
             }
 
             return file is null
-                ? UploadProblem.BadRequest(ProblemCodes.MissingFile, $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
+                ? Problems.MissingFile.With($"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
                 : await CommitAsync(client, file, declaredSha256, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -180,7 +180,7 @@ public sealed partial class DirectUploadService(
         var disposition = section.GetContentDispositionHeader();
         if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
         {
-            return UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header.");
+            return Problems.MalformedMultipart.With("Every part of the body needs a Content-Disposition: form-data header.");
         }
 
         var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
@@ -189,29 +189,29 @@ public sealed partial class DirectUploadService(
         {
             if (isFile)
             {
-                return UploadProblem.BadRequest(ProblemCodes.UnexpectedFileField, $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
+                return Problems.UnexpectedFileField.With($"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
             }
 
             return await DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes
-                ? UploadProblem.BadRequest(ProblemCodes.FieldTooLarge, $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
+                ? Problems.FieldTooLarge.With($"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
                 : default(Outcome<string>);
         }
 
         if (!isFile)
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingFileName, $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
+            return Problems.MissingFileName.With($"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
         }
 
         if (fileSeen)
         {
-            return UploadProblem.BadRequest(ProblemCodes.SeveralFiles, $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
+            return Problems.SeveralFiles.With($"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
         }
 
         if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
             || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
         {
             // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
-            return UploadProblem.BadRequest(ProblemCodes.AmbiguousFileName, $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
+            return Problems.AmbiguousFileName.With($"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
         }
 
         return HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;
@@ -226,7 +226,7 @@ public sealed partial class DirectUploadService(
         var nameCheck = FileNameRules.Check(fileName);
         if (!nameCheck.IsValid)
         {
-            return await SizeFirstAsync(section.Body, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
+            return await SizeFirstAsync(section.Body, 0, Problems.InvalidFileName.With(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
         }
 
         var resolution = ContentTypeResolution.Resolve(fileName, section.ContentType);
@@ -271,14 +271,14 @@ public sealed partial class DirectUploadService(
         var length = file.Writer.Length;
         if (length == 0)
         {
-            return UploadProblem.BadRequest(ProblemCodes.EmptyFile, "The file is empty. Send a file with content.");
+            return Problems.EmptyFile.With("The file is empty. Send a file with content.");
         }
 
         var decision = VerificationPolicy.Decide(file.FileName, file.DeclaredType, length, file.Sniffer.Complete());
         if (!decision.Accepted)
         {
             Log.Refused(logger, client.Id, 415, decision.Reason!);
-            return UploadProblem.UnsupportedType(decision.Reason!);
+            return Problems.UnsupportedContentType.With(decision.Reason!);
         }
 
         var sha256 = file.Hash.GetHashAndReset();
@@ -337,7 +337,7 @@ public sealed partial class DirectUploadService(
                 var early = VerificationPolicy.Decide(file.FileName, file.DeclaredType, 0, detected);
                 if (!early.Accepted)
                 {
-                    return await SizeFirstAsync(source, writer.Length + read, UploadProblem.UnsupportedType(early.Reason!), cancellationToken).ConfigureAwait(false);
+                    return await SizeFirstAsync(source, writer.Length + read, Problems.UnsupportedContentType.With(early.Reason!), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -384,7 +384,7 @@ public sealed partial class DirectUploadService(
         }
     }
 
-    private UploadProblem TooLarge() => UploadProblem.TooLarge(
+    private UploadProblem TooLarge() => Problems.PayloadTooLarge.With(
         $"The direct upload endpoint accepts files up to {ByteSize.Describe(_options.DirectUploadMaxBytes)}. " +
         "For larger files, request a presigned URL from POST /api/integrations/uploads/url and PUT the file to it.");
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Uploads.Core.Contracts;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Uploads;
 
@@ -31,13 +32,12 @@ internal static class Sha256FormField
         ArgumentNullException.ThrowIfNull(section);
         if (fileSeen)
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidField,
-                $"The \"{Sha256Digest.FieldName}\" field came after the \"{DirectUploadService.FileFieldName}\" part. Send it before the file (the file is checked against it as it streams): add the field to the form first, then the file.");
+            return Problems.InvalidField.With($"The \"{Sha256Digest.FieldName}\" field came after the \"{DirectUploadService.FileFieldName}\" part. Send it before the file (the file is checked against it as it streams): add the field to the form first, then the file.");
         }
 
         if (declaredAlready)
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidField, $"The body has more than one \"{Sha256Digest.FieldName}\" field. Send it once, before the file.");
+            return Problems.InvalidField.With($"The body has more than one \"{Sha256Digest.FieldName}\" field. Send it once, before the file.");
         }
 
         var buffer = new byte[MaxBytes + 1];

@@ -6,6 +6,7 @@ using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Consumer;
