@@ -41,24 +41,20 @@ public sealed partial class UploadsClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary><c>POST /api/integrations/uploads/url</c> for a checked file.</summary>
-    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, CancellationToken cancellationToken = default) =>
-        RequestUrlAsync(file, sha256: null, cancellationToken);
-
     /// <summary><c>POST /api/integrations/uploads/url</c> for a checked file, declaring its SHA-256 (base64, <see cref="FileSha256"/>) when not null.</summary>
-    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, string? sha256, CancellationToken cancellationToken = default)
+    public Task<UploadUrlResponse> RequestUrlAsync(CheckedFile file, string? sha256 = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         return SendAsync(
-            () => JsonContent.Create(new UrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes, sha256), ClientJsonContext.Default.UrlRequest),
-            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
+            () => JsonContent.Create(new UploadUrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes, Sha256: sha256), ClientJsonContext.Default.UploadUrlRequest),
+            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.UploadUrlResponse, cancellationToken);
     }
 
     /// <summary>A fresh URL for an unfinished upload, with the blocks storage already holds.</summary>
-    public Task<PresignedUrl> RenewUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
+    public Task<UploadUrlResponse> RenewUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
         SendAsync(
-            () => JsonContent.Create(new RenewRequest(blobPath), ClientJsonContext.Default.RenewRequest),
-            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
+            () => JsonContent.Create(new UploadUrlRequest(null, null, null, blobPath), ClientJsonContext.Default.UploadUrlRequest),
+            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.UploadUrlResponse, cancellationToken);
 
     /// <summary><c>GET /api/integrations/uploads/status</c>.</summary>
     public Task<UploadStatus> GetStatusAsync(string blobPath, CancellationToken cancellationToken = default) =>
@@ -117,7 +113,7 @@ public sealed partial class UploadsClient : IDisposable
                 form.Add(part, "file", file.FileName);
                 return form;
             },
-            HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResult, cancellationToken).ConfigureAwait(false);
+            HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResponse, cancellationToken).ConfigureAwait(false);
         progress?.Report(new UploadProgress(file.Path, file.SizeBytes, file.SizeBytes, file.SizeBytes / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
         return new UploadResult(file.Path, result.BlobPath, UploadMode.Direct, file.SizeBytes, 0, 0, sha256);
     }
@@ -131,7 +127,7 @@ public sealed partial class UploadsClient : IDisposable
 
         // The whole file, on every run (a resumed one sends only some blocks, but declared the whole file's digest).
         var sha256 = _options.DeclareSha256 ? await FileSha256.OfFileAsync(file.Path, cancellationToken).ConfigureAwait(false) : null;
-        PresignedUrl url;
+        UploadUrlResponse url;
         var staged = new HashSet<int>();
         if (journal is not null && journal.SizeBytes == file.SizeBytes && journal.LastWriteUtc == lastWrite && journal.ContentType == file.Type.MediaType
             && journal.Sha256 == sha256
@@ -171,7 +167,7 @@ public sealed partial class UploadsClient : IDisposable
 
         Record(null); // the journal names the path before the first block is sent
 
-        async Task<PresignedUrl> RenewAsync(PresignedUrl expired)
+        async Task<UploadUrlResponse> RenewAsync(UploadUrlResponse expired)
         {
             try
             {
@@ -230,7 +226,7 @@ public sealed partial class UploadsClient : IDisposable
         return new UploadResult(file.Path, urlHolder.Current.BlobPath, UploadMode.Presigned, file.SizeBytes, missing.Length, resumed, sha256);
     }
 
-    private async Task<PresignedUrl?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
+    private async Task<UploadUrlResponse?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
     {
         try
         {
@@ -246,7 +242,7 @@ public sealed partial class UploadsClient : IDisposable
     /// Runs a storage call with the current URL, retrying transient failures; a 403 (the URL expired while the
     /// upload ran) renews the URL once, for every block in flight, and tries again.
     /// </summary>
-    private async Task WithUrlAsync(UrlHolder holder, Func<PresignedUrl, Task<PresignedUrl>> renew, Func<BlockBlobClient, Task> call, CancellationToken cancellationToken)
+    private async Task WithUrlAsync(UrlHolder holder, Func<UploadUrlResponse, Task<UploadUrlResponse>> renew, Func<BlockBlobClient, Task> call, CancellationToken cancellationToken)
     {
         for (var renewals = 0; ; renewals++)
         {
@@ -307,11 +303,11 @@ public sealed partial class UploadsClient : IDisposable
         }
     }
 
-    private static async Task<Problem?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<ProblemResponse?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            return await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.Problem, cancellationToken).ConfigureAwait(false);
+            return await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ProblemResponse, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
@@ -320,15 +316,15 @@ public sealed partial class UploadsClient : IDisposable
     }
 
     /// <summary>The URL every block in flight uses; when one finds it expired, one renewal serves them all.</summary>
-    private sealed class UrlHolder(PresignedUrl url) : IDisposable
+    private sealed class UrlHolder(UploadUrlResponse url) : IDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
 
         public void Dispose() => _gate.Dispose();
 
-        public PresignedUrl Current { get; private set; } = url;
+        public UploadUrlResponse Current { get; private set; } = url;
 
-        public async Task RenewAsync(PresignedUrl expired, Func<Task<PresignedUrl>> renew)
+        public async Task RenewAsync(UploadUrlResponse expired, Func<Task<UploadUrlResponse>> renew)
         {
             await _gate.WaitAsync().ConfigureAwait(false);
             try

@@ -8,7 +8,7 @@ public readonly record struct ContentTypeResolution(AllowedContentType? Type, Up
     /// <summary>The server's form of <see cref="UploadPolicy.Resolve"/>: a refusal becomes <c>unsupported_content_type</c>.</summary>
     public static ContentTypeResolution Resolve(string fileName, string? declaredContentType)
     {
-        var resolution = UploadPolicy.Resolve(fileName, declaredContentType);
-        return resolution.Type is { } type ? new(type, null) : new(null, Problems.UnsupportedContentType.With(resolution.Refusal!));
+        var (type, problem) = PreCheck.OfType(fileName, declaredContentType);
+        return new(type, problem);
     }
 }

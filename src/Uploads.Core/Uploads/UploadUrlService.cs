@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
-using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
@@ -59,33 +58,15 @@ public sealed partial class UploadUrlService(
             return Problems.InvalidFileName.With(name.Problem!);
         }
 
-        var resolution = ContentTypeResolution.Resolve(request.Filename, request.ContentType);
-        if (resolution.Problem is not null)
+        // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
+        // is what binds the upload to the declared type when it is verified (PreCheck refuses a name without one).
+        var check = PreCheck.Of(request.Filename, request.ContentType, request.SizeBytes);
+        if (check.Problem is not null)
         {
-            return resolution.Problem;
+            return check.Problem;
         }
 
-        var type = resolution.Type!;
-        if (UploadPolicy.ExtensionOf(request.Filename).Length == 0)
-        {
-            // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
-            // is what binds the upload to the declared type when it is verified.
-            return Problems.MissingExtension.With($"Name the file with the extension of its type, for example \"{request.Filename}{type.Extensions[0]}\" for {type.MediaType}: the upload is verified against it.");
-        }
-
-        if (request.SizeBytes is { } size)
-        {
-            if (size < 0)
-            {
-                return Problems.InvalidField.With("\"sizeBytes\" must be zero or more.");
-            }
-
-            var limit = UploadPolicy.MaxBytes(type.Category);
-            if (size > limit)
-            {
-                return Problems.PayloadTooLarge.With($"{type.Category} files may be at most {ByteSize.Describe(limit)}; this one is {ByteSize.Describe(size)}.");
-            }
-        }
+        var type = check.Type!;
 
         byte[]? sha256 = null;
         if (request.Sha256 is not null && !Sha256Digest.TryParse(request.Sha256, out sha256, out var invalid))

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
-using Uploads.Core.Contracts;
 using Uploads.EndToEnd.Tests.Metadata;
 using Uploads.Policy;
 using Uploads.Testing;

@@ -1,7 +1,6 @@
 using System.Net;
 using Azure.Storage.Blobs.Models;
 using Uploads.Core.Consumer;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;

@@ -2,7 +2,6 @@ using System.Text;
 using System.Web;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;

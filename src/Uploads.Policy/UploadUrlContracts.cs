@@ -1,4 +1,4 @@
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
 /// <summary>
 /// Body of <c>POST /api/integrations/uploads/url</c>: either a new upload (<paramref name="Filename"/>,
