@@ -5,10 +5,10 @@ using System.Net.Http.Json;
 using Azure.Storage.Blobs.Models;
 using Uploads.Benchmarks.Support;
 using Uploads.Core.Consumer;
-using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Security;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;

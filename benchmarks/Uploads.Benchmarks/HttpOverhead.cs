@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Uploads.Benchmarks.Support;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Uploads.Benchmarks.Support;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;
@@ -68,7 +69,7 @@ internal static class Sha256Cost
                     var result = await services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None).ConfigureAwait(false);
                     watch.Stop();
                     process.Refresh();
-                    var verdict = result.Status?.Status.ToString().ToLowerInvariant() ?? "none";
+                    var verdict = result.Status is { } status ? UploadStates.NameOf(status.Status) : "none";
                     failures += result.Decided && verdict == "verified" ? 0 : 1;
                     runs[setting].Add((watch.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalSeconds, result.BytesRead, verdict + (result.Status?.Sha256 is null ? "" : ", sha256")));
                 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Uploads.Benchmarks.Support;
 using Uploads.Core.Security;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;
@@ -88,7 +89,7 @@ internal static class StatusLatency
             {
                 services.Requests.Reset();
                 var outcome = await statuses.GetAsync(client, path, CancellationToken.None).ConfigureAwait(false);
-                var answer = outcome.Problem is { } problem ? problem.Status.ToString(CultureInfo.InvariantCulture) : outcome.Value!.Status.ToString().ToLowerInvariant();
+                var answer = outcome.Problem is { } problem ? problem.Status.ToString(CultureInfo.InvariantCulture) : UploadStates.NameOf(outcome.Value!.Status);
                 Console.WriteLine($"| {state} | {answer} | {services.Requests.Total} | {string.Join(", ", services.Requests.Snapshot().Select(p => $"{p.Key} {p.Value}"))} |");
             }
         }

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Uploads.Benchmarks.Support;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Benchmarks;

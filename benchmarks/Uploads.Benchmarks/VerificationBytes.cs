@@ -128,7 +128,7 @@ internal static class VerificationBytes
 
         if (print)
         {
-            var verdict = result.Status?.Status.ToString().ToLowerInvariant() ?? "none";
+            var verdict = result.Status is { } status ? UploadStates.NameOf(status.Status) : "none";
             var reason = result.Status?.Reason is { } r ? $": {Shorten(r)}" : "";
             var byOperation = string.Join(", ", requests.Select(p => $"{p.Key} {p.Value}"));
             Console.WriteLine(string.Create(

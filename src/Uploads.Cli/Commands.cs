@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Azure;
 using Uploads.Client;
+using Uploads.Policy;
 
 namespace Uploads.Cli;
 
@@ -73,7 +74,7 @@ internal static class Commands
             {
                 var status = wait ? await client.WaitForVerdictAsync(blobPath, cancellationToken) : await client.GetStatusAsync(blobPath, cancellationToken);
                 Console.WriteLine(JsonSerializer.Serialize(status, CliJsonContext.Default.UploadStatus));
-                return status.Status == "rejected" ? ExitCodes.Rejected : ExitCodes.Success;
+                return status.Status == UploadState.Rejected ? ExitCodes.Rejected : ExitCodes.Success;
             }
             catch (Exception ex) when (Classify(ex) is { } code)
             {
@@ -103,7 +104,7 @@ internal static class Commands
             {
                 // Declared as put declares it: the upload made with this URL is verified only if it is exactly this file.
                 var presigned = await client.RequestUrlAsync(Preflight.Check(file, contentType), await FileSha256.OfFileAsync(file, cancellationToken), cancellationToken);
-                Console.WriteLine(JsonSerializer.Serialize(presigned, CliJsonContext.Default.PresignedUrl));
+                Console.WriteLine(JsonSerializer.Serialize(presigned, CliJsonContext.Default.UploadUrlResponse));
                 return ExitCodes.Success;
             }
             catch (Exception ex) when (Classify(ex) is { } code)
@@ -136,9 +137,9 @@ internal static class Commands
 
             meter.Verifying();
             var status = await client.WaitForVerdictAsync(blobPath, cancellationToken);
-            return (status.Status == "rejected"
+            return (status.Status == UploadState.Rejected
                 ? new FileOutcome(file, blobPath, "rejected", status.Reason, null, ExitCodes.Rejected)
-                : new FileOutcome(file, blobPath, status.Status)) with { BlocksSent = sent, BlocksResumed = resumed };
+                : new FileOutcome(file, blobPath, UploadStates.NameOf(status.Status))) with { BlocksSent = sent, BlocksResumed = resumed };
         }
         catch (Exception ex) when (Classify(ex) is { } code)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Uploads.Policy;
 
 namespace Uploads.Cli;
 
@@ -26,8 +27,8 @@ internal sealed record FileOutcome(string File, string? BlobPath, string Status,
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(UtcSecondsJsonConverter)])]
 [JsonSerializable(typeof(FileOutcome))]
 [JsonSerializable(typeof(SummaryLine))]
-[JsonSerializable(typeof(Uploads.Client.PresignedUrl))]
-[JsonSerializable(typeof(Uploads.Client.UploadStatus))]
+[JsonSerializable(typeof(UploadUrlResponse))]
+[JsonSerializable(typeof(UploadStatus))]
 [JsonSerializable(typeof(Uploads.Client.DownloadResult))]
-[JsonSerializable(typeof(Uploads.Client.UploadListItem))]
+[JsonSerializable(typeof(UploadListItem))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -75,7 +75,7 @@ internal static class ReadingCommands
                 {
                     Console.WriteLine(settings.Json
                         ? JsonSerializer.Serialize(item, CliJsonContext.Default.UploadListItem)
-                        : string.Join('\t', item.Status, item.SizeBytes.ToString(CultureInfo.InvariantCulture), item.UploadedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), item.BlobPath));
+                        : string.Join('\t', UploadStates.NameOf(item.Status), item.SizeBytes.ToString(CultureInfo.InvariantCulture), UtcSeconds.ToText(item.UploadedAt), item.BlobPath));
                 }
 
                 return ExitCodes.Success;

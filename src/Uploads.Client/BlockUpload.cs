@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Uploads.Policy;
 
 namespace Uploads.Client;
 
@@ -52,7 +53,7 @@ internal sealed class BlockUpload(UploadsClient api, UploadsClientOptions option
         return new Start(await api.RequestUrlAsync(file, sha256, cancellationToken).ConfigureAwait(false), plan, []);
     }
 
-    private async Task<PresignedUrl?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
+    private async Task<UploadUrlResponse?> TryRenewAsync(string blobPath, CancellationToken cancellationToken)
     {
         try
         {
@@ -121,5 +122,5 @@ internal sealed class BlockUpload(UploadsClient api, UploadsClientOptions option
     }
 
     /// <summary>Where a run starts: its URL, how the file is cut, and the blocks storage already holds.</summary>
-    private sealed record Start(PresignedUrl Url, BlockPlan Plan, IReadOnlyList<int> Staged);
+    private sealed record Start(UploadUrlResponse Url, BlockPlan Plan, IReadOnlyList<int> Staged);
 }

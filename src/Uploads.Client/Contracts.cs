@@ -1,22 +1,7 @@
 using System.Text.Json.Serialization;
+using Uploads.Policy;
 
 namespace Uploads.Client;
-
-/// <summary>An upload URL: <c>{uploadUrl, blobPath, expiresAt}</c>, and on a renewal the blocks already staged.</summary>
-public sealed record PresignedUrl(Uri UploadUrl, string BlobPath, DateTimeOffset ExpiresAt, IReadOnlyList<StagedBlock>? StagedBlocks);
-
-/// <summary>An uncommitted block at the path, as the renewal reports it.</summary>
-public sealed record StagedBlock(string Id, long SizeBytes);
-
-/// <summary>The answer of the direct endpoint.</summary>
-public sealed record DirectUploadResult(string BlobPath, long SizeBytes, string ContentType);
-
-/// <summary>The verdict for a path: <c>pending</c>, <c>verified</c> or <c>rejected</c>; a verified one's SHA-256 (base64) when the API computed it.</summary>
-public sealed record UploadStatus(string BlobPath, string Status, string? DetectedType, long? SizeBytes, string? Reason, DateTimeOffset? CheckedAt, string? Sha256 = null)
-{
-    [JsonIgnore]
-    public bool IsFinal => Status is "verified" or "rejected";
-}
 
 /// <summary>Progress of one file: bytes acknowledged by storage so far (resumed blocks included) and the rate of this run.</summary>
 /// <param name="BytesResumed">Of <paramref name="BytesSent"/>, the bytes an earlier run had stored (a resumed presigned upload): not sent by this run.</param>
@@ -35,10 +20,10 @@ public sealed class UploadApiException(int status, string? code, string message)
 
     public string? Code { get; } = code;
 
-    /// <summary>Refused by the upload policy (type, size, name): sending again will not help.</summary>
-    public bool IsPolicyRefusal => Status is 403 or 413 or 415 && Code != "foreign_blob_path";
+    /// <summary>Refused by the upload policy (type, size, name): sending again will not help (as <see cref="Problems"/> declares it).</summary>
+    public bool IsPolicyRefusal => Problems.IsPolicyRefusal(Status, Code);
 
-    public bool IsAuthenticationFailure => Status == 401;
+    public bool IsAuthenticationFailure => Status == Problems.InvalidApiKey.Status;
 }
 
 /// <summary>A file refused before anything was sent: missing, unreadable, empty, of a type or size the API refuses.</summary>
@@ -47,21 +32,15 @@ public sealed class UploadRefusedException(string file, string message) : Except
     public string File { get; } = file;
 }
 
+/// <summary>The wire records are the API's own (Uploads.Policy), so the client reads exactly what the server writes.</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(PresignedUrl))]
-[JsonSerializable(typeof(DirectUploadResult))]
+[JsonSerializable(typeof(UploadUrlRequest))]
+[JsonSerializable(typeof(UploadUrlResponse))]
+[JsonSerializable(typeof(DirectUploadResponse))]
 [JsonSerializable(typeof(UploadStatus))]
 [JsonSerializable(typeof(UploadJournal))]
-[JsonSerializable(typeof(Problem))]
-[JsonSerializable(typeof(UrlRequest))]
-[JsonSerializable(typeof(RenewRequest))]
-[JsonSerializable(typeof(ReadUrl))]
-[JsonSerializable(typeof(UploadListPage))]
+[JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(ReadUrlRequest))]
+[JsonSerializable(typeof(ReadUrlResponse))]
+[JsonSerializable(typeof(UploadListResponse))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
-
-internal sealed record Problem(int? Status, string? Title, string? Detail, string? Code);
-
-internal sealed record UrlRequest(string Filename, string ContentType, long SizeBytes, string? Sha256 = null);
-
-internal sealed record RenewRequest(string BlobPath);

@@ -6,9 +6,9 @@ namespace Uploads.Client;
 public sealed record CheckedFile(string Path, string FileName, long SizeBytes, AllowedContentType Type);
 
 /// <summary>
-/// The guide's "Validate before uploading", with the server's own tables (<see cref="UploadPolicy"/>): the file
-/// exists, is readable and not empty, its extension and declared type resolve to one allowed type, and it is within
-/// that category's limit. A refusal is what the server would answer (415/413), before a byte is sent.
+/// The guide's "Validate before uploading", with the server's own checks (<see cref="PreCheck"/>): the file exists,
+/// is readable and not empty, its extension and declared type resolve to one allowed type, and it is within that
+/// category's limit. A refusal is what the server would answer (415/413), before a byte is sent.
 /// </summary>
 public static class Preflight
 {
@@ -35,23 +35,14 @@ public static class Preflight
             throw new UploadRefusedException(path, $"File is empty: {path}");
         }
 
-        var resolution = UploadPolicy.Resolve(info.Name, contentType);
-        if (resolution.Type is not { } type)
+        // The server's own checks and words (PreCheck, as POST /url runs them): the title and detail it would answer.
+        var check = PreCheck.Of(info.Name, contentType, info.Length);
+        if (check.Problem is { } problem)
         {
-            throw new UploadRefusedException(path, $"{info.Name}: {resolution.Refusal}");
+            throw new UploadRefusedException(path, $"{info.Name}: {problem.Title} {problem.Detail}");
         }
 
-        if (UploadPolicy.ExtensionOf(info.Name).Length == 0)
-        {
-            throw new UploadRefusedException(path, $"{info.Name}: the name needs an extension of its type, for example {type.Extensions[0]}.");
-        }
-
-        var limit = UploadPolicy.MaxBytes(type.Category);
-        if (info.Length > limit)
-        {
-            throw new UploadRefusedException(path, $"File too large: {info.Name} is {ByteSize.Describe(info.Length)}; {type.Category} files may be at most {ByteSize.Describe(limit)}.");
-        }
-
+        var type = check.Type!;
         return new CheckedFile(info.FullName, info.Name, info.Length, type);
     }
 }

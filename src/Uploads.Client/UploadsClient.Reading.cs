@@ -9,10 +9,10 @@ public sealed partial class UploadsClient
 {
 
     /// <summary><c>POST /api/integrations/uploads/read-url</c>: a read-only URL for the verified content of one of your uploads.</summary>
-    public Task<ReadUrl> GetReadUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
+    public Task<ReadUrlResponse> GetReadUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
         SendAsync(
             () => JsonContent.Create(new ReadUrlRequest(blobPath), ClientJsonContext.Default.ReadUrlRequest),
-            HttpMethod.Post, HttpRoutes.ReadUrlPath, ClientJsonContext.Default.ReadUrl, cancellationToken);
+            HttpMethod.Post, HttpRoutes.ReadUrlPath, ClientJsonContext.Default.ReadUrlResponse, cancellationToken);
 
     /// <summary>
     /// Downloads the verified content of <paramref name="blobPath"/> to <paramref name="destination"/>: through a fresh
@@ -27,7 +27,7 @@ public sealed partial class UploadsClient
         var partial = destination + ".part";
         try
         {
-            var (size, sha256) = await _retry.RunAsync(ct => DownloadOnceAsync(readUrl.Url, partial, ct), cancellationToken).ConfigureAwait(false);
+            var (size, sha256) = await _retry.RunAsync(ct => DownloadOnceAsync(readUrl.ReadUrl, partial, ct), cancellationToken).ConfigureAwait(false);
             if (size != readUrl.SizeBytes)
             {
                 throw new DownloadIntegrityException($"{blobPath}: downloaded {size} bytes where the API said {readUrl.SizeBytes}; nothing was kept. Download it again.");
@@ -48,7 +48,7 @@ public sealed partial class UploadsClient
     }
 
     /// <summary><c>GET /api/integrations/uploads</c>: one page of your uploads (<paramref name="state"/> pending, verified or rejected; null for all).</summary>
-    public Task<UploadListPage> ListPageAsync(string? state = null, int? pageSize = null, string? continuation = null, CancellationToken cancellationToken = default)
+    public Task<UploadListResponse> ListPageAsync(string? state = null, int? pageSize = null, string? continuation = null, CancellationToken cancellationToken = default)
     {
         var query = new List<string>();
         if (state is not null)
@@ -67,7 +67,7 @@ public sealed partial class UploadsClient
         }
 
         var relative = query.Count == 0 ? HttpRoutes.UploadsPath : HttpRoutes.UploadsPath + "?" + string.Join('&', query);
-        return SendAsync(null, HttpMethod.Get, relative, ClientJsonContext.Default.UploadListPage, cancellationToken);
+        return SendAsync(null, HttpMethod.Get, relative, ClientJsonContext.Default.UploadListResponse, cancellationToken);
     }
 
     /// <summary>Every upload of yours, page after page.</summary>
@@ -89,7 +89,7 @@ public sealed partial class UploadsClient
 
     /// <summary><c>DELETE /api/integrations/uploads?blobPath=…</c>: removes one of your uploads with its verified content (idempotent).</summary>
     public Task DeleteAsync(string blobPath, CancellationToken cancellationToken = default) =>
-        SendAsync(null, HttpMethod.Delete, HttpRoutes.UploadsPath + "?blobPath=" + Uri.EscapeDataString(blobPath), ClientJsonContext.Default.Problem, cancellationToken);
+        SendAsync(null, HttpMethod.Delete, HttpRoutes.UploadsPath + "?blobPath=" + Uri.EscapeDataString(blobPath), ClientJsonContext.Default.ProblemResponse, cancellationToken);
 
     private async Task<(long Size, string Sha256)> DownloadOnceAsync(Uri url, string partial, CancellationToken cancellationToken)
     {

@@ -40,24 +40,20 @@ public sealed partial class UploadsClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    /// <summary><c>POST /api/integrations/uploads/url</c> for a checked file.</summary>
-    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, CancellationToken cancellationToken = default) =>
-        RequestUrlAsync(file, sha256: null, cancellationToken);
-
     /// <summary><c>POST /api/integrations/uploads/url</c> for a checked file, declaring its SHA-256 (base64, <see cref="FileSha256"/>) when not null.</summary>
-    public Task<PresignedUrl> RequestUrlAsync(CheckedFile file, string? sha256, CancellationToken cancellationToken = default)
+    public Task<UploadUrlResponse> RequestUrlAsync(CheckedFile file, string? sha256 = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         return SendAsync(
-            () => JsonContent.Create(new UrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes, sha256), ClientJsonContext.Default.UrlRequest),
-            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
+            () => JsonContent.Create(new UploadUrlRequest(file.FileName, file.Type.MediaType, file.SizeBytes, Sha256: sha256), ClientJsonContext.Default.UploadUrlRequest),
+            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.UploadUrlResponse, cancellationToken);
     }
 
     /// <summary>A fresh URL for an unfinished upload, with the blocks storage already holds.</summary>
-    public Task<PresignedUrl> RenewUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
+    public Task<UploadUrlResponse> RenewUrlAsync(string blobPath, CancellationToken cancellationToken = default) =>
         SendAsync(
-            () => JsonContent.Create(new RenewRequest(blobPath), ClientJsonContext.Default.RenewRequest),
-            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.PresignedUrl, cancellationToken);
+            () => JsonContent.Create(new UploadUrlRequest(null, null, null, blobPath), ClientJsonContext.Default.UploadUrlRequest),
+            HttpMethod.Post, HttpRoutes.UploadUrlPath, ClientJsonContext.Default.UploadUrlResponse, cancellationToken);
 
     /// <summary><c>GET /api/integrations/uploads/status</c>.</summary>
     public Task<UploadStatus> GetStatusAsync(string blobPath, CancellationToken cancellationToken = default) =>
@@ -116,7 +112,7 @@ public sealed partial class UploadsClient : IDisposable
                 form.Add(part, "file", file.FileName);
                 return form;
             },
-            HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResult, cancellationToken).ConfigureAwait(false);
+            HttpMethod.Post, HttpRoutes.DirectPath, ClientJsonContext.Default.DirectUploadResponse, cancellationToken).ConfigureAwait(false);
         progress?.Report(new UploadProgress(file.Path, file.SizeBytes, file.SizeBytes, file.SizeBytes / Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-3)));
         return new UploadResult(file.Path, result.BlobPath, UploadMode.Direct, file.SizeBytes, 0, 0, sha256);
     }
@@ -159,11 +155,11 @@ public sealed partial class UploadsClient : IDisposable
         }
     }
 
-    private static async Task<Problem?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<ProblemResponse?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            return await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.Problem, cancellationToken).ConfigureAwait(false);
+            return await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ProblemResponse, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {

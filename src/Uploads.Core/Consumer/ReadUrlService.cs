@@ -8,6 +8,7 @@ using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Consumer;
 
@@ -35,7 +36,7 @@ public sealed partial class ReadUrlService(
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.BlobPath))
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingField, "The body must have \"blobPath\", the path you received when you uploaded the file.");
+            return Problems.MissingField.With("The body must have \"blobPath\", the path you received when you uploaded the file.");
         }
 
         var blobPath = request.BlobPath;
@@ -54,8 +55,7 @@ public sealed partial class ReadUrlService(
                 case null:
                     return UploadStatusService.NotFound(blobPath);
                 case UploadState.Rejected:
-                    return new UploadProblem(409, ProblemCodes.UploadRejected, "The upload was rejected.",
-                        $"The file at this path failed verification ({status.Reason}); there is nothing to read. Upload a file that matches its type.");
+                    return Problems.UploadRejected.With($"The file at this path failed verification ({status.Reason}); there is nothing to read. Upload a file that matches its type.");
                 case UploadState.Pending:
                     return Pending(blobPath);
             }
@@ -90,11 +90,7 @@ public sealed partial class ReadUrlService(
         return new ReadUrlResponse(url, expiresOn.UtcDateTime, contentType, pin.Properties.ContentLength ?? 0, VerdictTags.Sha256Of(pin.Tags));
     }
 
-    private static UploadProblem Pending(string blobPath) => new(409, ProblemCodes.UploadPending, "The upload is not verified yet.",
-        $"The file at \"{blobPath}\" is still being checked, or has not been uploaded completely. Ask again after Retry-After seconds, or wait for its status to be verified.")
-    {
-        RetryAfter = RetryAdvice.NotYet,
-    };
+    private static UploadProblem Pending(string blobPath) => Problems.UploadPending.With($"The file at \"{blobPath}\" is still being checked, or has not been uploaded completely. Ask again after Retry-After seconds, or wait for its status to be verified.");
 
     private static partial class Log
     {

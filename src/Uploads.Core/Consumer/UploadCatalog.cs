@@ -8,6 +8,7 @@ using Uploads.Core.Naming;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Consumer;
 
@@ -39,7 +40,7 @@ public sealed partial class UploadCatalog(UploadContainers containers, ILogger<U
         {
             if (!TryParseState(state, out var parsed))
             {
-                return UploadProblem.BadRequest(ProblemCodes.InvalidField, $"\"state\" must be pending, verified or rejected (got \"{state}\").");
+                return Problems.InvalidField.With($"\"state\" must be pending, verified or rejected (got \"{state}\").");
             }
 
             filter = parsed;
@@ -48,13 +49,13 @@ public sealed partial class UploadCatalog(UploadContainers containers, ILogger<U
         var size = DefaultPageSize;
         if (!string.IsNullOrEmpty(pageSize) && (!int.TryParse(pageSize, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out size) || size < 1 || size > MaxPageSize))
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidField, $"\"pageSize\" must be a whole number from 1 to {MaxPageSize} (got \"{pageSize}\").");
+            return Problems.InvalidField.With($"\"pageSize\" must be a whole number from 1 to {MaxPageSize} (got \"{pageSize}\").");
         }
 
         var (phase, marker) = (UploadsPhase, (string?)null);
         if (!string.IsNullOrEmpty(continuation) && !TryDecode(continuation, out phase, out marker))
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidField, "\"continuation\" is not a token this service gave. Pass the continuation of the previous page as it was, or leave it out to start from the first page.");
+            return Problems.InvalidField.With("\"continuation\" is not a token this service gave. Pass the continuation of the previous page as it was, or leave it out to start from the first page.");
         }
 
         var prefix = client.Id + "/";
@@ -98,7 +99,7 @@ public sealed partial class UploadCatalog(UploadContainers containers, ILogger<U
         ArgumentNullException.ThrowIfNull(client);
         if (string.IsNullOrEmpty(blobPath))
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingField, "Pass the blobPath of the upload to remove as the query parameter blobPath.");
+            return Problems.MissingField.With("Pass the blobPath of the upload to remove as the query parameter blobPath.");
         }
 
         if (!BlobPath.IsOwnedBy(blobPath, client.Id, out _))

@@ -1,5 +1,4 @@
-using Uploads.Core.Configuration;
-using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Hosting;
 
@@ -18,7 +17,7 @@ public sealed class UploadsReadiness
 
     /// <summary>The problem to answer while not ready; null once ready.</summary>
     public UploadProblem? Problem => _notReadyBecause is { } reason
-        ? UploadProblem.Unavailable(
+        ? Problems.ServiceUnavailable.With(
             $"The service cannot serve uploads yet: {reason}. Retry after the time in Retry-After; nothing was stored.",
             TimeSpan.FromTicks(Interlocked.Read(ref _retryAfterTicks)))
         : null;

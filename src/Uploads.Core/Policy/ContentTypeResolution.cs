@@ -1,4 +1,3 @@
-using Uploads.Core.Contracts;
 using Uploads.Policy;
 
 namespace Uploads.Core.Policy;
@@ -9,7 +8,7 @@ internal readonly record struct ContentTypeResolution(AllowedContentType? Type, 
     /// <summary>The server's form of <see cref="UploadPolicy.Resolve"/>: a refusal becomes <c>unsupported_content_type</c>.</summary>
     public static ContentTypeResolution Resolve(string fileName, string? declaredContentType)
     {
-        var resolution = UploadPolicy.Resolve(fileName, declaredContentType);
-        return resolution.Type is { } type ? new(type, null) : new(null, UploadProblem.UnsupportedType(resolution.Refusal!));
+        var (type, problem) = PreCheck.OfType(fileName, declaredContentType);
+        return new(type, problem);
     }
 }

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Scanning;
 

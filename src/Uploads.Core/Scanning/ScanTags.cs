@@ -1,6 +1,6 @@
 using Azure;
-using Uploads.Core.Contracts;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Scanning;
 

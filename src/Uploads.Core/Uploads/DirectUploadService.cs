@@ -128,7 +128,7 @@ public sealed partial class DirectUploadService(
         var nameCheck = FileNameRules.Check(fileName);
         if (!nameCheck.IsValid)
         {
-            return await SizeFirstAsync(part.Content, 0, UploadProblem.InvalidFileName(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
+            return await SizeFirstAsync(part.Content, 0, Problems.InvalidFileName.With(nameCheck.Problem!), cancellationToken).ConfigureAwait(false);
         }
 
         var resolution = ContentTypeResolution.Resolve(fileName, part.ContentType);
@@ -173,14 +173,14 @@ public sealed partial class DirectUploadService(
         var length = file.Writer.Length;
         if (length == 0)
         {
-            return UploadProblem.BadRequest(ProblemCodes.EmptyFile, "The file is empty. Send a file with content.");
+            return Problems.EmptyFile.With("The file is empty. Send a file with content.");
         }
 
         var decision = VerificationPolicy.Decide(file.FileName, file.DeclaredType, length, file.Sniffer.Complete());
         if (!decision.Accepted)
         {
             Log.Refused(logger, client.Id, 415, decision.Reason!);
-            return UploadProblem.UnsupportedType(decision.Reason!);
+            return Problems.UnsupportedContentType.With(decision.Reason!);
         }
 
         var sha256 = file.Hash.GetHashAndReset();
@@ -239,7 +239,7 @@ public sealed partial class DirectUploadService(
                 var early = VerificationPolicy.Decide(file.FileName, file.DeclaredType, 0, detected);
                 if (!early.Accepted)
                 {
-                    return await SizeFirstAsync(source, writer.Length + read, UploadProblem.UnsupportedType(early.Reason!), cancellationToken).ConfigureAwait(false);
+                    return await SizeFirstAsync(source, writer.Length + read, Problems.UnsupportedContentType.With(early.Reason!), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -258,7 +258,7 @@ public sealed partial class DirectUploadService(
         return countedBytes + rest > _options.DirectUploadMaxBytes ? TooLarge() : refusal;
     }
 
-    private UploadProblem TooLarge() => UploadProblem.TooLarge(
+    private UploadProblem TooLarge() => Problems.PayloadTooLarge.With(
         $"The direct upload endpoint accepts files up to {ByteSize.Describe(_options.DirectUploadMaxBytes)}. " +
         "For larger files, request a presigned URL from POST /api/integrations/uploads/url and PUT the file to it.");
 

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
-using Uploads.Core.Policy;
 using Uploads.Core.Security;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
@@ -40,53 +39,34 @@ public sealed partial class UploadUrlService(
         {
             return request.Filename is null && request.ContentType is null && request.SizeBytes is null && request.Sha256 is null
                 ? await RenewAsync(client, request.BlobPath, cancellationToken).ConfigureAwait(false)
-                : UploadProblem.BadRequest(ProblemCodes.AmbiguousRequest, "Send either \"blobPath\" alone (to renew the URL of an unfinished upload: a SHA-256 declared with the first URL still holds) or \"filename\" and \"contentType\" (for a new upload), not both.");
+                : Problems.AmbiguousRequest.With("Send either \"blobPath\" alone (to renew the URL of an unfinished upload: a SHA-256 declared with the first URL still holds) or \"filename\" and \"contentType\" (for a new upload), not both.");
         }
 
         if (request.Filename is null)
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingField, "The body must have \"filename\", the file's plain name.");
+            return Problems.MissingField.With("The body must have \"filename\", the file's plain name.");
         }
 
         if (string.IsNullOrWhiteSpace(request.ContentType))
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingField, "The body must have \"contentType\", one of the allowed MIME types.");
+            return Problems.MissingField.With("The body must have \"contentType\", one of the allowed MIME types.");
         }
 
         var name = FileNameRules.Check(request.Filename);
         if (!name.IsValid)
         {
-            return UploadProblem.InvalidFileName(name.Problem!);
+            return Problems.InvalidFileName.With(name.Problem!);
         }
 
-        var resolution = ContentTypeResolution.Resolve(request.Filename, request.ContentType);
-        if (resolution.Problem is not null)
+        // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
+        // is what binds the upload to the declared type when it is verified (PreCheck refuses a name without one).
+        var check = PreCheck.Of(request.Filename, request.ContentType, request.SizeBytes);
+        if (check.Problem is not null)
         {
-            return resolution.Problem;
+            return check.Problem;
         }
 
-        var type = resolution.Type!;
-        if (UploadPolicy.ExtensionOf(request.Filename).Length == 0)
-        {
-            // The bytes arrive later, straight at storage, with no type the service can trust: the name's extension
-            // is what binds the upload to the declared type when it is verified.
-            return new UploadProblem(415, ProblemCodes.MissingExtension, "The filename needs an extension.",
-                $"Name the file with the extension of its type, for example \"{request.Filename}{type.Extensions[0]}\" for {type.MediaType}: the upload is verified against it.");
-        }
-
-        if (request.SizeBytes is { } size)
-        {
-            if (size < 0)
-            {
-                return UploadProblem.BadRequest(ProblemCodes.InvalidField, "\"sizeBytes\" must be zero or more.");
-            }
-
-            var limit = UploadPolicy.MaxBytes(type.Category);
-            if (size > limit)
-            {
-                return UploadProblem.TooLarge($"{type.Category} files may be at most {ByteSize.Describe(limit)}; this one is {ByteSize.Describe(size)}.");
-            }
-        }
+        var type = check.Type!;
 
         byte[]? sha256 = null;
         if (request.Sha256 is not null && !Sha256Digest.TryParse(request.Sha256, out sha256, out var invalid))
@@ -120,21 +100,19 @@ public sealed partial class UploadUrlService(
         ArgumentNullException.ThrowIfNull(client);
         if (!BlobPath.IsWellFormed(blobPath, out var owner, out _))
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidBlobPath, "\"blobPath\" is not a path this service issues. Send the blobPath you received with the upload URL.");
+            return Problems.InvalidBlobPath.With("\"blobPath\" is not a path this service issues. Send the blobPath you received with the upload URL.");
         }
 
         if (!string.Equals(owner, client.Id, StringComparison.Ordinal))
         {
-            return new UploadProblem(403, ProblemCodes.ForeignBlobPath, "The blob path belongs to another client.",
-                "Only the client a path was issued to can renew its URL. Request a new URL with filename and contentType.");
+            return Problems.ForeignBlobPath.With("Only the client a path was issued to can renew its URL. Request a new URL with filename and contentType.");
         }
 
         var now = time.GetUtcNow();
         var closesAt = BlobPath.IssuedAt(blobPath) + _options.RenewalWindow;
         if (BlobPath.IssuedAt(blobPath) > now + _options.ClockSkew || now >= closesAt)
         {
-            return new UploadProblem(410, ProblemCodes.RenewalWindowClosed, "The upload can no longer be renewed.",
-                $"An upload URL can be renewed for {_options.RenewalWindow.TotalHours:0.##} hours after its path was issued. Start again: request a new URL with filename and contentType.");
+            return Problems.RenewalWindowClosed.With($"An upload URL can be renewed for {_options.RenewalWindow.TotalHours:0.##} hours after its path was issued. Start again: request a new URL with filename and contentType.");
         }
 
         // A committed blob gets the answer the status endpoint would give: checked on the spot if still pending, and
@@ -143,17 +121,15 @@ public sealed partial class UploadUrlService(
         switch (status?.Status)
         {
             case UploadState.Verified:
-                return new UploadProblem(409, ProblemCodes.UploadVerified, "The upload is complete and verified.",
-                    "The file at this path was committed and verified; it cannot be written again. Submit the blobPath, or request a new URL for another file.");
+                return Problems.UploadVerified.With("The file at this path was committed and verified; it cannot be written again. Submit the blobPath, or request a new URL for another file.");
             case UploadState.Rejected:
-                return new UploadProblem(409, ProblemCodes.UploadRejected, "The upload was rejected.",
-                    $"The file at this path failed verification ({status.Reason}) and was quarantined. Request a new URL and upload a file that matches its type.");
+                return Problems.UploadRejected.With($"The file at this path failed verification ({status.Reason}) and was quarantined. Request a new URL and upload a file that matches its type.");
         }
 
         var staged = await StagedBlocksAsync(blobPath, cancellationToken).ConfigureAwait(false);
         if (status is null && staged.Count == 0)
         {
-            return UploadProblem.NotFound($"Nothing was uploaded to \"{blobPath}\" yet, so there is nothing to resume. Request a new URL with filename and contentType.");
+            return Problems.NotFound.With($"Nothing was uploaded to \"{blobPath}\" yet, so there is nothing to resume. Request a new URL with filename and contentType.");
         }
 
         var response = await SignAsync(blobPath, now, Min(now + _options.UrlLifetime, closesAt), cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using Microsoft.Extensions.Logging;
 using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 

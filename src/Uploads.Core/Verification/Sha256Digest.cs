@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 
@@ -41,7 +41,7 @@ internal static class Sha256Digest
             }
         }
 
-        problem = UploadProblem.BadRequest(ProblemCodes.InvalidField, $"\"{FieldName}\" must be the base64 of the file's 32-byte SHA-256 digest ({Base64Length} characters ending in \"=\"), {HowTo}; {WhatIsWrong(value)}.");
+        problem = Problems.InvalidField.With($"\"{FieldName}\" must be the base64 of the file's 32-byte SHA-256 digest ({Base64Length} characters ending in \"=\"), {HowTo}; {WhatIsWrong(value)}.");
         return false;
     }
 
@@ -67,7 +67,7 @@ internal static class Sha256Digest
 
     /// <summary>The refusal of a direct upload whose content does not match its declaration (415, like every content refusal).</summary>
     public static UploadProblem Mismatch(ReadOnlySpan<byte> computed, ReadOnlySpan<byte> declared) =>
-        new(415, ProblemCodes.Sha256Mismatch, "The file does not match its declared SHA-256.", MismatchReason(computed, declared));
+        Problems.Sha256Mismatch.With(MismatchReason(computed, declared));
 
     private static string WhatIsWrong(string? value) => value switch
     {

@@ -6,8 +6,8 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
-using Uploads.Core.Contracts;
 using Uploads.Core.Storage;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 

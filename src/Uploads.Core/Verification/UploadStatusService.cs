@@ -1,7 +1,7 @@
-using Uploads.Core.Configuration;
 using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Security;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 
@@ -22,7 +22,7 @@ public sealed class UploadStatusService(UploadVerifier verifier)
         ArgumentNullException.ThrowIfNull(client);
         if (string.IsNullOrEmpty(blobPath))
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingField, "Pass the blobPath you received as the query parameter blobPath.");
+            return Problems.MissingField.With("Pass the blobPath you received as the query parameter blobPath.");
         }
 
         // Another client's path, or one this service never issued, is answered exactly like a missing one.
@@ -43,6 +43,6 @@ public sealed class UploadStatusService(UploadVerifier verifier)
     }
 
     /// <summary>The answer for a path the client cannot see: missing, another client's, or never issued (the read URL, list and delete routes answer it too).</summary>
-    internal static UploadProblem NotFound(string blobPath) => UploadProblem.NotFound(
+    internal static UploadProblem NotFound(string blobPath) => Problems.NotFound.With(
         $"No upload exists at \"{blobPath}\". Upload the file first (PUT to the uploadUrl, or use the direct endpoint); check that the path is the blobPath you received.");
 }

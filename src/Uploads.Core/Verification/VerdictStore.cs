@@ -5,10 +5,10 @@ using Azure.Storage.Sas;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Uploads.Core.Configuration;
-using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Signing;
 using Uploads.Core.Storage;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 

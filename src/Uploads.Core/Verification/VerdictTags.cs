@@ -1,5 +1,5 @@
 using Azure;
-using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 

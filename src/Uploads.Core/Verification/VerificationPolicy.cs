@@ -73,10 +73,9 @@ internal static class VerificationPolicy
             return new(false, actual, $"The name {fileName} says {byExtension[0].MediaType}, but the file is {actual}.");
         }
 
-        var limit = UploadPolicy.MaxBytes(allowed.Category);
-        if (sizeBytes > limit)
+        if (PreCheck.SizeRefusal(allowed, sizeBytes) is { } tooLarge)
         {
-            return new(false, actual, $"{allowed.Category} files may be at most {ByteSize.Describe(limit)}; this one is {ByteSize.Describe(sizeBytes)}.");
+            return new(false, actual, tooLarge);
         }
 
         return new(true, UploadPolicy.Canonical(actual), null);

@@ -1,4 +1,4 @@
-using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Core.Verification;
 

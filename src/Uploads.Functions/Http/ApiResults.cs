@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Http;
 

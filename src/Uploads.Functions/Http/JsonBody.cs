@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Uploads.Core.Contracts;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Http;
 
@@ -15,13 +16,12 @@ internal static class JsonBody
     {
         if (!IsJson(request.ContentType))
         {
-            return new UploadProblem(415, ProblemCodes.UnsupportedRequestType, "The request body must be JSON.",
-                $"Send the body as JSON with the header Content-Type: application/json (got \"{request.ContentType ?? "none"}\").");
+            return Problems.UnsupportedRequestType.With($"Send the body as JSON with the header Content-Type: application/json (got \"{request.ContentType ?? "none"}\").");
         }
 
         if (request.ContentLength > MaxBytes)
         {
-            return UploadProblem.BadRequest(ProblemCodes.BodyTooLarge, $"The JSON body may be at most {MaxBytes} bytes.");
+            return Problems.BodyTooLarge.With($"The JSON body may be at most {MaxBytes} bytes.");
         }
 
         using var buffer = new MemoryStream();
@@ -31,7 +31,7 @@ internal static class JsonBody
         {
             if (buffer.Length + read > MaxBytes)
             {
-                return UploadProblem.BadRequest(ProblemCodes.BodyTooLarge, $"The JSON body may be at most {MaxBytes} bytes.");
+                return Problems.BodyTooLarge.With($"The JSON body may be at most {MaxBytes} bytes.");
             }
 
             buffer.Write(chunk, 0, read);
@@ -39,24 +39,24 @@ internal static class JsonBody
 
         if (buffer.Length == 0)
         {
-            return UploadProblem.BadRequest(ProblemCodes.MalformedJson, "The body is empty. Send a JSON object such as {\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}.");
+            return Problems.MalformedJson.With("The body is empty. Send a JSON object such as {\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}.");
         }
 
         try
         {
             var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), typeInfo);
             return value is null
-                ? UploadProblem.BadRequest(ProblemCodes.MalformedJson, "The body must be a JSON object, not null.")
+                ? Problems.MalformedJson.With("The body must be a JSON object, not null.")
                 : value;
         }
         catch (JsonException ex) when (ex.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase))
         {
-            return UploadProblem.BadRequest(ProblemCodes.DuplicateProperty, "A property appears more than once in the body (letter case is ignored). Send each of filename, contentType, sizeBytes and blobPath once.");
+            return Problems.DuplicateProperty.With("A property appears more than once in the body (letter case is ignored). Send each of filename, contentType, sizeBytes and blobPath once.");
         }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : string.Empty;
-            return UploadProblem.BadRequest(ProblemCodes.MalformedJson, $"The body is not valid JSON for this request{where}. Send a JSON object such as {{\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}}.");
+            return Problems.MalformedJson.With($"The body is not valid JSON for this request{where}. Send a JSON object such as {{\"filename\": \"report.pdf\", \"contentType\": \"application/pdf\"}}.");
         }
     }
 

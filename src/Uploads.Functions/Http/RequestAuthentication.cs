@@ -1,12 +1,12 @@
 using Microsoft.AspNetCore.Http;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Http;
 
 internal static class RequestAuthentication
 {
-    public static readonly UploadProblem MissingOrInvalidKey = UploadProblem.Unauthorized(
+    public static readonly UploadProblem MissingOrInvalidKey = Problems.InvalidApiKey.With(
         $"Send your API key in the {ApiKeyAuthenticator.HeaderName} header. Missing, unknown and revoked keys are refused.");
 
     /// <summary>The client whose key the request carries, or null (then answer <see cref="MissingOrInvalidKey"/>).</summary>

@@ -2,10 +2,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
-using Uploads.Core.Configuration;
-using Uploads.Core.Contracts;
 using Uploads.Core.Storage;
 using Uploads.Functions.Http;
+using Uploads.Policy;
 
 namespace Uploads.Functions.Middleware;
 
@@ -41,16 +40,14 @@ internal sealed partial class ExceptionHandlingMiddleware(ILogger<ExceptionHandl
 
             var problem = ex switch
             {
-                BadHttpRequestException bad => UploadProblem.BadRequest(
-                    bad.StatusCode switch { 408 => ProblemCodes.RequestTimeout, 413 => ProblemCodes.PayloadTooLarge, _ => ProblemCodes.MalformedRequest },
-                    $"The request body was refused: {bad.Message}") with { Status = bad.StatusCode, Title = bad.StatusCode == 408 ? "The request body arrived too slowly." : "The request body is not acceptable." },
-                _ when StorageFailures.IsUnavailable(ex, context.CancellationToken) => UploadProblem.Unavailable("Storage did not answer. Retry after the time in Retry-After.", RetryAdvice.NotYet),
+                BadHttpRequestException bad => Problems.ForRefusedBody(bad.StatusCode).With($"The request body was refused: {bad.Message}"),
+                _ when StorageFailures.IsUnavailable(ex, context.CancellationToken) => Problems.ServiceUnavailable.With("Storage did not answer. Retry after the time in Retry-After."),
                 _ => null,
             };
             if (problem is null)
             {
                 Log.Unhandled(logger, ex, context.FunctionDefinition.Name, context.InvocationId);
-                problem = UploadProblem.Internal(context.InvocationId);
+                problem = Problems.InternalError.With($"The request failed unexpectedly. Retry with backoff; if it persists, report invocation {context.InvocationId}.");
             }
             else
             {

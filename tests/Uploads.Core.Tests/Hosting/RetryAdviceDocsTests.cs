@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Uploads.Core.Configuration;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Core.Tests.Hosting;

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Uploads.Core.Contracts;
 using Uploads.Core.Uploads.Multipart;
+using Uploads.Policy;
 
 namespace Uploads.Core.Tests.Uploads;
 

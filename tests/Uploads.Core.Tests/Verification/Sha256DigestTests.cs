@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Uploads.Core.Contracts;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 
 namespace Uploads.Core.Tests.Verification;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Web;
 using Uploads.Client;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Client;
 
@@ -70,7 +71,7 @@ public sealed class BlockUploadTests(ApiHost host) : IClassFixture<ApiHost>, IDi
         Assert.Equal((2, 8), (result.BlocksSent, result.BlocksResumed));
         Assert.Equal(2, traffic.BlocksStaged);
         Assert.Equal(1, traffic.UrlRequests); // the renewal
-        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await client.WaitForVerdictAsync(result.BlobPath)).Status);
         Assert.Equal(await File.ReadAllBytesAsync(path), (await host.Uploads.GetBlobClient(result.BlobPath).DownloadContentAsync()).Value.Content.ToArray());
         Assert.False(File.Exists(journalPath));
     }
@@ -128,7 +129,7 @@ public sealed class BlockUploadRenewalTests(ShortUrlApiHost host) : IClassFixtur
         Assert.NotNull(firstPath);
         Assert.NotEqual(firstPath, result.BlobPath);
         Assert.Equal((3, 0), (result.BlocksSent, result.BlocksResumed));
-        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await client.WaitForVerdictAsync(result.BlobPath)).Status);
         Assert.Equal(await File.ReadAllBytesAsync(path), (await host.Uploads.GetBlobClient(result.BlobPath).DownloadContentAsync()).Value.Content.ToArray());
         Assert.False(File.Exists(path + ".upload.json"));
     }
@@ -148,7 +149,7 @@ public sealed class BlockUploadRenewalTests(ShortUrlApiHost host) : IClassFixtur
         Assert.Equal(2, traffic.UrlRequests); // the URL and one renewal, for four refused blocks
         Assert.Equal(8, traffic.BlocksStaged);
         Assert.Equal((8, 0), (result.BlocksSent, result.BlocksResumed));
-        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await client.WaitForVerdictAsync(result.BlobPath)).Status);
         Assert.Equal(await File.ReadAllBytesAsync(path), (await host.Uploads.GetBlobClient(result.BlobPath).DownloadContentAsync()).Value.Content.ToArray());
     }
 

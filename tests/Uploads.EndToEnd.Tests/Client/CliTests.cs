@@ -161,7 +161,7 @@ public sealed class CliTests(ApiHost host) : IClassFixture<ApiHost>, IDisposable
         var (statusExit, statusOut, statusErr) = await RunAsync(host.ApiKey, "status", blobPath);
 
         Assert.True(urlExit == 0 && putExit == 0 && statusExit == 0, urlErr + putErr + statusErr);
-        // The API's one format (src/Uploads.Core/Contracts/UtcSeconds.cs): UTC to the second with Z, never +00:00.
+        // The API's one format (src/Uploads.Policy/UtcSeconds.cs): UTC to the second with Z, never +00:00.
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(urlOut).RootElement.GetProperty("expiresAt").GetString());
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", JsonDocument.Parse(statusOut).RootElement.GetProperty("checkedAt").GetString());
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Uploads.Client;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Client;
 
@@ -33,7 +34,7 @@ public sealed class ClientSha256Tests(ApiHost host) : IClassFixture<ApiHost>, ID
         var status = await client.WaitForVerdictAsync(result.BlobPath);
 
         Assert.Equal(Sha256Of(path), result.Sha256);
-        Assert.Equal("verified", status.Status);
+        Assert.Equal(UploadState.Verified, status.Status);
         Assert.Equal(Sha256Of(path), status.Sha256);
     }
 
@@ -48,7 +49,7 @@ public sealed class ClientSha256Tests(ApiHost host) : IClassFixture<ApiHost>, ID
         var status = await client.WaitForVerdictAsync(result.BlobPath);
 
         Assert.Null(result.Sha256);
-        Assert.Equal("verified", status.Status);
+        Assert.Equal(UploadState.Verified, status.Status);
         Assert.Null(status.Sha256);
     }
 
@@ -94,7 +95,7 @@ public sealed class ClientSha256Tests(ApiHost host) : IClassFixture<ApiHost>, ID
 
         Assert.Equal(changeTheFile ? (6, 0) : (4, 2), (result.BlocksSent, result.BlocksResumed));
         Assert.Equal(1, secondTraffic.UrlRequests); // a renewal, or a new URL for the changed file
-        Assert.Equal("verified", status.Status);
+        Assert.Equal(UploadState.Verified, status.Status);
         Assert.Equal(Sha256Of(path), status.Sha256);
         Assert.Equal(await File.ReadAllBytesAsync(path), (await host.Uploads.GetBlobClient(result.BlobPath).DownloadContentAsync()).Value.Content.ToArray());
     }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Uploads.Client;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Client;
 
@@ -25,7 +26,7 @@ public sealed class ReadingClientTests(SharedKeyApiHost host) : IClassFixture<Sh
     {
         var path = _files.CreateText("notes.txt", 300_000);
         var result = await client.UploadAsync(path, mode);
-        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await client.WaitForVerdictAsync(result.BlobPath)).Status);
         return (path, result.BlobPath);
     }
 
@@ -98,7 +99,7 @@ public sealed class ReadingClientTests(SharedKeyApiHost host) : IClassFixture<Sh
         var after = await client.ListAsync().AnyAsync(u => u.BlobPath == blobPath);
 
         Assert.NotNull(listed);
-        Assert.Equal(("verified", "text/plain"), (listed.Status, listed.DetectedType));
+        Assert.Equal((UploadState.Verified, "text/plain"), (listed.Status, listed.DetectedType));
         Assert.False(after);
         Assert.Equal(404, (await Assert.ThrowsAsync<UploadApiException>(() => client.GetReadUrlAsync(blobPath))).Status);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Uploads.Client;
 using Uploads.EndToEnd.Tests.Support;
+using Uploads.Policy;
 
 namespace Uploads.EndToEnd.Tests.Client;
 
@@ -27,7 +28,7 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
 
         Assert.Equal(UploadMode.Direct, result.Mode);
         Assert.Equal(0, traffic.BlocksStaged);
-        Assert.Equal("verified", status.Status);
+        Assert.Equal(UploadState.Verified, status.Status);
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
         Assert.Equal((13, 0), (result.BlocksSent, result.BlocksResumed));
         Assert.Equal(13, traffic.BlocksStaged);
         Assert.InRange(traffic.MaxBlocksInFlight, 2, 4);
-        Assert.Equal("verified", status.Status);
+        Assert.Equal(UploadState.Verified, status.Status);
         Assert.Equal(new FileInfo(path).Length, status.SizeBytes);
         Assert.False(File.Exists(path + ".upload.json"));
         Assert.Contains(reports, r => r.BytesSent == new FileInfo(path).Length && r.BytesPerSecond > 0);
@@ -80,7 +81,7 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
         Assert.Equal((6, 4), (result.BlocksSent, result.BlocksResumed));
         Assert.Equal(6, secondTraffic.BlocksStaged);
         Assert.Equal(1, secondTraffic.UrlRequests); // a renewal, not a new upload
-        Assert.Equal("verified", (await second.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await second.WaitForVerdictAsync(result.BlobPath)).Status);
         Assert.Equal(await File.ReadAllBytesAsync(path), (await host.Uploads.GetBlobClient(result.BlobPath).DownloadContentAsync()).Value.Content.ToArray());
     }
 
@@ -132,7 +133,7 @@ public sealed class UploadsClientTests(ApiHost host) : IClassFixture<ApiHost>, I
 
         Assert.Equal(3, traffic.FaultsInjected);
         Assert.Equal(6, traffic.BlocksStaged);
-        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await client.WaitForVerdictAsync(result.BlobPath)).Status);
     }
 
     [Theory]
@@ -223,6 +224,6 @@ public sealed class UploadsClientExpiryTests(ShortUrlApiHost host) : IClassFixtu
         // The URL, then a renewal when it expired (on a machine too slow to stage any block in 8 s, the renewal finds
         // nothing to resume and a new URL restarts the upload: 3).
         Assert.InRange(traffic.UrlRequests, 2, 3);
-        Assert.Equal("verified", (await client.WaitForVerdictAsync(result.BlobPath)).Status);
+        Assert.Equal(UploadState.Verified, (await client.WaitForVerdictAsync(result.BlobPath)).Status);
     }
 }

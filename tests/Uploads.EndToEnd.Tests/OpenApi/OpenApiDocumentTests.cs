@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.OpenApi;
 using Microsoft.OpenApi.Reader;
-using Uploads.Core.Contracts;
 using Uploads.EndToEnd.Tests.Metadata;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.OpenApi;
@@ -63,6 +63,17 @@ public sealed class OpenApiDocumentTests
         var declared = ProblemResponses().SelectMany(r => r.Codes).Distinct(StringComparer.Ordinal);
 
         Assert.Equal(ProblemCodes.All.Order(StringComparer.Ordinal), declared.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Document_ProblemResponses_EachCodeUnderTheStatusProblemsDeclares()
+    {
+        var misplaced = ProblemResponses()
+            .SelectMany(r => r.Codes.Select(code => (r.Response, Code: code, Declared: Problems.Find(code)!.Status)))
+            .Where(c => !c.Response.EndsWith($" {c.Declared}", StringComparison.Ordinal))
+            .Select(c => $"{c.Response}: {c.Code} is declared {c.Declared}");
+
+        Assert.Empty(misplaced);
     }
 
     [Fact]

@@ -4,11 +4,11 @@ using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Uploads.Core.Contracts;
 using Uploads.Core.Scanning;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.EndToEnd.Tests.Scanning;

@@ -1,11 +1,11 @@
 using System.Net;
 using Azure.Storage.Blobs.Models;
 using Uploads.Core.Consumer;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Storage;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Consumer;

@@ -2,12 +2,12 @@ using System.Text;
 using System.Web;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Uploads.Core.Contracts;
 using Uploads.Core.Naming;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Uploads;

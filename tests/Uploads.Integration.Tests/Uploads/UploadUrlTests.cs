@@ -3,10 +3,10 @@ using System.Web;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Uploads;

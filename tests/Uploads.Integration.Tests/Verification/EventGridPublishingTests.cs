@@ -14,11 +14,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Uploads.Core.Contracts;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Verification;

@@ -1,7 +1,7 @@
-using Uploads.Core.Contracts;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Verification;

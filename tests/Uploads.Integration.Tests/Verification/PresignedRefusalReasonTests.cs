@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using Uploads.Core.Contracts;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Verification;

@@ -3,6 +3,7 @@ using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
+using Uploads.Policy;
 using Uploads.Testing;
 
 namespace Uploads.Integration.Tests.Verification;

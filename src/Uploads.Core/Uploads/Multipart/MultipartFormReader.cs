@@ -56,13 +56,13 @@ internal sealed class MultipartFormReader : IDisposable
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, $"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
+            return Problems.NotMultipart.With($"Send the file as multipart/form-data with the field name \"{FileFieldName}\".");
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary) || boundary.Length > MaxBoundaryLength)
         {
-            return UploadProblem.BadRequest(ProblemCodes.NotMultipart, "The multipart/form-data Content-Type has no valid boundary.");
+            return Problems.NotMultipart.With("The multipart/form-data Content-Type has no valid boundary.");
         }
 
         return new MultipartFormReader(boundary, body);
@@ -70,7 +70,7 @@ internal sealed class MultipartFormReader : IDisposable
 
     /// <summary>The answer to a body that is malformed or truncated (see <see cref="IsMalformedBody"/>).</summary>
     public static UploadProblem MalformedBody() =>
-        UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
+        Problems.MalformedMultipart.With("The multipart/form-data body is malformed or truncated. Send one part named \"file\" with a filename.");
 
     /// <summary>True when a read of the body failed because the server's own request size limit refused it (Kestrel's 413).</summary>
     public static bool IsServerSizeLimit(Exception exception) =>
@@ -97,7 +97,7 @@ internal sealed class MultipartFormReader : IDisposable
 
         var file = await NextFileAsync(cancellationToken).ConfigureAwait(false);
         return file.Problem is null && file.Value is null
-            ? UploadProblem.BadRequest(ProblemCodes.MissingFile, $"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
+            ? Problems.MissingFile.With($"The body has no part named \"{FileFieldName}\". Send the file as multipart/form-data with the field name \"{FileFieldName}\".")
             : file;
     }
 
@@ -128,7 +128,7 @@ internal sealed class MultipartFormReader : IDisposable
         {
             if (++_parts > MaxParts)
             {
-                return UploadProblem.BadRequest(ProblemCodes.TooManyParts, $"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
+                return Problems.TooManyParts.With($"The body has more than {MaxParts} parts. Send one part named \"{FileFieldName}\".");
             }
 
             if (Sha256FormField.Is(section))
@@ -170,7 +170,7 @@ internal sealed class MultipartFormReader : IDisposable
         var disposition = section.GetContentDispositionHeader();
         if (disposition is null || !disposition.IsFormDisposition() && !disposition.IsFileDisposition())
         {
-            return UploadProblem.BadRequest(ProblemCodes.MalformedMultipart, "Every part of the body needs a Content-Disposition: form-data header.");
+            return Problems.MalformedMultipart.With("Every part of the body needs a Content-Disposition: form-data header.");
         }
 
         var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value;
@@ -179,29 +179,29 @@ internal sealed class MultipartFormReader : IDisposable
         {
             if (isFile)
             {
-                return UploadProblem.BadRequest(ProblemCodes.UnexpectedFileField, $"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
+                return Problems.UnexpectedFileField.With($"Send the file in the field named \"{FileFieldName}\", not \"{name}\".");
             }
 
             return await BodyDrain.DrainAsync(section.Body, MaxOtherFieldBytes, cancellationToken).ConfigureAwait(false) > MaxOtherFieldBytes
-                ? UploadProblem.BadRequest(ProblemCodes.FieldTooLarge, $"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
+                ? Problems.FieldTooLarge.With($"The form field \"{name}\" is too large; only \"{FileFieldName}\" may carry data.")
                 : default(Outcome<string>);
         }
 
         if (!isFile)
         {
-            return UploadProblem.BadRequest(ProblemCodes.MissingFileName, $"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
+            return Problems.MissingFileName.With($"The \"{FileFieldName}\" part has no filename. Send it as a file part: Content-Disposition: form-data; name=\"{FileFieldName}\"; filename=\"…\".");
         }
 
         if (_fileSeen)
         {
-            return UploadProblem.BadRequest(ProblemCodes.SeveralFiles, $"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
+            return Problems.SeveralFiles.With($"Send exactly one \"{FileFieldName}\" part per request; use one request per file.");
         }
 
         if (disposition.Parameters.Count(p => p.Name.Equals("filename", StringComparison.OrdinalIgnoreCase)) > 1
             || disposition.Parameters.Count(p => p.Name.Equals("filename*", StringComparison.OrdinalIgnoreCase)) > 1)
         {
             // Which of two names a parser keeps differs between parsers: refuse instead of guessing.
-            return UploadProblem.BadRequest(ProblemCodes.AmbiguousFileName, $"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
+            return Problems.AmbiguousFileName.With($"The \"{FileFieldName}\" part names its file more than once. Send one filename parameter (and at most one filename*).");
         }
 
         return HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? string.Empty;

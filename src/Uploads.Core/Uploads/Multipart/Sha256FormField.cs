@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Uploads.Core.Contracts;
+using Uploads.Policy;
 using Uploads.Core.Verification;
 
 namespace Uploads.Core.Uploads.Multipart;
@@ -31,13 +32,13 @@ internal static class Sha256FormField
         ArgumentNullException.ThrowIfNull(section);
         if (fileSeen)
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidField,
+            return Problems.InvalidField.With(
                 $"The \"{Sha256Digest.FieldName}\" field came after the \"{MultipartFormReader.FileFieldName}\" part. Send it before the file (the file is checked against it as it streams): add the field to the form first, then the file.");
         }
 
         if (declaredAlready)
         {
-            return UploadProblem.BadRequest(ProblemCodes.InvalidField, $"The body has more than one \"{Sha256Digest.FieldName}\" field. Send it once, before the file.");
+            return Problems.InvalidField.With($"The body has more than one \"{Sha256Digest.FieldName}\" field. Send it once, before the file.");
         }
 
         var buffer = new byte[MaxBytes + 1];

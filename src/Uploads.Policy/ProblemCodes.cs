@@ -1,9 +1,10 @@
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
 /// <summary>
-/// Every <see cref="UploadProblem.Code"/> the API can answer: the one list of them. Problems are built with these
-/// constants, and docs/openapi.json's <c>Problem.code</c> enum is tested to equal <see cref="All"/>. A code is a
-/// public contract: clients branch on it, so one is added here (and to the document) and never renamed.
+/// Every <see cref="UploadProblem.Code"/> the API can answer, as constants clients can branch on. Each has its one
+/// declaration (status, title) in <see cref="Problems"/>, and docs/openapi.json's <c>Problem.code</c> enum is tested to
+/// equal <see cref="All"/>. A code is a public contract: one is added here, in <see cref="Problems"/> and to the
+/// document, and never renamed.
 /// </summary>
 public static class ProblemCodes
 {
@@ -49,15 +50,6 @@ public static class ProblemCodes
     public const string InternalError = "internal_error";
     public const string ServiceUnavailable = "service_unavailable";
 
-    /// <summary>All the codes above, in declaration order.</summary>
-    public static IReadOnlyList<string> All { get; } =
-    [
-        MalformedJson, DuplicateProperty, MissingField, InvalidField, BodyTooLarge, AmbiguousRequest, InvalidBlobPath,
-        NotMultipart, MalformedMultipart, MissingFile, MissingFileName, EmptyFile, SeveralFiles, TooManyParts,
-        FieldTooLarge, UnexpectedFileField, AmbiguousFileName, MalformedRequest,
-        InvalidApiKey, InvalidFileName, ForeignBlobPath, NotFound,
-        RequestTimeout, UploadVerified, UploadRejected, UploadPending, RenewalWindowClosed, PayloadTooLarge, UnsupportedContentType,
-        UnsupportedRequestType, MissingExtension, Sha256Mismatch,
-        InternalError, ServiceUnavailable,
-    ];
+    /// <summary>All the codes, in the order of <see cref="Problems.All"/>.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Problems.All.Select(p => p.Code)];
 }

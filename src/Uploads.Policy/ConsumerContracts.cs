@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
 /// <summary>Body of <c>POST /api/integrations/uploads/read-url</c>: one of the client's own verified uploads.</summary>
 /// <param name="BlobPath">The path the upload was issued under.</param>

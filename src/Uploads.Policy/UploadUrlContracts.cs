@@ -1,4 +1,4 @@
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
 /// <summary>
 /// Body of <c>POST /api/integrations/uploads/url</c>: either a new upload (<paramref name="Filename"/>,
@@ -27,12 +27,3 @@ public sealed record StagedBlock(string Id, long SizeBytes);
 
 /// <summary>Answer of <c>POST /api/integrations/uploads/direct</c>.</summary>
 public sealed record DirectUploadResponse(string BlobPath, long SizeBytes, string ContentType);
-
-/// <summary>A value or the problem that prevented it.</summary>
-public readonly record struct Outcome<T>(T? Value, UploadProblem? Problem)
-    where T : class
-{
-    public static implicit operator Outcome<T>(T value) => new(value, null);
-
-    public static implicit operator Outcome<T>(UploadProblem problem) => new(null, problem);
-}

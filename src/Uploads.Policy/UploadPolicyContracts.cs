@@ -1,4 +1,4 @@
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
 /// <summary>
 /// Answer of <c>GET /api/integrations/uploads/policy</c>: what this deployment accepts, for clients that check a file

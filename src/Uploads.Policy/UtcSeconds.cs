@@ -1,13 +1,13 @@
 using System.Globalization;
 
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
 /// <summary>
 /// The one format of every instant the service shows or stores: ISO 8601 UTC to the second
 /// (<c>2026-11-25T19:00:00Z</c>), as <c>expiresAt</c> and <c>checkedAt</c> in answers, the <c>checked</c> verdict tag,
 /// the <c>rejectedat</c> quarantine metadata, and the SAS expiry (whose <c>se</c> has no fraction either).
 /// </summary>
-internal static class UtcSeconds
+public static class UtcSeconds
 {
     private const string Format = "yyyy-MM-ddTHH:mm:ssZ";
 

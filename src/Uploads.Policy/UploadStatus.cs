@@ -1,22 +1,39 @@
 using System.Text.Json.Serialization;
 
-namespace Uploads.Core.Contracts;
+namespace Uploads.Policy;
 
-/// <summary>Where an upload stands in post-upload verification.</summary>
+/// <summary>Where an upload stands in post-upload verification; on the wire as <see cref="UploadStates"/> names it.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<UploadState>))]
 public enum UploadState
 {
     /// <summary>Stored, not (yet) checked for its current content.</summary>
-    [JsonStringEnumMemberName("pending")]
+    [JsonStringEnumMemberName(UploadStates.Pending)]
     Pending,
 
     /// <summary>Its current content was checked and is what it claims.</summary>
-    [JsonStringEnumMemberName("verified")]
+    [JsonStringEnumMemberName(UploadStates.Verified)]
     Verified,
 
     /// <summary>It failed the check and was moved to quarantine.</summary>
-    [JsonStringEnumMemberName("rejected")]
+    [JsonStringEnumMemberName(UploadStates.Rejected)]
     Rejected,
+}
+
+/// <summary>The wire names of <see cref="UploadState"/> (<c>status</c> in answers, <c>state</c> in list queries).</summary>
+public static class UploadStates
+{
+    public const string Pending = "pending";
+    public const string Verified = "verified";
+    public const string Rejected = "rejected";
+
+    /// <summary>The name <paramref name="state"/> has on the wire.</summary>
+    public static string NameOf(UploadState state) => state switch
+    {
+        UploadState.Pending => Pending,
+        UploadState.Verified => Verified,
+        UploadState.Rejected => Rejected,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Not an upload state."),
+    };
 }
 
 /// <summary>The verdict for one blob path, as the status endpoint and verdict events report it.</summary>
@@ -31,6 +48,10 @@ public sealed record UploadStatus(string BlobPath, UploadState Status, string? D
 {
     [JsonConverter(typeof(UtcSecondsJsonConverter))]
     public DateTimeOffset? CheckedAt { get; init; } = CheckedAt is { } at ? UtcSeconds.Truncate(at) : null;
+
+    /// <summary>The verdict is final (verified or rejected): asking again will not change it.</summary>
+    [JsonIgnore]
+    public bool IsFinal => Status is UploadState.Verified or UploadState.Rejected;
 
     /// <summary>The malware scan's part of the verdict when scanning is on (src/Uploads.Core/Scanning); null when it is off or not involved.</summary>
     public MalwareScanStatus? MalwareScan { get; init; }
