@@ -1,5 +1,9 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Uploads.Core.Security;
 using Uploads.Core.Uploads;
 using Uploads.Policy;
@@ -34,6 +38,18 @@ public abstract class AppServicesTest(AzuriteInstance azurite) : IAsyncLifetime
 
     /// <summary>How the test's services start: the defaults, unless a test class needs settings or a fault.</summary>
     protected virtual Task<UploadsServices> StartServicesAsync() => UploadsServices.StartAsync(Azurite);
+
+    /// <summary>
+    /// The app's services with <paramref name="fault"/> on their own storage client (per try, the SDK's retries off, so
+    /// a fault is what the caller sees); storage is the fixture's Azurite.
+    /// </summary>
+    protected Task<UploadsServices> StartServicesWithStorageFaultAsync(HttpPipelinePolicy fault, IDictionary<string, string?>? settings = null)
+    {
+        var options = Azurite.CreateBlobClientOptions();
+        options.Retry.MaxRetries = 0;
+        options.AddPolicy(fault, HttpPipelinePosition.PerRetry);
+        return UploadsServices.StartAsync(Azurite, settings, services => services.Replace(ServiceDescriptor.Singleton(options)));
+    }
 
     /// <summary>An upload URL for a new upload, as <c>POST /url</c> issues it; fails the test on a refusal.</summary>
     protected async Task<UploadUrlResponse> IssueUrlAsync(string fileName, string contentType, ApiClient? client = null)

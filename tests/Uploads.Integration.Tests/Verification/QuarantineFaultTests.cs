@@ -3,8 +3,6 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
 using Uploads.Policy;
@@ -21,13 +19,7 @@ public sealed class QuarantineFaultTests(AzuriteOAuthFixture fixture) : AppServi
 {
     private readonly DeleteFault _fault = new();
 
-    protected override Task<UploadsServices> StartServicesAsync()
-    {
-        var options = Azurite.CreateBlobClientOptions();
-        options.Retry.MaxRetries = 0;
-        options.AddPolicy(_fault, HttpPipelinePosition.PerRetry);
-        return UploadsServices.StartAsync(Azurite, configure: services => services.Replace(ServiceDescriptor.Singleton(options)));
-    }
+    protected override Task<UploadsServices> StartServicesAsync() => StartServicesWithStorageFaultAsync(_fault);
 
     [Fact]
     public async Task VerifyAsync_DiesBetweenQuarantineCopyAndDelete_RerunLeavesOneCopyAndDeletesOnceAfterIt()

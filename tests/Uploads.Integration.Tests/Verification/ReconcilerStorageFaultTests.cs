@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Uploads.Core.Verification;
 using Uploads.Integration.Tests.Support;
 using Uploads.Policy;
@@ -20,16 +18,8 @@ public sealed class ReconcilerStorageFaultTests(AzuriteOAuthFixture fixture) : A
 {
     private readonly TimeoutFault _fault = new();
 
-    protected override Task<UploadsServices> StartServicesAsync()
-    {
-        var options = Azurite.CreateBlobClientOptions();
-        options.Retry.MaxRetries = 0;
-        options.AddPolicy(_fault, HttpPipelinePosition.PerRetry);
-        return UploadsServices.StartAsync(
-            Azurite,
-            new Dictionary<string, string?> { ["Verification:ReconcileGracePeriod"] = "00:00:00" },
-            services => services.Replace(ServiceDescriptor.Singleton(options)));
-    }
+    protected override Task<UploadsServices> StartServicesAsync() =>
+        StartServicesWithStorageFaultAsync(_fault, new Dictionary<string, string?> { ["Verification:ReconcileGracePeriod"] = "00:00:00" });
 
     [Fact]
     public async Task RunAsync_StorageTimesOutForOneUpload_CountsItFailedLeavesItPendingAndVerifiesTheOthers()
