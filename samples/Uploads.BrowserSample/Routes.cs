@@ -1,3 +1,5 @@
+using Uploads.Policy;
+
 namespace Uploads.BrowserSample;
 
 /// <summary>The backend's routes, all the page needs: what may be uploaded, an upload URL (new or renewed) and a verdict.</summary>
@@ -5,7 +7,7 @@ public static class Routes
 {
     public static void Map(WebApplication app)
     {
-        app.MapPost("/backend/upload-url", async (UrlRequest request, HttpContext context, UploadsApi api, SampleUsers users, CancellationToken cancellationToken) =>
+        app.MapPost("/backend/upload-url", async (UploadUrlRequest request, HttpContext context, UploadsApi api, SampleUsers users, CancellationToken cancellationToken) =>
         {
             if (request.BlobPath is { } blobPath)
             {

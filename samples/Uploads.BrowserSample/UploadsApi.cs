@@ -9,9 +9,12 @@ namespace Uploads.BrowserSample;
 /// <summary>The upload API as the backend calls it: with the key, which this class adds and nothing returns.</summary>
 public sealed class UploadsApi(HttpClient http)
 {
-    /// <summary><c>POST</c> <see cref="HttpRoutes.UploadUrlPath"/>: a new upload URL, or with a blobPath a renewed one.</summary>
-    public Task<ApiAnswer> RequestUrlAsync(UrlRequest request, CancellationToken cancellationToken) =>
-        SendAsync(new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath) { Content = JsonContent.Create(request) }, cancellationToken);
+    private static readonly JsonSerializerOptions OmitNulls = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary><c>POST</c> <see cref="HttpRoutes.UploadUrlPath"/>: a new upload URL, or with a blobPath a renewed one.
+    /// The page's fields are the API's own request record; fields the page leaves out are not sent on.</summary>
+    public Task<ApiAnswer> RequestUrlAsync(UploadUrlRequest request, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, HttpRoutes.UploadUrlPath) { Content = JsonContent.Create(request, options: OmitNulls) }, cancellationToken);
 
     /// <summary><c>GET</c> <see cref="HttpRoutes.PolicyPath"/>: the allowed types, their extensions and size limits.</summary>
     public Task<ApiAnswer> GetPolicyAsync(CancellationToken cancellationToken) =>
@@ -44,14 +47,3 @@ public sealed record ApiAnswer(HttpStatusCode Status, string ContentType, byte[]
 {
     public string? BlobPath => Json is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("blobPath", out var path) ? path.GetString() : null;
 }
-
-/// <summary>
-/// The fields the page may send for a URL: a new file (filename, contentType, sizeBytes, and once the API takes it
-/// sha256, base64 of the file's SHA-256) or a renewal (blobPath). Fields the page leaves out are not sent on.
-/// </summary>
-public sealed record UrlRequest(
-    string? Filename,
-    string? ContentType,
-    long? SizeBytes,
-    string? BlobPath,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Sha256 = null);

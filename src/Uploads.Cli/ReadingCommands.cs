@@ -20,7 +20,13 @@ internal static class ReadingCommands
 
         using (client)
         {
-            var destination = output ?? blobPath[(blobPath.LastIndexOf('/') + 1)..];
+            var destination = output ?? BlobPathName.Of(blobPath);
+            if (output is null && destination is "" or "." or "..")
+            {
+                await Console.Error.WriteLineAsync($"{blobPath} does not end with a file name; name where to write the file with --output FILE.");
+                return ExitCodes.Usage;
+            }
+
             if (output is null && File.Exists(destination))
             {
                 await Console.Error.WriteLineAsync($"{destination} exists already; name where to write the file with --output FILE (it is then replaced).");

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Uploads.Policy;
 
 namespace Uploads.Core.Naming;
 
@@ -41,11 +42,7 @@ internal static class BlobPath
     /// The file name a path ends with: its last segment (for a path this service issued, the name it was issued for).
     /// Any blob name gives one, so that a blob put in the container by other means is still named by its last segment.
     /// </summary>
-    public static string FileName(string blobPath)
-    {
-        ArgumentNullException.ThrowIfNull(blobPath);
-        return blobPath[(blobPath.LastIndexOf('/') + 1)..];
-    }
+    public static string FileName(string blobPath) => BlobPathName.Of(blobPath);
 
     /// <summary>
     /// Parses a path this service issued and tells whether it belongs to <paramref name="clientId"/>.

@@ -87,4 +87,25 @@ public sealed class CliReadingTests(SharedKeyApiHost host) : IClassFixture<Share
         Assert.DoesNotContain(blobPath, after, StringComparison.Ordinal);
         Assert.Equal(4, getExit);
     }
+
+    [Theory]
+    [InlineData("client/00000000000000000000000000000000/")]
+    [InlineData("client/00000000000000000000000000000000/..")]
+    [InlineData("..")]
+    public async Task Get_PathWithoutAFileName_RefusedWithoutWritingAnything(string blobPath)
+    {
+        var into = Directory.CreateTempSubdirectory("uploads-get-");
+        try
+        {
+            var (exitCode, _, refusal) = await RunAsync(into.FullName, "get", blobPath);
+
+            Assert.Equal(2, exitCode);
+            Assert.Contains("does not end with a file name", refusal, StringComparison.Ordinal);
+            Assert.Empty(into.EnumerateFileSystemInfos());
+        }
+        finally
+        {
+            into.Delete(recursive: true);
+        }
+    }
 }
