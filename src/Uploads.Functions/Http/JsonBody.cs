@@ -27,7 +27,9 @@ internal static class JsonBody
         using var buffer = new MemoryStream();
         var chunk = new byte[4096];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        // Not request.Body: a read of it cancelled by the invocation's token would break the request (see CancellableRequestBody).
+        await using var body = new CancellableRequestBody(request.BodyReader);
+        while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
             if (buffer.Length + read > MaxBytes)
             {
