@@ -27,7 +27,7 @@ internal sealed class BlockUpload(UploadsClient api, UploadsClientOptions option
 
         var state = new BlockUploadState(journalPath, new UploadJournal(start.Url.BlobPath, file.Type.MediaType, file.SizeBytes, lastWrite, plan.BlockBytes, start.Staged, sha256));
         state.Save(); // the journal names the path before the first block is sent
-        using var url = new RenewingUrl(start.Url.UploadUrl, () => RenewOrRestartAsync(file, sha256, state, cancellationToken), retry, storageOptions);
+        using var url = new RenewingUrl(start.Url.UploadUrl, ct => RenewOrRestartAsync(file, sha256, state, ct), retry, storageOptions);
         var missing = Enumerable.Range(0, plan.Count).Except(start.Staged).ToArray();
         var resumedBytes = start.Staged.Sum(index => (long)plan.LengthOf(index));
         var reporter = new BlockProgress(file.Path, file.SizeBytes, resumedBytes, progress);

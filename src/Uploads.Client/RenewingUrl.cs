@@ -7,9 +7,10 @@ namespace Uploads.Client;
 /// <summary>
 /// The presigned URL every storage call of one upload uses, renewed when it has expired: a call storage refuses with
 /// a 403 renews it and tries again (twice at most). One renewal serves every call in flight: the first to find the
-/// URL expired renews it, the others take the new one. Transient failures are retried (<see cref="TransientRetry"/>).
+/// URL expired renews it, the others take the new one (the renewal and the wait for it end with the
+/// calling block's token, so one failed block does not hold the others). Transient failures are retried (<see cref="TransientRetry"/>).
 /// </summary>
-internal sealed class RenewingUrl(Uri url, Func<Task<Uri>> renew, TransientRetry retry, BlobClientOptions storageOptions) : IDisposable
+internal sealed class RenewingUrl(Uri url, Func<CancellationToken, Task<Uri>> renew, TransientRetry retry, BlobClientOptions storageOptions) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Uri _current = url;
@@ -34,19 +35,19 @@ internal sealed class RenewingUrl(Uri url, Func<Task<Uri>> renew, TransientRetry
             }
             catch (RequestFailedException ex) when (ex.Status == 403 && renewals < 2)
             {
-                await RenewAsync(current).ConfigureAwait(false);
+                await RenewAsync(current, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task RenewAsync(Uri expired)
+    private async Task RenewAsync(Uri expired, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (ReferenceEquals(_current, expired))
             {
-                Volatile.Write(ref _current, await renew().ConfigureAwait(false));
+                Volatile.Write(ref _current, await renew(cancellationToken).ConfigureAwait(false));
             }
         }
         finally
