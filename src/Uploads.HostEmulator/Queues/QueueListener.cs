@@ -121,12 +121,15 @@ internal sealed partial class QueueListener : IAsyncDisposable
                     batch = (await _queue.ReceiveMessagesAsync(_options.BatchSize, LeaseTime, _stop.Token).ConfigureAwait(false)).Value ?? [];
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception ex) when (CancelledBy(ex, _stop.IsCancellationRequested))
             {
+                // Stopped, also in the middle of the SDK's retries (its AggregateException holds the cancellation).
                 return;
             }
-            catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException)
+            catch (Exception ex) when (IsStorageFailure(ex))
             {
+                // The SDK's retries are spent (its AggregateException), the service is unreachable or timed out: as
+                // the host, log it and poll again after the back-off; the loop ends only when stopped.
                 exists = null;
                 Log.PollFailed(_logger, _queue.Name, ex.Message);
             }
@@ -243,11 +246,11 @@ internal sealed partial class QueueListener : IAsyncDisposable
                 Report(message, QueueMessageResult.Released, text);
             }
         }
-        catch (OperationCanceledException) when (_execution.IsCancellationRequested)
+        catch (Exception ex) when (CancelledBy(ex, _execution.IsCancellationRequested))
         {
             // Stopping: the message comes back when its lease ends.
         }
-        catch (Exception ex) when (ex is RequestFailedException or HttpRequestException or IOException)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             Log.CompletionFailed(_logger, _queue.Name, message.MessageId, ex.Message);
         }
@@ -265,7 +268,7 @@ internal sealed partial class QueueListener : IAsyncDisposable
         {
             return await _handler(message, _execution.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_execution.IsCancellationRequested)
+        catch (Exception ex) when (!CancelledBy(ex, _execution.IsCancellationRequested))
         {
             Log.HandlerFailed(_logger, _queue.Name, message.MessageId, message.DequeueCount, ex is WorkerUnavailableException ? ex.Message : ex.ToString());
             return false;
@@ -284,11 +287,11 @@ internal sealed partial class QueueListener : IAsyncDisposable
                 receipt.Value = updated.Value.PopReceipt;
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (CancelledBy(ex, done.IsCancellationRequested))
         {
             // The message is done with.
         }
-        catch (RequestFailedException ex)
+        catch (Exception ex) when (IsStorageFailure(ex))
         {
             Log.RenewalFailed(_logger, _queue.Name, messageId, ex.Message);
         }
@@ -334,7 +337,36 @@ internal sealed partial class QueueListener : IAsyncDisposable
         _observer?.Invoke(new QueueMessageOutcome(_queue.Name, message.MessageId, message.DequeueCount, result, text));
     }
 
-    /// <summary>Stops polling, cancels the messages running and waits (boundedly) for them.</summary>
+    /// <summary>
+    /// A failed call to storage, not a bug: the service's answer, a connection or name-resolution failure, a timeout
+    /// that is not a stop (the listener's own cancellation is handled where it is requested), or the SDK's
+    /// <see cref="AggregateException"/> once its retries of such failures are spent.
+    /// </summary>
+    /// <remarks>Callers handle their own cancellation (<see cref="CancelledBy"/>) first: an <see cref="OperationCanceledException"/> left is a timeout.</remarks>
+    private static bool IsStorageFailure(Exception exception) => exception switch
+    {
+        RequestFailedException or HttpRequestException or IOException or OperationCanceledException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsStorageFailure),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The cancellation this listener requested (<paramref name="requested"/>): an <see cref="OperationCanceledException"/>,
+    /// or the SDK's <see cref="AggregateException"/> when it came during the back-off between retries.
+    /// </summary>
+    private static bool CancelledBy(Exception exception, bool requested) =>
+        requested && exception switch
+        {
+            OperationCanceledException => true,
+            AggregateException aggregate => aggregate.InnerExceptions.Any(inner => CancelledBy(inner, requested)),
+            _ => false,
+        };
+
+    /// <summary>
+    /// Stops polling and waits for the polling loop (it ends at the stop, never with an error: every failed poll is
+    /// logged and backed off), then cancels the messages running and waits (boundedly) for them. Never throws: the
+    /// clients the listener uses may be disposed once this returns.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -350,9 +382,14 @@ internal sealed partial class QueueListener : IAsyncDisposable
             running = [.. _processing];
         }
 
-        await Task.WhenAny(Task.WhenAll(running), Task.Delay(StopGrace)).ConfigureAwait(false);
+        var all = Task.WhenAll(running);
+        await Task.WhenAny(all, Task.Delay(StopGrace)).ConfigureAwait(false);
         _stop.Dispose();
-        _execution.Dispose();
+        if (all.IsCompleted)
+        {
+            // A message still running past the grace still reads the token: its source stays undisposed.
+            _execution.Dispose();
+        }
     }
 
     /// <summary>The message's current pop receipt (each visibility update changes it).</summary>

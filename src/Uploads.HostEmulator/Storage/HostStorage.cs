@@ -21,21 +21,30 @@ internal sealed partial class HostStorage : IDisposable
 {
     public const string ConnectionSetting = "AzureWebJobsStorage";
 
+    /// <summary>Azurite's well-known account, which has no endpoints outside the emulator.</summary>
+    public const string DevelopmentAccountName = "devstoreaccount1";
+
     private readonly HttpClient _http;
 
     private HostStorage(string connectionString, string hostId, HttpClient http)
     {
         _http = http;
         HostId = hostId;
-        Queues = new QueueServiceClient(connectionString, new QueueClientOptions { Transport = new HttpClientTransport(http), MessageEncoding = QueueMessageEncoding.Base64 });
+        NoQueueService = NoQueueServiceIn(connectionString, ConnectionSetting);
+        Queues = NoQueueService is null
+            ? new QueueServiceClient(connectionString, new QueueClientOptions { Transport = new HttpClientTransport(http), MessageEncoding = QueueMessageEncoding.Base64 })
+            : null;
         Blobs = new BlobServiceClient(connectionString, new BlobClientOptions { Transport = new HttpClientTransport(http) });
     }
 
     /// <summary>The host id: <c>AzureFunctionsWebHost__hostid</c> when set, else derived from the machine and the app's folder (stable across restarts).</summary>
     public string HostId { get; }
 
-    /// <summary>Queues of <c>AzureWebJobsStorage</c>, messages Base64-encoded as the host writes them.</summary>
-    public QueueServiceClient Queues { get; }
+    /// <summary>Queues of <c>AzureWebJobsStorage</c>, messages Base64-encoded as the host writes them; null when it has no queue service (<see cref="NoQueueService"/> says why).</summary>
+    public QueueServiceClient? Queues { get; }
+
+    /// <summary>Why <c>AzureWebJobsStorage</c> has no queue service (see <see cref="NoQueueServiceIn"/>); null when it has one.</summary>
+    public string? NoQueueService { get; }
 
     public BlobServiceClient Blobs { get; }
 
@@ -66,6 +75,39 @@ internal sealed partial class HostStorage : IDisposable
         var hash = BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(appDirectory))));
         var id = NotIdCharacters().Replace($"{Environment.MachineName}-{hash.ToString(CultureInfo.InvariantCulture)}".ToLowerInvariant(), string.Empty);
         return (id.Length > 32 ? id[..32] : id).TrimEnd('-');
+    }
+
+    /// <summary>
+    /// Why the storage connection string in the setting <paramref name="setting"/> has no queue service, or null when
+    /// it has one. A connection string with <c>AccountName</c> and <c>AccountKey</c> but no <c>QueueEndpoint</c> gets the
+    /// account's default endpoint from the storage SDK (<c>https://&lt;account&gt;.queue.core.windows.net</c>, as
+    /// documented for a connection string with explicit endpoints for some services only), and so does the host. For
+    /// Azurite's development account (<c>devstoreaccount1</c>) that default is never a service: it is the public host
+    /// name of an account that exists only in the emulator, so a connection string that names that account with, say,
+    /// only a <c>BlobEndpoint</c> (an Azurite started without its queue service) has no queues at all, rather than
+    /// queues in Azure. <c>UseDevelopmentStorage=true</c> has Azurite's default ports, queues included.
+    /// </summary>
+    public static string? NoQueueServiceIn(string connectionString, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        var parts = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2))
+            .Where(pair => pair.Length == 2)
+            .GroupBy(pair => pair[0].Trim(), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(group => group.Key, group => group.Last()[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        if (parts.TryGetValue("UseDevelopmentStorage", out var development) && development.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (parts.TryGetValue("QueueEndpoint", out var endpoint) && endpoint.Length > 0)
+        {
+            return null;
+        }
+
+        return parts.TryGetValue("AccountName", out var account) && account.Equals(DevelopmentAccountName, StringComparison.OrdinalIgnoreCase)
+            ? $"'{setting}' names Azurite's development account ({DevelopmentAccountName}) without a QueueEndpoint, so its queues would be looked for at https://{DevelopmentAccountName}.queue.core.windows.net, which is not Azurite; add QueueEndpoint=<Azurite's queue service, e.g. http://127.0.0.1:10001/{DevelopmentAccountName}> or use UseDevelopmentStorage=true"
+            : null;
     }
 
     /// <summary>An HTTP handler that trusts the system's roots plus <paramref name="trustedPemFiles"/>.</summary>

@@ -39,10 +39,11 @@ internal sealed class BlobTriggerQueue : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(executor);
-        var queue = storage.Queues.GetQueueClient(QueueNamePrefix + storage.HostId);
+        var queues = storage.Queues ?? throw new InvalidOperationException(storage.NoQueueService);
+        var queue = queues.GetQueueClient(QueueNamePrefix + storage.HostId);
         var listener = new QueueListener(
             queue,
-            storage.Queues.GetQueueClient(PoisonQueueName),
+            queues.GetQueueClient(PoisonQueueName),
             (message, cancellationToken) => executor.ExecuteAsync(BlobTriggerMessage.Parse(message.Body.ToString()), message.MessageId, cancellationToken),
             options,
             logger,

@@ -160,7 +160,9 @@ internal sealed partial class QueueTriggers : IAsyncDisposable
         var options = new QueueClientOptions { Transport = new HttpClientTransport(http), MessageEncoding = QueueMessageEncoding.None };
         if (settings.Lookup(connection) is { Length: > 0 } value && value.Contains('=', StringComparison.Ordinal))
         {
-            return new QueueServiceClient(value, options);
+            return HostStorage.NoQueueServiceIn(value, connection) is { } why
+                ? throw new InvalidOperationException($"The connection has no queue service: {why}.")
+                : new QueueServiceClient(value, options);
         }
 
         if (settings.Lookup($"{connection}:queueServiceUri") is { Length: > 0 } uri)

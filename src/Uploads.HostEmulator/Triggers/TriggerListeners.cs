@@ -50,6 +50,10 @@ internal sealed partial class TriggerListeners(FunctionInvoker invoker, AppSetti
             {
                 Log.NoHostStorage(loggerFactory.CreateLogger("Host.Emulator"));
             }
+            else if (_hostStorage.NoQueueService is { } why)
+            {
+                Log.NoHostQueues(loggerFactory.CreateLogger("Host.Emulator"), why);
+            }
             else
             {
                 _blobExecutor = new BlobTriggerExecutor(invoker, settings, blobLogger);
@@ -105,5 +109,8 @@ internal sealed partial class TriggerListeners(FunctionInvoker invoker, AppSetti
     {
         [LoggerMessage(EventId = 7007, EventName = "NoHostStorage", Level = LogLevel.Error, Message = "AzureWebJobsStorage is not set (a storage connection string): the Blob trigger's queue cannot be used, and its webhook answers 500")]
         public static partial void NoHostStorage(ILogger logger);
+
+        [LoggerMessage(EventId = 7008, EventName = "NoHostQueues", Level = LogLevel.Error, Message = "AzureWebJobsStorage has no queue service ({Reason}): the Blob trigger's queue cannot be used, and its webhook answers 500")]
+        public static partial void NoHostQueues(ILogger logger, string reason);
     }
 }
