@@ -70,6 +70,9 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
     private const string ClaimedAtKey = "claimedat";
     private const string MalwareKey = "malware";
 
+    /// <summary>The claim of records written before the lease (<c>claimed=true</c>, no <c>claim</c>): read as claimed since the record's Last-Modified.</summary>
+    private const string LegacyClaimedKey = "claimed";
+
     /// <summary>At most this many malware names are kept in a record (metadata is at most 8 KiB in all).</summary>
     public const int MaxMalwareNames = 8;
 
@@ -92,7 +95,7 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         {
             await foreach (var item in Container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, blobPath + "/", cancellationToken).ConfigureAwait(false))
             {
-                if (item.Properties.ETag is { } recordETag && Read(item.Name, recordETag, item.Metadata) is { } record)
+                if (item.Properties.ETag is { } recordETag && Read(item.Name, recordETag, item.Properties.LastModified, item.Metadata) is { } record)
                 {
                     records.Add(record);
                 }
@@ -136,7 +139,7 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             var existing = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-            return (Read(name, existing.ETag, existing.Metadata)!, false);
+            return (Read(name, existing.ETag, existing.LastModified, existing.Metadata)!, false);
         }
     }
 
@@ -240,7 +243,12 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         }
     }
 
-    private static ScanRecord? Read(string name, ETag recordETag, IDictionary<string, string>? metadata)
+    /// <summary>
+    /// The record from its metadata; <paramref name="lastModified"/> (the record blob's) is when a record written before
+    /// the lease (<c>claimed=true</c>) was claimed: its claimant may still be writing the verdict, so the lease applies
+    /// from then, and after it the record can be claimed again (only an upload still waiting for its scan is decided).
+    /// </summary>
+    private static ScanRecord? Read(string name, ETag recordETag, DateTimeOffset? lastModified, IDictionary<string, string>? metadata)
     {
         if (metadata is null || !metadata.TryGetValue(ResultKey, out var result) || !metadata.TryGetValue(ETagKey, out var etag))
         {
@@ -248,6 +256,11 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         }
 
         var state = metadata.TryGetValue(ClaimKey, out var claim) && Enum.TryParse<ClaimState>(claim, ignoreCase: true, out var parsed) ? parsed : ClaimState.None;
+        if (state == ClaimState.None && metadata.TryGetValue(LegacyClaimedKey, out var legacy) && string.Equals(legacy, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ScanRecord(name, recordETag, etag, metadata.TryGetValue(Sha256Key, out var legacySha) ? legacySha : null, Uri.UnescapeDataString(result), ClaimState.Claimed, Attempt: 1, Claimant: null, ClaimedAt: lastModified);
+        }
+
         return new ScanRecord(
             name,
             recordETag,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Uploads.Core.Scanning;
@@ -222,6 +223,26 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         Assert.True(await records.FinishAsync(writing!, CancellationToken.None));
         _time.Advance(Lease);
         Assert.Null(await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Claim_RecordWrittenBeforeTheLease_ReadAsClaimedSinceItsLastModifiedUntilTheLeaseRunsOut()
+    {
+        var records = _services.Get<ScanRecords>();
+        var blobPath = $"acme/{Guid.NewGuid():N}/legacy.png";
+        const string etag = "0x8DC0FFEE0000002";
+        // The shape the first version wrote: result, etag and claimed=true (no claim, attempt, claimedat).
+        var legacy = records.Container.GetBlobClient($"{blobPath}/{etag}");
+        await records.Container.CreateIfNotExistsAsync();
+        var written = (await legacy.UploadAsync(BinaryData.Empty, new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["result"] = Uri.EscapeDataString(MalwareScanResult.NoThreatsFound), ["etag"] = etag, ["claimed"] = "true" } })).Value;
+
+        var record = await RecordAsync(blobPath);
+
+        Assert.Equal((ClaimState.Claimed, 1, written.LastModified), (record.State, record.Attempt, record.ClaimedAt));
+        Assert.Null(await records.ClaimAsync(record, CancellationToken.None));
+        _time.SetUtcNow(written.LastModified + Lease + TimeSpan.FromSeconds(1));
+        var takeover = await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None);
+        Assert.Equal((ClaimState.Claimed, 2), (takeover?.State, takeover?.Attempt));
     }
 
     /// <summary>Records the verdict events instead of sending them.</summary>
