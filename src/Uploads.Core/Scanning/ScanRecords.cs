@@ -29,9 +29,10 @@ public enum ClaimState
 /// A scan result kept for an upload: for the content with <see cref="ETag"/> (or <see cref="Sha256"/>). Its claim:
 /// <see cref="State"/>, which <see cref="Attempt"/> (1 for the first claimant), by whom, since when (the lease counts
 /// from <see cref="ClaimedAt"/>). <see cref="RecordETag"/> is the record blob's own ETag: every claim step is a write
-/// conditional on it, so exactly one claimant wins each step.
+/// conditional on it, so exactly one claimant wins each step. <see cref="MalwareNames"/>: what a "Malicious" result
+/// found (bounded: <see cref="ScanRecords.MaxMalwareNames"/>, <see cref="ScanRecords.MaxMalwareNameLength"/>).
 /// </summary>
-public sealed record ScanRecord(string Name, ETag RecordETag, string ETag, string? Sha256, string ResultType, ClaimState State = ClaimState.None, int Attempt = 0, string? Claimant = null, DateTimeOffset? ClaimedAt = null)
+public sealed record ScanRecord(string Name, ETag RecordETag, string ETag, string? Sha256, string ResultType, ClaimState State = ClaimState.None, int Attempt = 0, string? Claimant = null, DateTimeOffset? ClaimedAt = null, IReadOnlyList<string>? MalwareNames = null)
 {
     public bool Claimed => State != ClaimState.None;
 
@@ -67,6 +68,16 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
     private const string AttemptKey = "attempt";
     private const string ClaimantKey = "claimant";
     private const string ClaimedAtKey = "claimedat";
+    private const string MalwareKey = "malware";
+
+    /// <summary>The claim of records written before the lease (<c>claimed=true</c>, no <c>claim</c>): read as claimed since the record's Last-Modified.</summary>
+    private const string LegacyClaimedKey = "claimed";
+
+    /// <summary>At most this many malware names are kept in a record (metadata is at most 8 KiB in all).</summary>
+    public const int MaxMalwareNames = 8;
+
+    /// <summary>A malware name longer than this is cut (with "…") in the record.</summary>
+    public const int MaxMalwareNameLength = 80;
 
     /// <summary>The result recorded when none arrived within the deadline (never one of Defender's texts).</summary>
     public const string NoResult = "No result";
@@ -84,7 +95,7 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         {
             await foreach (var item in Container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, blobPath + "/", cancellationToken).ConfigureAwait(false))
             {
-                if (item.Properties.ETag is { } recordETag && Read(item.Name, recordETag, item.Metadata) is { } record)
+                if (item.Properties.ETag is { } recordETag && Read(item.Name, recordETag, item.Properties.LastModified, item.Metadata) is { } record)
                 {
                     records.Add(record);
                 }
@@ -106,12 +117,13 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
     /// <summary>
     /// Records a result for <paramref name="etag"/> unless one is there already (a duplicate delivery, or the deadline's
     /// record): the record that is there afterwards. <paramref name="claimed"/> creates it claimed by this process,
-    /// attempt 1 (the deadline's own record: its creator decides the verdict).
+    /// attempt 1 (the deadline's own record: its creator decides the verdict). <paramref name="malwareNames"/>: what a
+    /// "Malicious" result found, kept (bounded) so that whoever decides from the record names it.
     /// </summary>
-    public async Task<(ScanRecord Record, bool Created)> CreateAsync(string blobPath, string etag, string? sha256, string resultType, bool claimed, CancellationToken cancellationToken)
+    public async Task<(ScanRecord Record, bool Created)> CreateAsync(string blobPath, string etag, string? sha256, string resultType, bool claimed, IReadOnlyList<string>? malwareNames, CancellationToken cancellationToken)
     {
         var name = $"{blobPath}/{etag}";
-        var record = new ScanRecord(name, default, etag, sha256, resultType);
+        var record = new ScanRecord(name, default, etag, sha256, resultType, MalwareNames: Bounded(malwareNames));
         if (claimed)
         {
             record = record with { State = ClaimState.Claimed, Attempt = 1, Claimant = Claimant, ClaimedAt = UtcSeconds.Truncate(time.GetUtcNow()) };
@@ -127,7 +139,7 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             var existing = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-            return (Read(name, existing.ETag, existing.Metadata)!, false);
+            return (Read(name, existing.ETag, existing.LastModified, existing.Metadata)!, false);
         }
     }
 
@@ -198,6 +210,12 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
             metadata[Sha256Key] = record.Sha256;
         }
 
+        if (record.MalwareNames is { Count: > 0 } names)
+        {
+            // Each name percent-encoded (no comma survives encoding), so any text a scanner reports is a valid header value.
+            metadata[MalwareKey] = string.Join(',', names.Select(Uri.EscapeDataString));
+        }
+
         if (record.State != ClaimState.None)
         {
             metadata[ClaimKey] = record.State.ToString().ToLowerInvariant();
@@ -225,7 +243,12 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         }
     }
 
-    private static ScanRecord? Read(string name, ETag recordETag, IDictionary<string, string>? metadata)
+    /// <summary>
+    /// The record from its metadata; <paramref name="lastModified"/> (the record blob's) is when a record written before
+    /// the lease (<c>claimed=true</c>) was claimed: its claimant may still be writing the verdict, so the lease applies
+    /// from then, and after it the record can be claimed again (only an upload still waiting for its scan is decided).
+    /// </summary>
+    private static ScanRecord? Read(string name, ETag recordETag, DateTimeOffset? lastModified, IDictionary<string, string>? metadata)
     {
         if (metadata is null || !metadata.TryGetValue(ResultKey, out var result) || !metadata.TryGetValue(ETagKey, out var etag))
         {
@@ -233,6 +256,11 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         }
 
         var state = metadata.TryGetValue(ClaimKey, out var claim) && Enum.TryParse<ClaimState>(claim, ignoreCase: true, out var parsed) ? parsed : ClaimState.None;
+        if (state == ClaimState.None && metadata.TryGetValue(LegacyClaimedKey, out var legacy) && string.Equals(legacy, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ScanRecord(name, recordETag, etag, metadata.TryGetValue(Sha256Key, out var legacySha) ? legacySha : null, Uri.UnescapeDataString(result), ClaimState.Claimed, Attempt: 1, Claimant: null, ClaimedAt: lastModified);
+        }
+
         return new ScanRecord(
             name,
             recordETag,
@@ -242,6 +270,27 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
             state,
             metadata.TryGetValue(AttemptKey, out var attempt) && int.TryParse(attempt, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0,
             metadata.TryGetValue(ClaimantKey, out var claimant) ? claimant : null,
-            metadata.TryGetValue(ClaimedAtKey, out var at) && UtcSeconds.TryParse(at, out var instant) ? instant : null);
+            metadata.TryGetValue(ClaimedAtKey, out var at) && UtcSeconds.TryParse(at, out var instant) ? instant : null,
+            metadata.TryGetValue(MalwareKey, out var malware) ? Bounded(malware.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToList()) : null);
+    }
+
+    /// <summary>The names kept in a record: the first <see cref="MaxMalwareNames"/>, each at most <see cref="MaxMalwareNameLength"/> characters.</summary>
+    private static List<string>? Bounded(IReadOnlyList<string>? names) =>
+        names is null ? null : [.. names.Where(n => n.Length > 0).Take(MaxMalwareNames).Select(Cut)];
+
+    private static string Cut(string name)
+    {
+        if (name.Length <= MaxMalwareNameLength)
+        {
+            return name;
+        }
+
+        var length = MaxMalwareNameLength - 1;
+        if (char.IsHighSurrogate(name[length - 1]))
+        {
+            length--;
+        }
+
+        return string.Concat(name.AsSpan(0, length), "…");
     }
 }

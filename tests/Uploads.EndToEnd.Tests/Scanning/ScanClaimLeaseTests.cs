@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Uploads.Core.Scanning;
@@ -31,12 +32,16 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
+    /// <summary>Shorter than the lease: once a lease ran out, so did the result deadline.</summary>
+    private static readonly TimeSpan ResultDeadline = TimeSpan.FromMinutes(1);
+
     /// <summary>Bounds the wait for a step that runs in the background: a hang fails the test instead of blocking it.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly CapturingPublisher _events = new();
     private readonly ClaimHook _hook = new();
+    private readonly QuarantineFault _quarantineFault = new();
     private UploadsServices _services = null!;
 
     public async Task InitializeAsync() =>
@@ -46,6 +51,12 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
             {
                 ["MalwareScanning:Enabled"] = "true",
                 ["MalwareScanning:ClaimLease"] = Lease.ToString(),
+                // Files without a result are accepted: a malicious file must never become one of them.
+                ["MalwareScanning:Unscanned"] = "Accept",
+                ["MalwareScanning:ResultDeadline"] = ResultDeadline.ToString(),
+                // The injected clock runs up to a lease ahead of Azurite's: the read URL a quarantine copies from is
+                // backdated by the longest skew allowed, so that Azurite already accepts it.
+                ["Uploads:ClockSkew"] = "00:15:00",
                 // The pass takes every upload without a verdict at once (the grace period is not what is tested here).
                 ["Verification:ReconcileGracePeriod"] = "00:00:00",
             },
@@ -55,6 +66,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
                 services.AddSingleton<IVerdictPublisher>(_events);
                 var options = (Azure.Storage.Blobs.BlobClientOptions)services.Single(d => d.ServiceType == typeof(Azure.Storage.Blobs.BlobClientOptions)).ImplementationInstance!;
                 options.AddPolicy(_hook, HttpPipelinePosition.PerCall);
+                options.AddPolicy(_quarantineFault, HttpPipelinePosition.PerCall);
             });
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -68,7 +80,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
     private async Task<ScanRecord> RecordAsync(string blobPath) => Assert.Single(await _services.Get<ScanRecords>().ListAsync(blobPath, CancellationToken.None));
 
     /// <summary>A presigned upload our check passed, waiting for its scan; and Defender's "No threats found" event for it.</summary>
-    private async Task<(string BlobPath, string Message)> CheckedUploadAsync(string fileName)
+    private async Task<(string BlobPath, string Message)> CheckedUploadAsync(string fileName, string resultType = MalwareScanResult.NoThreatsFound, IReadOnlyList<string>? malwareNames = null)
     {
         var url = await _services.Get<UploadUrlService>().IssueAsync(new ApiClient("acme"), new UploadUrlRequest(fileName, "image/png", null), CancellationToken.None);
         Assert.Null(url.Problem);
@@ -84,7 +96,37 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         var (etag, sha256) = await DefenderPlayer.ScannedContentAsync(blob);
         var checkedUpload = await _services.Get<UploadVerifier>().VerifyAsync(blobPath, CancellationToken.None);
         Assert.Equal(MalwareScanStatus.Waiting, checkedUpload.Status!.MalwareScan?.State);
-        return (blobPath, DefenderPlayer.EventBody(blob, etag, sha256, MalwareScanResult.NoThreatsFound));
+        return (blobPath, DefenderPlayer.EventBody(blob, etag, sha256, resultType, malwareNames));
+    }
+
+    [Fact]
+    public async Task Malicious_QuarantineFailsUntilPoisonedThenDeadlineWithAccept_RejectedWithTheMalwareNameNeverVerified()
+    {
+        const string malware = "Virus:DOS/EICAR_Test_File";
+        var (blobPath, message) = await CheckedUploadAsync("infected.png", MalwareScanResult.MaliciousResult, [malware]);
+        _quarantineFault.Failing = true;
+
+        // Every delivery fails to quarantine (the host retries, then moves the message to the poison queue).
+        for (var delivery = 0; delivery < 3; delivery++)
+        {
+            await Assert.ThrowsAsync<IOException>(() => Receiver.ReceiveAsync(message, CancellationToken.None));
+        }
+
+        var record = await RecordAsync(blobPath);
+        Assert.Equal(ScanVerdict.Malicious, record.Verdict);
+        Assert.Equal([malware], record.MalwareNames);
+        Assert.NotEqual(UploadState.Verified, (await StatusAsync(blobPath)).Status);
+
+        // Storage recovers; the result deadline (and the failed claimant's lease) passes: the pass decides from the record.
+        _quarantineFault.Failing = false;
+        _time.Advance(Lease);
+        await _services.Get<UploadReconciler>().RunAsync(CancellationToken.None);
+
+        var rejected = await StatusAsync(blobPath);
+        Assert.Equal(UploadState.Rejected, rejected.Status);
+        Assert.Contains(malware, rejected.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(_events.Verdicts, v => v.BlobPath == blobPath && v.Status == UploadState.Verified);
+        Assert.Equal(1, EventsFor(blobPath));
     }
 
     [Fact]
@@ -164,7 +206,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
     {
         var records = _services.Get<ScanRecords>();
         var blobPath = $"acme/{Guid.NewGuid():N}/race.png";
-        var (record, created) = await records.CreateAsync(blobPath, "0x8DC0FFEE0000001", null, MalwareScanResult.NoThreatsFound, claimed: false, CancellationToken.None);
+        var (record, created) = await records.CreateAsync(blobPath, "0x8DC0FFEE0000001", null, MalwareScanResult.NoThreatsFound, claimed: false, malwareNames: null, CancellationToken.None);
         Assert.True(created);
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => records.ClaimAsync(record, CancellationToken.None)));
@@ -183,6 +225,26 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         Assert.Null(await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Claim_RecordWrittenBeforeTheLease_ReadAsClaimedSinceItsLastModifiedUntilTheLeaseRunsOut()
+    {
+        var records = _services.Get<ScanRecords>();
+        var blobPath = $"acme/{Guid.NewGuid():N}/legacy.png";
+        const string etag = "0x8DC0FFEE0000002";
+        // The shape the first version wrote: result, etag and claimed=true (no claim, attempt, claimedat).
+        var legacy = records.Container.GetBlobClient($"{blobPath}/{etag}");
+        await records.Container.CreateIfNotExistsAsync();
+        var written = (await legacy.UploadAsync(BinaryData.Empty, new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["result"] = Uri.EscapeDataString(MalwareScanResult.NoThreatsFound), ["etag"] = etag, ["claimed"] = "true" } })).Value;
+
+        var record = await RecordAsync(blobPath);
+
+        Assert.Equal((ClaimState.Claimed, 1, written.LastModified), (record.State, record.Attempt, record.ClaimedAt));
+        Assert.Null(await records.ClaimAsync(record, CancellationToken.None));
+        _time.SetUtcNow(written.LastModified + Lease + TimeSpan.FromSeconds(1));
+        var takeover = await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None);
+        Assert.Equal((ClaimState.Claimed, 2), (takeover?.State, takeover?.Attempt));
+    }
+
     /// <summary>Records the verdict events instead of sending them.</summary>
     private sealed class CapturingPublisher : IVerdictPublisher
     {
@@ -193,6 +255,20 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
             Verdicts.Enqueue(verdict);
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>While <see cref="Failing"/>: every copy into the quarantine container fails (an outage that outlasts the retries).</summary>
+    private sealed class QuarantineFault : HttpPipelinePolicy
+    {
+        public volatile bool Failing;
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            Failing && IsQuarantineWrite(message) ? throw new IOException("The quarantine container cannot be written.") : ProcessNextAsync(message, pipeline);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => ProcessNext(message, pipeline);
+
+        private static bool IsQuarantineWrite(HttpMessage message) =>
+            message.Request.Method == RequestMethod.Put && message.Request.Uri.Path.Contains("/quarantine/", StringComparison.Ordinal);
     }
 
     /// <summary>
