@@ -32,6 +32,7 @@ public static class UploadsServiceCollectionExtensions
         services.AddOptions<MalwareScanOptions>().Bind(configuration.GetSection(MalwareScanOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MalwareScanOptions>, MalwareScanOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
 

@@ -151,7 +151,8 @@ public sealed class ScanRecords(BlobServiceClient service, IOptions<MalwareScanO
         {
             ClaimState.None => true,
             ClaimState.Finished => false,
-            _ => record.ClaimedAt is not { } at || time.GetUtcNow() >= at + options.Value.ClaimLease,
+            // ClaimedAt is kept to the whole second (truncated): one more second, so that truncation never shortens the lease.
+            _ => record.ClaimedAt is not { } at || time.GetUtcNow() >= at + options.Value.ClaimLease + TimeSpan.FromSeconds(1),
         };
     }
 

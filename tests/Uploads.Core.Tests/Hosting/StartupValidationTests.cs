@@ -110,6 +110,45 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public void ValidateUploadsConfiguration_ScanningOnWithDefaultLeaseAndStorageSettings_Passes()
+    {
+        using var provider = Build(new() { ["MalwareScanning:Enabled"] = "true" });
+
+        provider.ValidateUploadsConfiguration();
+    }
+
+    [Fact]
+    public void ValidateUploadsConfiguration_ClaimLeaseBelowFourStorageWorstCases_ThrowsNamingTheSettingsAndTheMinimum()
+    {
+        // Default storage settings: 4 × 86.72 s + 1 minute = 406.88 s.
+        using var provider = Build(new() { ["MalwareScanning:Enabled"] = "true", ["MalwareScanning:ClaimLease"] = "00:06:46" });
+
+        var error = Assert.Throws<OptionsValidationException>(provider.ValidateUploadsConfiguration);
+
+        Assert.Contains("MalwareScanning:ClaimLease (00:06:46) must be at least 00:06:47", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Uploads:StorageNetworkTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ValidateUploadsConfiguration_ClaimLeaseAtTheMinimum_Passes()
+    {
+        using var provider = Build(new() { ["MalwareScanning:Enabled"] = "true", ["MalwareScanning:ClaimLease"] = "00:06:47" });
+
+        provider.ValidateUploadsConfiguration();
+    }
+
+    [Fact]
+    public void ValidateUploadsConfiguration_ClaimLeaseWithShorterStorageSettings_MinimumFollowsThem()
+    {
+        // 5 s × 3 tries + 0.96 s + 1.92 s back-off = 17.88 s; × 4 + 1 minute = 131.52 s.
+        using var provider = Build(new() { ["MalwareScanning:Enabled"] = "true", ["MalwareScanning:ClaimLease"] = "00:02:11", ["Uploads:StorageNetworkTimeout"] = "00:00:05", ["Uploads:StorageMaxRetries"] = "2" });
+
+        var error = Assert.Throws<OptionsValidationException>(provider.ValidateUploadsConfiguration);
+
+        Assert.Contains("must be at least 00:02:12", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ValidateUploadsConfiguration_NoStorageConnection_ThrowsNamingTheSettings()
     {
         var services = new ServiceCollection().AddLogging();

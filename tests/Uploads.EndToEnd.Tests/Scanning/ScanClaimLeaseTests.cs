@@ -30,7 +30,10 @@ public sealed class ScanClaimLeaseOAuthTests(AzuriteOAuthFixture fixture) : Scan
 /// </summary>
 public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifetime
 {
-    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+
+    /// <summary>When a lease taken now has run out (the claim time is kept to the second: one second more).</summary>
+    private static readonly TimeSpan LeaseRunsOut = Lease + TimeSpan.FromSeconds(1);
 
     /// <summary>Shorter than the lease: once a lease ran out, so did the result deadline.</summary>
     private static readonly TimeSpan ResultDeadline = TimeSpan.FromMinutes(1);
@@ -119,7 +122,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
 
         // Storage recovers; the result deadline (and the failed claimant's lease) passes: the pass decides from the record.
         _quarantineFault.Failing = false;
-        _time.Advance(Lease);
+        _time.Advance(LeaseRunsOut);
         await _services.Get<UploadReconciler>().RunAsync(CancellationToken.None);
 
         var rejected = await StatusAsync(blobPath);
@@ -148,7 +151,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         Assert.Equal(MalwareScanStatus.Waiting, (await StatusAsync(blobPath)).MalwareScan?.State);
         Assert.Equal(0, EventsFor(blobPath));
 
-        _time.Advance(Lease - TimeSpan.FromMinutes(1));
+        _time.Advance(LeaseRunsOut - TimeSpan.FromMinutes(1));
         await _services.Get<UploadReconciler>().RunAsync(CancellationToken.None);
 
         var verified = await StatusAsync(blobPath);
@@ -159,7 +162,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         Assert.Equal((ClaimState.Finished, 2), (finished.State, finished.Attempt));
 
         // A later delivery of the same result, and the next lease, change nothing.
-        _time.Advance(Lease);
+        _time.Advance(LeaseRunsOut);
         await Receiver.ReceiveAsync(message, CancellationToken.None);
         await _services.Get<UploadReconciler>().RunAsync(CancellationToken.None);
         Assert.Equal(1, EventsFor(blobPath));
@@ -182,7 +185,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         var late = Task.Run(() => Receiver.ReceiveAsync(message, CancellationToken.None));
         await paused.Task.WaitAsync(Bound);
 
-        _time.Advance(Lease);
+        _time.Advance(LeaseRunsOut);
         await Receiver.ReceiveAsync(message, CancellationToken.None);
         var verified = await StatusAsync(blobPath);
         Assert.Equal(UploadState.Verified, verified.Status);
@@ -213,7 +216,10 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         var winner = Assert.Single(claims, c => c is not null)!;
         Assert.Null(await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None));
 
+        // The claim time is kept to the whole second: that never shortens the lease.
         _time.Advance(Lease);
+        Assert.Null(await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None));
+        _time.Advance(LeaseRunsOut - Lease);
         var takeover = await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None);
 
         Assert.Equal(2, takeover?.Attempt);
@@ -221,7 +227,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
         Assert.False(await records.FinishAsync(winner, CancellationToken.None));
         var writing = await records.ConfirmAsync(takeover!, CancellationToken.None);
         Assert.True(await records.FinishAsync(writing!, CancellationToken.None));
-        _time.Advance(Lease);
+        _time.Advance(LeaseRunsOut);
         Assert.Null(await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None));
     }
 
@@ -240,7 +246,7 @@ public abstract class ScanClaimLeaseTests(AzuriteInstance azurite) : IAsyncLifet
 
         Assert.Equal((ClaimState.Claimed, 1, written.LastModified), (record.State, record.Attempt, record.ClaimedAt));
         Assert.Null(await records.ClaimAsync(record, CancellationToken.None));
-        _time.SetUtcNow(written.LastModified + Lease + TimeSpan.FromSeconds(1));
+        _time.SetUtcNow(written.LastModified + LeaseRunsOut);
         var takeover = await records.ClaimAsync(await RecordAsync(blobPath), CancellationToken.None);
         Assert.Equal((ClaimState.Claimed, 2), (takeover?.State, takeover?.Attempt));
     }
